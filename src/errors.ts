@@ -1,0 +1,125 @@
+/**
+ * The one catalogue of error codes. Every error the engine reports carries a stable `code`
+ * from here; callers branch on the code, never on the message. The README's error table is
+ * generated from / checked against this list by `test/errors.test.ts`.
+ *
+ * Add a code by adding an entry to `ERROR_CATALOGUE`; keep codes stable once released.
+ */
+
+/** Who has to act when this error happens. */
+export type ErrorOwner = 'rule_author' | 'operator' | 'client' | 'bug' | 'none';
+
+export interface ErrorSpec {
+  /** Short human description of the condition; the specific message is given at throw time. */
+  readonly title: string;
+  /** HTTP status used when this error is the answer to an HTTP request, if any. */
+  readonly status?: number;
+  /** Whether repeating the same operation later may succeed. */
+  readonly retryable: boolean;
+  readonly owner: ErrorOwner;
+}
+
+export const ERROR_CATALOGUE = {
+  // Rule files and rule language
+  AP_RULE_YAML: { title: 'Rule file is not valid YAML', retryable: false, owner: 'rule_author' },
+  AP_RULE_SCHEMA: { title: 'Rule does not match the rule schema', retryable: false, owner: 'rule_author' },
+  AP_RULE_UNSAFE: {
+    title: 'Rule file refused for safety (size, aliases, reserved keys)',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_RULE_INVALID: { title: 'Rule is semantically invalid', retryable: false, owner: 'rule_author' },
+  AP_RULE_DUPLICATE_ID: { title: 'Two rules share one id', retryable: false, owner: 'rule_author' },
+  AP_TEMPLATE_MISSING_PATH: {
+    title: 'A template refers to a value the event does not have',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_TEMPLATE_INVALID: { title: 'A template is malformed', retryable: false, owner: 'rule_author' },
+  AP_CONDITION_NEEDS_LIVE_DATA: {
+    title: 'A condition needs work item data that is not available offline',
+    retryable: false,
+    owner: 'none',
+  },
+
+  // Input to the engine
+  AP_EVENT_INVALID: { title: 'Event is not a valid event', status: 400, retryable: false, owner: 'client' },
+  AP_BAD_REQUEST: { title: 'Request is malformed', status: 400, retryable: false, owner: 'client' },
+  AP_UNAUTHORIZED: {
+    title: 'Missing or wrong credentials',
+    status: 401,
+    retryable: false,
+    owner: 'client',
+  },
+  AP_NOT_FOUND: { title: 'No such resource', status: 404, retryable: false, owner: 'client' },
+  AP_PAYLOAD_TOO_LARGE: { title: 'Body is too large', status: 413, retryable: false, owner: 'client' },
+  AP_UNSUPPORTED_MEDIA_TYPE: {
+    title: 'Body is not JSON',
+    status: 415,
+    retryable: false,
+    owner: 'client',
+  },
+  AP_CONFIG_INVALID: { title: 'Configuration is invalid', retryable: false, owner: 'operator' },
+
+  // Open API outcomes (see src/openapi/classify.ts)
+  AP_API_RATE_LIMITED: { title: 'Open API rate limit hit (10429)', retryable: true, owner: 'none' },
+  AP_API_TRANSIENT: {
+    title: 'Open API transient failure (5xx, network, 50006)',
+    retryable: true,
+    owner: 'none',
+  },
+  AP_API_AUTH: { title: 'Open API refused the credentials', retryable: false, owner: 'operator' },
+  AP_API_PERMANENT: {
+    title: 'Open API refused the request permanently',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_API_ALREADY_APPLIED: { title: 'The write was already applied (10430)', retryable: false, owner: 'none' },
+
+  // Execution
+  AP_LOOP_STOPPED: {
+    title: 'Causation depth cap reached; the chain was stopped',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_BREAKER_OPEN: {
+    title: 'Too many runs for one rule and work item; the pair is paused',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_HTTP_ACTION_REFUSED: {
+    title: 'Outbound http action refused (host not allowed or private address)',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_SHUTDOWN: { title: 'Engine is shutting down', status: 503, retryable: true, owner: 'none' },
+  AP_STORE: { title: 'Storage failure', status: 503, retryable: true, owner: 'operator' },
+  AP_INTERNAL: { title: 'Internal error', status: 500, retryable: false, owner: 'bug' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** An error with a stable code from the catalogue and optional structured details. */
+export class AutopilotError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AutopilotError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get spec(): ErrorSpec {
+    return ERROR_CATALOGUE[this.code];
+  }
+
+  get status(): number {
+    return this.spec.status ?? 500;
+  }
+}
+
+export function isAutopilotError(value: unknown, code?: ErrorCode): value is AutopilotError {
+  return value instanceof AutopilotError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,70 @@
+/** The canonical event every source is normalized into (see ARCHITECTURE.md, "Canonical event"). */
+
+export type EventSource = 'feishu' | 'webhook' | 'chat' | 'poll' | 'schedule' | 'replay';
+
+/** Event types rule authors write in `on.event`. `webhook.<name>` is open-ended. */
+export const WORK_ITEM_EVENT_TYPES = [
+  'work_item.created',
+  'work_item.updated',
+  'work_item.status_changed',
+  'node.reached',
+  'node.completed',
+  'node.rolled_back',
+  'work_item.commented',
+  'work_item.aborted',
+  'work_item.restored',
+  'work_item.roles_changed',
+  'subtask.changed',
+] as const;
+
+export const ENGINE_EVENT_TYPES = ['chat.command', 'schedule.fired'] as const;
+
+export type WorkItemEventType = (typeof WORK_ITEM_EVENT_TYPES)[number];
+export type EventType = WorkItemEventType | (typeof ENGINE_EVENT_TYPES)[number] | `webhook.${string}`;
+
+export interface WorkItemRef {
+  /** Open API ids can exceed 2^53: always strings. */
+  id: string;
+  typeKey: string;
+}
+
+export interface ChatCommand {
+  name: string;
+  args: Record<string, string>;
+  chatId: string;
+  messageId: string;
+  sender: string;
+}
+
+/** from/to of a status, node or field change. */
+export interface Change {
+  kind?: 'status' | 'node' | 'field' | 'role' | 'comment' | 'subtask' | string;
+  field?: string;
+  nodeId?: string;
+  from?: unknown;
+  to?: unknown;
+  [key: string]: unknown;
+}
+
+export interface Causation {
+  rootEventId: string;
+  depth: number;
+}
+
+export interface Event {
+  /** Stable delivery identity (header.uuid, webhook-id, poll hash, rule+tick). Dedupe key. */
+  id: string;
+  source: EventSource;
+  type: string;
+  /** Epoch milliseconds. */
+  occurredAt: number;
+  projectKey?: string;
+  workItem?: WorkItemRef;
+  /** user_key of whoever caused it. */
+  operator?: string;
+  change?: Change;
+  command?: ChatCommand;
+  /** The provider's payload, kept for rules and audit. */
+  payload: unknown;
+  causation?: Causation;
+}

@@ -1,0 +1,106 @@
+/**
+ * The in-memory model of one rule file, after schema validation (see schema/rule.schema.json,
+ * which is the source of truth for the YAML format; this type mirrors it).
+ */
+
+export type RuleMode = 'live' | 'shadow';
+
+/** A json-rules-engine style condition tree. */
+export type ConditionNode =
+  { all: ConditionNode[] } | { any: ConditionNode[] } | { not: ConditionNode } | ConditionLeaf;
+
+export interface ConditionLeaf {
+  fact: string;
+  path?: string;
+  operator: string;
+  value: unknown;
+}
+
+/** `work_item.search` used by poll and schedule triggers: a search/params body, project and type. */
+export interface SearchSpec {
+  project: string;
+  work_item_type: string;
+  /** SearchGroup of the Open API search/params endpoint. */
+  search_group?: unknown;
+  /** Page size used when iterating; the engine pages through all results. */
+  page_size?: number;
+  [key: string]: unknown;
+}
+
+export interface EventTrigger {
+  event: string | string[];
+  project?: string[];
+  work_item_type?: string[];
+}
+
+export interface PollTrigger {
+  poll: { every: string; search: SearchSpec; watch?: string[] };
+  project?: string[];
+  work_item_type?: string[];
+}
+
+export interface ScheduleTrigger {
+  schedule: { cron: string; timezone?: string; search?: SearchSpec };
+  project?: string[];
+  work_item_type?: string[];
+}
+
+export interface CommandTrigger {
+  /** Grammar like `move {id} to {state}`. */
+  command: string;
+  /** Allow-lists; empty or absent means everyone. */
+  chats?: string[];
+  users?: string[];
+  project?: string[];
+  work_item_type?: string[];
+}
+
+export type Trigger = EventTrigger | PollTrigger | ScheduleTrigger | CommandTrigger;
+
+/** One entry of `do:` as written: exactly one action name as key, its params as value. */
+export interface ActionSpec {
+  /** Action name: comment, transition, complete_node, ..., api, http, reply. */
+  type: string;
+  /** Optional name so later actions can use `{{steps.<name>.<field>}}`. */
+  name?: string;
+  params: Record<string, unknown>;
+  /** Re-fetch the work item and re-evaluate `when` right before this action. */
+  recheck?: boolean;
+}
+
+export interface RetryOverride {
+  max_attempts?: number;
+  max_elapsed?: string;
+  base_delay?: string;
+  max_delay?: string;
+}
+
+export interface Rule {
+  id: string;
+  description?: string;
+  enabled: boolean;
+  mode: RuleMode;
+  on: Trigger;
+  when?: ConditionNode;
+  do: ActionSpec[];
+  allow_self: boolean;
+  max_depth?: number;
+  retry?: RetryOverride;
+  /** Hash of the rule's normalized content; part of every idempotency key. */
+  version: string;
+  /** Where it came from, for messages. */
+  source: { file: string };
+}
+
+export function isEventTrigger(t: Trigger): t is EventTrigger {
+  return 'event' in t;
+}
+export function isPollTrigger(t: Trigger): t is PollTrigger {
+  return 'poll' in t;
+}
+export function isScheduleTrigger(t: Trigger): t is ScheduleTrigger {
+  return 'schedule' in t;
+}
+export function isCommandTrigger(t: Trigger): t is CommandTrigger {
+  return 'command' in t;
+}

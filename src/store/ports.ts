@@ -1,0 +1,192 @@
+/**
+ * The storage ports. Callers depend only on these interfaces; the embedded profile implements
+ * them on one SQLite file (src/store/sqlite/), the cluster profile on PostgreSQL and Redis.
+ * Both pass the same conformance suites (test/store/conformance/).
+ *
+ * Every method that resolves has made its effect durable (a crash after the promise resolves
+ * loses nothing).
+ */
+import type { Event } from '../events/event.ts';
+import type { Run, RunPriority } from '../plan/run.ts';
+
+// ---------------------------------------------------------------- event log
+
+export interface StoredEvent {
+  event: Event;
+  /** Epoch ms when it was appended. */
+  receivedAt: number;
+  processedAt?: number;
+}
+
+export interface EventLog {
+  /** Appends unless an event with the same id was stored before (dedupe, kept ≥ retention). */
+  append(event: Event, now: number): Promise<{ inserted: boolean }>;
+  /**
+   * Claims up to `limit` unprocessed events in arrival order, leasing them to `owner` until
+   * `now + leaseMs`; an event whose lease expired is claimable again (its processor crashed).
+   */
+  claimUnprocessed(owner: string, limit: number, leaseMs: number, now: number): Promise<StoredEvent[]>;
+  markProcessed(eventId: string, now: number): Promise<void>;
+  get(eventId: string): Promise<StoredEvent | undefined>;
+  /** Number of events not yet processed (for metrics and readiness). */
+  pendingCount(): Promise<number>;
+  /** Deletes processed events received before `olderThan`; returns how many. */
+  purge(olderThan: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------- run queue
+
+export type RunState = 'queued' | 'running' | 'succeeded' | 'skipped' | 'dead';
+
+export interface ActionResult {
+  index: number;
+  outcome: 'done' | 'already_applied' | 'skipped' | 'shadow';
+  /** The API's `data` (or a summary) so later steps can use `{{steps.N.field}}`. */
+  data?: unknown;
+  finishedAt: number;
+}
+
+export interface RunError {
+  /** Our code (ErrorCode) plus the API's own details where there were any. */
+  code: string;
+  message: string;
+  errCode?: number;
+  errMsg?: string;
+  logId?: string;
+  httpStatus?: number;
+}
+
+export interface RunRecord {
+  run: Run;
+  state: RunState;
+  /** First action not yet finished; a resumed run starts here. */
+  nextAction: number;
+  /** Attempts of the current action so far. */
+  attempt: number;
+  /** When the current action was first attempted (for the max-elapsed retry limit). */
+  firstAttemptAt?: number;
+  runAt: number;
+  results: ActionResult[];
+  lastError?: RunError;
+  updatedAt: number;
+}
+
+export interface RunFilter {
+  state?: RunState | RunState[];
+  ruleId?: string;
+  eventId?: string;
+  lane?: string;
+  limit?: number;
+}
+
+export interface QueueStats {
+  /** Runs queued or running. */
+  depth: number;
+  /** Age in ms of the oldest queued run that is due, 0 when none. */
+  oldestDueAgeMs: number;
+  dead: number;
+}
+
+export interface RunQueue {
+  /** Enqueues each run unless one with the same id exists; returns ids actually added. */
+  enqueue(runs: Run[], now: number): Promise<string[]>;
+  /**
+   * Claims up to `limit` due runs: only the oldest unfinished run of each lane is eligible (FIFO,
+   * one at a time per lane), higher priority first (chat > webhook > background), then runAt.
+   * Leased to `owner` until `now + leaseMs`; an expired lease makes the run claimable again.
+   */
+  claim(owner: string, limit: number, leaseMs: number, now: number): Promise<RunRecord[]>;
+  extendLease(runId: string, owner: string, leaseMs: number, now: number): Promise<boolean>;
+  /** Records one finished action and advances `nextAction`; resets attempt counting. */
+  checkpoint(runId: string, owner: string, result: ActionResult, now: number): Promise<void>;
+  /** Releases the lease and makes the run due again at `runAt` (retry, or waiting for the limiter). */
+  reschedule(
+    runId: string,
+    owner: string,
+    runAt: number,
+    now: number,
+    retry?: { attempt: number; firstAttemptAt: number; error?: RunError },
+  ): Promise<void>;
+  complete(runId: string, owner: string, state: 'succeeded' | 'skipped', now: number): Promise<void>;
+  deadLetter(runId: string, owner: string, error: RunError, now: number): Promise<void>;
+  /** Gives the lease back without changing anything else (graceful shutdown). */
+  release(runId: string, owner: string, now: number): Promise<void>;
+  /** Dead run back to queued at its first unfinished action, attempts reset. */
+  requeue(runId: string, now: number): Promise<boolean>;
+  /** Removes a dead run for good. */
+  drop(runId: string): Promise<boolean>;
+  get(runId: string): Promise<RunRecord | undefined>;
+  list(filter: RunFilter): Promise<RunRecord[]>;
+  stats(now: number): Promise<QueueStats>;
+}
+
+export const PRIORITY_RANK: Record<RunPriority, number> = { chat: 0, webhook: 1, background: 2 };
+
+// ---------------------------------------------------------------- audit
+
+export type AuditKind =
+  | 'event.stored'
+  | 'event.duplicate'
+  | 'event.skipped'
+  | 'rule.matched'
+  | 'rule.not_matched'
+  | 'rule.error'
+  | 'run.planned'
+  | 'run.shadow'
+  | 'action.attempted'
+  | 'action.retry_scheduled'
+  | 'action.skipped'
+  | 'run.succeeded'
+  | 'run.dead_lettered'
+  | 'run.requeued'
+  | 'run.dropped'
+  | 'loop_stopped'
+  | 'breaker_open';
+
+export interface AuditRecord {
+  at: number;
+  kind: AuditKind;
+  eventId?: string;
+  ruleId?: string;
+  runId?: string;
+  /** `projectKey:workItemId` when known. */
+  workItem?: string;
+  actionIndex?: number;
+  /** The decision's details: condition trace, request summary, outcome, duration, error. */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  eventId?: string;
+  ruleId?: string;
+  runId?: string;
+  workItem?: string;
+  kind?: AuditKind | AuditKind[];
+  since?: number;
+  until?: number;
+  limit?: number;
+}
+
+export interface AuditStore {
+  record(entries: AuditRecord[]): Promise<void>;
+  query(q: AuditQuery): Promise<AuditRecord[]>;
+  purge(olderThan: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------- small state (pollers, schedules)
+
+export interface StateStore {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  /** Sets only when the current value equals `expected` (undefined = absent). */
+  compareAndSet(key: string, expected: unknown, value: unknown): Promise<boolean>;
+  delete(key: string): Promise<void>;
+}
+
+export interface Stores {
+  events: EventLog;
+  runs: RunQueue;
+  audit: AuditStore;
+  state: StateStore;
+  close(): Promise<void>;
+}
