@@ -1,0 +1,107 @@
+/** JSON Schema of the configuration, with defaults; ajv applies the defaults while validating. */
+const secretList = { type: 'array', items: { type: 'string', minLength: 1 }, default: [] } as const;
+const optionalString = { type: 'string', minLength: 1 } as const;
+const positiveInt = { type: 'integer', minimum: 1 } as const;
+
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    profile: { enum: ['embedded', 'cluster'], default: 'embedded' },
+    host: { type: 'string', default: '0.0.0.0' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+    rulesDir: { type: 'string', default: 'rules' },
+    dataDir: { type: 'string', default: '.data' },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    feishu: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        baseUrl: { type: 'string', pattern: '^https?://' },
+        pluginId: optionalString,
+        pluginSecret: optionalString,
+        userKey: optionalString,
+        webhookTokens: secretList,
+      },
+    },
+    adminToken: { type: 'string' },
+    webhooks: {
+      type: 'object',
+      default: {},
+      propertyNames: { pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['secrets'],
+        properties: { secrets: { ...secretList, minItems: 1 } },
+      },
+    },
+    lark: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        baseUrl: { type: 'string', pattern: '^https?://' },
+        appId: optionalString,
+        appSecret: optionalString,
+        verificationToken: optionalString,
+        encryptKey: optionalString,
+      },
+    },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        redisUrl: { type: 'string', pattern: '^rediss?://' },
+        databaseUrl: { type: 'string', pattern: '^postgres(ql)?://' },
+      },
+    },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { allowedHosts: { type: 'array', items: { type: 'string' }, default: [] } },
+    },
+    intake: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        bodyLimitBytes: { ...positiveInt, default: 262_144 },
+        timestampToleranceMs: { ...positiveInt, default: 300_000 },
+      },
+    },
+    loop: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxDepth: { ...positiveInt, default: 10 },
+        breakerMaxRuns: { ...positiveInt, default: 20 },
+        breakerWindowMs: { ...positiveInt, default: 60_000 },
+      },
+    },
+    executor: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        concurrency: { ...positiveInt, default: 16 },
+        leaseMs: { ...positiveInt, default: 60_000 },
+        shutdownDeadlineMs: { ...positiveInt, default: 10_000 },
+      },
+    },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // Dedupe must hold for at least 72 h; the default keeps a week.
+        eventsMs: { type: 'integer', minimum: 259_200_000, default: 604_800_000 },
+        auditMs: { ...positiveInt, default: 2_592_000_000 },
+      },
+    },
+  },
+} as const;

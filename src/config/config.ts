@@ -1,0 +1,41 @@
+/** The engine's configuration after loading and validation. Frozen; read it, never change it. */
+
+export interface GenericWebhookConfig {
+  /** Standard Webhooks secrets (`whsec_<base64>` or raw), several for rotation. */
+  secrets: string[];
+}
+
+export interface Config {
+  profile: 'embedded' | 'cluster';
+  host: string;
+  port: number;
+  rulesDir: string;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  feishu: {
+    /** Absent credentials mean: run against the built-in simulator. */
+    baseUrl?: string;
+    pluginId?: string;
+    pluginSecret?: string;
+    /** The engine's own user: the X-USER-KEY it acts as, and how it recognizes its own events. */
+    userKey?: string;
+    /** Tokens accepted in `header.token`; several allow rotation. */
+    webhookTokens: string[];
+  };
+  /** Bearer token of the admin API; the admin API is off without one. */
+  adminToken?: string;
+  webhooks: Record<string, GenericWebhookConfig>;
+  lark: {
+    baseUrl?: string;
+    appId?: string;
+    appSecret?: string;
+    verificationToken?: string;
+    encryptKey?: string;
+  };
+  cluster: { redisUrl?: string; databaseUrl?: string };
+  http: { allowedHosts: string[] };
+  intake: { bodyLimitBytes: number; timestampToleranceMs: number };
+  loop: { maxDepth: number; breakerMaxRuns: number; breakerWindowMs: number };
+  executor: { concurrency: number; leaseMs: number; shutdownDeadlineMs: number };
+  retention: { eventsMs: number; auditMs: number };
+}
