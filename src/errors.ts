@@ -75,6 +75,16 @@ export const ERROR_CATALOGUE = {
     owner: 'rule_author',
   },
   AP_API_ALREADY_APPLIED: { title: 'The write was already applied (10430)', retryable: false, owner: 'none' },
+  AP_API_UNKNOWN_OPERATION: {
+    title: 'No Open API operation with this id in the catalogue',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_API_CALL_INVALID: {
+    title: 'An Open API call cannot be built (missing path parameter, id that is not an integer)',
+    retryable: false,
+    owner: 'rule_author',
+  },
 
   // Execution
   AP_LOOP_STOPPED: {
