@@ -104,6 +104,21 @@ export const ERROR_CATALOGUE = {
   },
   AP_SHUTDOWN: { title: 'Engine is shutting down', status: 503, retryable: true, owner: 'none' },
   AP_STORE: { title: 'Storage failure', status: 503, retryable: true, owner: 'operator' },
+  AP_STORE_SCHEMA_NEWER: {
+    title: 'The database was written by a newer version of the engine',
+    retryable: false,
+    owner: 'operator',
+  },
+  AP_STORE_BAD_INPUT: {
+    title: 'A store was called with an argument it cannot take',
+    retryable: false,
+    owner: 'bug',
+  },
+  AP_LEASE_LOST: {
+    title: 'The worker no longer holds the lease on this run (expired or taken over)',
+    retryable: false,
+    owner: 'none',
+  },
   AP_INTERNAL: { title: 'Internal error', status: 500, retryable: false, owner: 'bug' },
 } as const satisfies Record<string, ErrorSpec>;
 
