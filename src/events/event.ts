@@ -15,6 +15,7 @@ export const WORK_ITEM_EVENT_TYPES = [
   'work_item.restored',
   'work_item.roles_changed',
   'subtask.changed',
+  'work_item.deleted',
 ] as const;
 
 export const ENGINE_EVENT_TYPES = ['chat.command', 'schedule.fired'] as const;
