@@ -1,0 +1,72 @@
+import type { IncomingMessage } from 'node:http';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { AutopilotError } from '../../errors.ts';
+
+const DECODERS: Record<string, () => Transform> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/**
+ * Reads a request body as bytes, decompressing it first, and refuses it as soon as the
+ * *decompressed* size passes `limit` — a small gzip bomb never inflates past the limit in memory.
+ * The compressed stream is capped at the same limit too.
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const encoding = String(req.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
+  const makeDecoder = encoding === 'identity' || encoding === '' ? undefined : DECODERS[encoding];
+  if (encoding !== 'identity' && encoding !== '' && !makeDecoder) {
+    throw new AutopilotError('AP_UNSUPPORTED_MEDIA_TYPE', `content-encoding '${encoding}' is not supported`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let compressed = 0;
+  const source = makeDecoder ? req.pipe(makeDecoder()) : req;
+  if (makeDecoder) {
+    req.on('data', (chunk: Buffer) => {
+      compressed += chunk.length;
+      if (compressed > limit) source.destroy(tooLarge(limit));
+    });
+  }
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof AutopilotError) throw error;
+    throw new AutopilotError('AP_BAD_REQUEST', `body could not be read: ${(error as Error).message}`);
+  } finally {
+    if (makeDecoder) req.unpipe();
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function tooLarge(limit: number): AutopilotError {
+  return new AutopilotError(
+    'AP_PAYLOAD_TOO_LARGE',
+    `body is larger than ${limit} bytes (after decompression)`,
+  );
+}
+
+/** JSON only: `application/json` or `application/<x>+json`, with any charset. */
+export function requireJson(req: IncomingMessage): void {
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
+  if (!type || !/^application\/([a-z0-9.+-]+\+)?json$/.test(type)) {
+    throw new AutopilotError(
+      'AP_UNSUPPORTED_MEDIA_TYPE',
+      `content-type must be application/json, got '${type || 'none'}'`,
+    );
+  }
+}

@@ -1,0 +1,194 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditRecord, AuditStore, EventLog, RunQueue } from '../store/ports.ts';
+
+/** The engine's Prometheus metrics on a registry of its own (never the global one). */
+export interface Metrics {
+  registry: Registry;
+  events: Counter<'source' | 'type' | 'duplicate'>;
+  rejected: Counter<'route' | 'code'>;
+  matches: Counter<'rule'>;
+  runs: Counter<'state'>;
+  attempts: Counter<'operation' | 'outcome' | 'err_code'>;
+  apiLatency: Histogram<'operation'>;
+  limiterWaits: Counter<'operation'>;
+  breakerOpen: Counter<'rule'>;
+  loopStopped: Counter;
+  ruleReloads: Counter<'result'>;
+  rulesLoaded: Gauge;
+}
+
+export interface QueueProbe {
+  runs: RunQueue;
+  events: EventLog;
+  now: () => number;
+}
+
+export function createMetrics(probe?: QueueProbe): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'autopilot_process_' });
+  const metrics: Metrics = {
+    registry,
+    events: new Counter({
+      name: 'autopilot_events_total',
+      help: 'Events received, by source and type',
+      labelNames: ['source', 'type', 'duplicate'],
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'autopilot_requests_rejected_total',
+      help: 'Intake requests refused, by route and error code',
+      labelNames: ['route', 'code'],
+      registers: [registry],
+    }),
+    matches: new Counter({
+      name: 'autopilot_rule_matches_total',
+      help: 'Events matched, by rule',
+      labelNames: ['rule'],
+      registers: [registry],
+    }),
+    runs: new Counter({
+      name: 'autopilot_runs_total',
+      help: 'Runs reaching a state (planned, succeeded, skipped, dead)',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
+    attempts: new Counter({
+      name: 'autopilot_api_attempts_total',
+      help: 'Open API attempts, by operation, outcome and err_code',
+      labelNames: ['operation', 'outcome', 'err_code'],
+      registers: [registry],
+    }),
+    apiLatency: new Histogram({
+      name: 'autopilot_api_latency_seconds',
+      help: 'Open API call latency',
+      labelNames: ['operation'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    limiterWaits: new Counter({
+      name: 'autopilot_limiter_waits_total',
+      help: 'Actions delayed by the rate limiter',
+      labelNames: ['operation'],
+      registers: [registry],
+    }),
+    breakerOpen: new Counter({
+      name: 'autopilot_breaker_open_total',
+      help: 'Runs refused because the (rule, work item) breaker was open',
+      labelNames: ['rule'],
+      registers: [registry],
+    }),
+    loopStopped: new Counter({
+      name: 'autopilot_loop_stopped_total',
+      help: 'Events stopped at the causation depth cap',
+      registers: [registry],
+    }),
+    ruleReloads: new Counter({
+      name: 'autopilot_rule_reloads_total',
+      help: 'Rule set reloads, by result',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    rulesLoaded: new Gauge({
+      name: 'autopilot_rules_loaded',
+      help: 'Rules in the running set',
+      registers: [registry],
+    }),
+  };
+  if (probe) registerQueueGauges(registry, probe);
+  return metrics;
+}
+
+function registerQueueGauges(registry: Registry, probe: QueueProbe): void {
+  new Gauge({
+    name: 'autopilot_queue_depth',
+    help: 'Runs queued or running',
+    registers: [registry],
+    async collect() {
+      this.set((await probe.runs.stats(probe.now())).depth);
+    },
+  });
+  new Gauge({
+    name: 'autopilot_queue_oldest_age_seconds',
+    help: 'Age of the oldest due run',
+    registers: [registry],
+    async collect() {
+      this.set((await probe.runs.stats(probe.now())).oldestDueAgeMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'autopilot_dead_letters',
+    help: 'Runs in the dead-letter queue',
+    registers: [registry],
+    async collect() {
+      this.set((await probe.runs.stats(probe.now())).dead);
+    },
+  });
+  new Gauge({
+    name: 'autopilot_events_pending',
+    help: 'Stored events not processed yet',
+    registers: [registry],
+    async collect() {
+      this.set(await probe.events.pendingCount());
+    },
+  });
+}
+
+/**
+ * Audit records are the one source of truth for what happened; metrics are counted from them
+ * as they are written, so no stage has to remember to update both.
+ */
+export function countingAudit(audit: AuditStore, metrics: Metrics): AuditStore {
+  return {
+    async record(entries) {
+      await audit.record(entries);
+      for (const entry of entries) count(metrics, entry);
+    },
+    query: (q) => audit.query(q),
+    purge: (olderThan) => audit.purge(olderThan),
+  };
+}
+
+function count(metrics: Metrics, entry: AuditRecord): void {
+  const detail = entry.detail ?? {};
+  switch (entry.kind) {
+    case 'rule.matched':
+      metrics.matches.inc({ rule: entry.ruleId ?? 'unknown' });
+      break;
+    case 'run.planned':
+      metrics.runs.inc({ state: 'planned' });
+      break;
+    case 'run.succeeded':
+      metrics.runs.inc({ state: 'succeeded' });
+      break;
+    case 'run.dead_lettered':
+      metrics.runs.inc({ state: 'dead' });
+      break;
+    case 'action.skipped':
+      metrics.runs.inc({ state: 'skipped' });
+      break;
+    case 'action.attempted': {
+      const operation = String(detail.operation ?? 'unknown');
+      metrics.attempts.inc({
+        operation,
+        outcome: String(detail.outcome ?? 'unknown'),
+        err_code: String(detail.errCode ?? 0),
+      });
+      if (typeof detail.durationMs === 'number')
+        metrics.apiLatency.observe({ operation }, detail.durationMs / 1000);
+      break;
+    }
+    case 'action.retry_scheduled':
+      if (detail.reason === 'rate_limited' || detail.class === 'rate_limited') {
+        metrics.limiterWaits.inc({ operation: String(detail.operation ?? 'unknown') });
+      }
+      break;
+    case 'breaker_open':
+      metrics.breakerOpen.inc({ rule: entry.ruleId ?? 'unknown' });
+      break;
+    case 'loop_stopped':
+      metrics.loopStopped.inc();
+      break;
+    default:
+      break;
+  }
+}
