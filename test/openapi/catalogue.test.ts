@@ -89,7 +89,7 @@ describe('fillPath', () => {
       project_key: 'p',
       work_item_type_key: 'story',
       work_item_id: 1,
-      comment_id: 7565431108055490001,
+      comment_id: Number('7565431108055490001'),
     };
     expect(() => fillPath(template, params)).toThrow(/not a safe integer/);
   });
