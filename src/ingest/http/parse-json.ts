@@ -1,16 +1,15 @@
-import { isSafeNumber, parse } from 'lossless-json';
 import { AutopilotError } from '../../errors.ts';
+import { parseJson } from '../../openapi/json.ts';
 
 /**
- * JSON.parse that keeps integers beyond 2^53 exact by turning them into strings (Feishu ids can
- * have 19 digits). Other numbers stay numbers.
+ * Parses a webhook body without losing big integer ids (the same parser as API answers: ids
+ * become strings). An empty or malformed body is the client's error.
  */
 export function parseJsonBody(body: Buffer): unknown {
   const text = body.toString('utf8');
-  if (text.trim() === '')
-    throw new AutopilotError('AP_BAD_REQUEST', 'body is empty; a JSON document is expected');
+  if (text.trim() === '') throw new AutopilotError('AP_BAD_REQUEST', 'body is empty; a JSON document is expected');
   try {
-    return parse(text, null, (value: string) => (isSafeNumber(value) ? Number(value) : value));
+    return parseJson(text);
   } catch (error) {
     throw new AutopilotError('AP_BAD_REQUEST', `body is not valid JSON: ${(error as Error).message}`);
   }

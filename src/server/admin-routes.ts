@@ -1,0 +1,105 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { AutopilotError } from '../errors.ts';
+import { sendError } from '../ingest/http/http-errors.ts';
+import { tokenMatches } from '../ingest/http/token-match.ts';
+import type { AuditStore, RunQueue, RunState } from '../store/ports.ts';
+import type { ReloadOutcome, RuleRegistry } from './rule-registry.ts';
+
+export interface AdminDeps {
+  token: string;
+  rules: RuleRegistry<unknown>;
+  runs: RunQueue;
+  audit: AuditStore;
+  now: () => number;
+  /** The whole story of one event (stored event, match trace, runs, attempts). */
+  traceEvent: (eventId: string) => Promise<unknown | undefined>;
+  pausedPairs: (now: number) => unknown[];
+  /** Wakes the executor after a dead letter was retried. */
+  onRequeued?: () => void;
+}
+
+const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'skipped', 'dead'];
+
+/** Admin API under /api: bearer token required on every route, compared in constant time. */
+export function adminRoutes(deps: AdminDeps): Router {
+  const router = Router();
+  router.use('/api', bearer(deps.token));
+  router.get('/api/rules', async (_req, res) => res.json(await describeRules(deps)));
+  router.post('/api/reload', async (_req, res) => {
+    const outcome: ReloadOutcome = await deps.rules.reload();
+    res.status(outcome.ok ? 200 : 422).json(outcome);
+  });
+  router.get('/api/events/:id/trace', async (req, res) => {
+    const trace = await deps.traceEvent(String(req.params.id));
+    if (trace === undefined) throw new AutopilotError('AP_NOT_FOUND', `no event '${req.params.id}'`);
+    res.json(trace);
+  });
+  router.get('/api/runs', async (req, res) => {
+    const state = req.query.state === undefined ? undefined : String(req.query.state);
+    if (state !== undefined && !RUN_STATES.includes(state as RunState)) {
+      throw new AutopilotError('AP_BAD_REQUEST', `state must be one of ${RUN_STATES.join(', ')}`);
+    }
+    const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
+    const rule = req.query.rule === undefined ? undefined : String(req.query.rule);
+    res.json(await deps.runs.list({ state: state as RunState | undefined, ruleId: rule, limit }));
+  });
+  router.get('/api/dead-letters', async (_req, res) =>
+    res.json(await deps.runs.list({ state: 'dead', limit: 1000 })),
+  );
+  router.post('/api/dead-letters/:id/retry', async (req, res) => {
+    if (!(await deps.runs.requeue(String(req.params.id), deps.now()))) {
+      throw new AutopilotError('AP_NOT_FOUND', `no dead letter '${req.params.id}'`);
+    }
+    deps.onRequeued?.();
+    res.json({ ok: true, requeued: req.params.id });
+  });
+  router.delete('/api/dead-letters/:id', async (req, res) => {
+    if (!(await deps.runs.drop(String(req.params.id)))) {
+      throw new AutopilotError('AP_NOT_FOUND', `no dead letter '${req.params.id}'`);
+    }
+    res.json({ ok: true, dropped: req.params.id });
+  });
+  router.get('/api/breakers', (_req, res) => res.json(deps.pausedPairs(deps.now())));
+  router.use('/api', (_req: Request, res: Response) =>
+    sendError(res, new AutopilotError('AP_NOT_FOUND', 'no such route')),
+  );
+  return router;
+}
+
+function bearer(token: string) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? '';
+    const presented = header.startsWith('Bearer ') ? header.slice(7) : undefined;
+    if (!tokenMatches(presented, [token])) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      sendError(res, new AutopilotError('AP_UNAUTHORIZED', 'admin API needs a valid bearer token'));
+      return;
+    }
+    next();
+  };
+}
+
+async function describeRules(deps: AdminDeps) {
+  const snapshot = deps.rules.current;
+  const rules = await Promise.all(
+    snapshot.rules.map(async (rule) => {
+      const [lastFire] = await deps.audit.query({ ruleId: rule.id, kind: 'rule.matched', limit: 1 });
+      const errors = await deps.audit.query({
+        ruleId: rule.id,
+        kind: ['rule.error', 'run.dead_lettered'],
+        limit: 5,
+      });
+      return {
+        id: rule.id,
+        description: rule.description,
+        enabled: rule.enabled,
+        mode: rule.mode,
+        version: rule.version,
+        file: rule.source.file,
+        lastFiredAt: lastFire?.at,
+        recentErrors: errors.map((e) => ({ at: e.at, kind: e.kind, eventId: e.eventId, detail: e.detail })),
+      };
+    }),
+  );
+  return { loadedAt: snapshot.loadedAt, lastReload: deps.rules.lastOutcome, rules };
+}

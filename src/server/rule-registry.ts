@@ -1,0 +1,110 @@
+import { watch, type FSWatcher } from 'node:fs';
+import type { Rule } from '../rules/rule.ts';
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+}
+
+export interface RuleSnapshot<Index> {
+  rules: readonly Rule[];
+  byId: ReadonlyMap<string, Rule>;
+  index: Index;
+  loadedAt: number;
+}
+
+export interface ReloadOutcome {
+  ok: boolean;
+  rules: number;
+  diagnostics: Diagnostic[];
+  at: number;
+}
+
+export interface RuleRegistryDeps<Index> {
+  dir: string;
+  load: (dir: string) => Promise<{ rules: Rule[]; diagnostics: Diagnostic[] }>;
+  buildIndex: (rules: readonly Rule[]) => Index;
+  now: () => number;
+  onReload?: (outcome: ReloadOutcome) => void;
+}
+
+/**
+ * Holds the running rule set. A reload builds a complete new snapshot and swaps it in one
+ * assignment, so a match never sees half of an old set and half of a new one; a set with any
+ * error is refused and the old one keeps running.
+ */
+export class RuleRegistry<Index> {
+  readonly #deps: RuleRegistryDeps<Index>;
+  #snapshot: RuleSnapshot<Index> | undefined;
+  #lastOutcome: ReloadOutcome | undefined;
+  #watcher: FSWatcher | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #reloading: Promise<ReloadOutcome> | undefined;
+  #again = false;
+
+  constructor(deps: RuleRegistryDeps<Index>) {
+    this.#deps = deps;
+  }
+
+  get current(): RuleSnapshot<Index> {
+    if (!this.#snapshot) throw new Error('rules are not loaded yet');
+    return this.#snapshot;
+  }
+
+  get lastOutcome(): ReloadOutcome | undefined {
+    return this.#lastOutcome;
+  }
+
+  /** Reloads now; concurrent calls share one reload, and a call during a reload schedules one more. */
+  reload(): Promise<ReloadOutcome> {
+    if (this.#reloading) {
+      this.#again = true;
+      return this.#reloading;
+    }
+    this.#reloading = this.#reloadOnce().finally(() => {
+      this.#reloading = undefined;
+      if (this.#again) {
+        this.#again = false;
+        void this.reload();
+      }
+    });
+    return this.#reloading;
+  }
+
+  async #reloadOnce(): Promise<ReloadOutcome> {
+    const { rules, diagnostics } = await this.#deps.load(this.#deps.dir);
+    const at = this.#deps.now();
+    const ok = diagnostics.length === 0;
+    if (ok) {
+      this.#snapshot = {
+        rules,
+        byId: new Map(rules.map((rule) => [rule.id, rule])),
+        index: this.#deps.buildIndex(rules),
+        loadedAt: at,
+      };
+    }
+    const outcome = { ok, rules: ok ? rules.length : (this.#snapshot?.rules.length ?? 0), diagnostics, at };
+    this.#lastOutcome = outcome;
+    this.#deps.onReload?.(outcome);
+    return outcome;
+  }
+
+  /** Watches the rules dir; bursts of changes (an editor saving, a git checkout) reload once. */
+  watch(debounceMs = 200): void {
+    if (this.#watcher) return;
+    this.#watcher = watch(this.#deps.dir, { persistent: false }, () => {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => void this.reload(), debounceMs);
+    });
+    this.#watcher.on('error', () => this.#watcher?.close());
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+}
