@@ -26,11 +26,15 @@ export interface EventLog {
    * `now + leaseMs`; an event whose lease expired is claimable again (its processor crashed).
    */
   claimUnprocessed(owner: string, limit: number, leaseMs: number, now: number): Promise<StoredEvent[]>;
+  /** Idempotent (the first `processedAt` stays); `AP_NOT_FOUND` for an id never appended. */
   markProcessed(eventId: string, now: number): Promise<void>;
   get(eventId: string): Promise<StoredEvent | undefined>;
   /** Number of events not yet processed (for metrics and readiness). */
   pendingCount(): Promise<number>;
-  /** Deletes processed events received before `olderThan`; returns how many. */
+  /**
+   * Deletes processed events received before `olderThan`; returns how many. Their ids keep
+   * deduplicating appends for the dedupe retention (≥ 72 h) even when `olderThan` is more recent.
+   */
   purge(olderThan: number): Promise<number>;
 }
 
@@ -69,13 +73,18 @@ export interface RunRecord {
   results: ActionResult[];
   lastError?: RunError;
   updatedAt: number;
+  /** Who holds the lease and until when, while `running`. */
+  leaseOwner?: string;
+  leaseUntil?: number;
 }
 
+/** Runs come back in queue order (oldest enqueued or requeued first). */
 export interface RunFilter {
   state?: RunState | RunState[];
   ruleId?: string;
   eventId?: string;
   lane?: string;
+  /** @defaultValue 1000 */
   limit?: number;
 }
 
@@ -87,6 +96,14 @@ export interface QueueStats {
   dead: number;
 }
 
+/**
+ * Lanes and dead letters: a dead run leaves its lane, so later runs of the same work item proceed
+ * (one broken run must not stall a work item forever); `requeue` puts it back at the END of its
+ * lane, behind whatever was enqueued meanwhile. Operations that need the lease (`checkpoint`,
+ * `reschedule`, `complete`, `deadLetter`) check it atomically with their write and throw
+ * `AP_LEASE_LOST` when `owner` no longer holds an unexpired lease, `AP_NOT_FOUND` for an unknown
+ * run; `release` is a no-op when the lease is not held.
+ */
 export interface RunQueue {
   /** Enqueues each run unless one with the same id exists; returns ids actually added. */
   enqueue(runs: Run[], now: number): Promise<string[]>;
@@ -118,6 +135,8 @@ export interface RunQueue {
   get(runId: string): Promise<RunRecord | undefined>;
   list(filter: RunFilter): Promise<RunRecord[]>;
   stats(now: number): Promise<QueueStats>;
+  /** Deletes succeeded and skipped runs last updated before `olderThan`; returns how many. */
+  purge(olderThan: number): Promise<number>;
 }
 
 export const PRIORITY_RANK: Record<RunPriority, number> = { chat: 0, webhook: 1, background: 2 };
@@ -156,6 +175,7 @@ export interface AuditRecord {
   detail?: Record<string, unknown>;
 }
 
+/** All given filters must hold. `since` is inclusive, `until` exclusive. */
 export interface AuditQuery {
   eventId?: string;
   ruleId?: string;
@@ -164,17 +184,27 @@ export interface AuditQuery {
   kind?: AuditKind | AuditKind[];
   since?: number;
   until?: number;
+  /** @defaultValue 1000 */
   limit?: number;
+  /**
+   * `oldest` first (the story of an event in order) or `newest` first (recent activity); records
+   * with the same `at` keep the order they were recorded in.
+   * @defaultValue 'oldest'
+   */
+  order?: 'oldest' | 'newest';
 }
 
 export interface AuditStore {
+  /** Stores all entries or none. */
   record(entries: AuditRecord[]): Promise<void>;
   query(q: AuditQuery): Promise<AuditRecord[]>;
+  /** Deletes records with `at` before `olderThan`; returns how many. */
   purge(olderThan: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------- small state (pollers, schedules)
 
+/** Values are JSON (bigints survive as bigints); `undefined` cannot be stored. */
 export interface StateStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown): Promise<void>;

@@ -1,0 +1,5 @@
+export {
+  openSqliteStores,
+  DEFAULT_DEDUPE_RETENTION_MS,
+  type SqliteStoreOptions,
+} from './open-sqlite-stores.ts';

@@ -1,0 +1,60 @@
+/** StateStore on SQLite: JSON values by key; compare-and-set compares values, not their text. */
+import { isDeepStrictEqual } from 'node:util';
+import type { StateStore } from '../ports.ts';
+import type { SqliteDb } from './database.ts';
+import { decodeJson, encodeJson } from './json-codec.ts';
+import { requireId } from './input-checks.ts';
+
+export class SqliteStateStore implements StateStore {
+  readonly #db: SqliteDb;
+  readonly #clock: () => number;
+
+  constructor(db: SqliteDb, clock: () => number) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    const text = this.#db.read(() => this.#current(key));
+    return text === undefined ? undefined : (decodeJson(text) as T);
+  }
+
+  async set(key: string, value: unknown): Promise<void> {
+    requireId('state key', key);
+    const text = encodeJson(value, `state ${key}`);
+    this.#db.write(() => this.#put(key, text));
+  }
+
+  async compareAndSet(key: string, expected: unknown, value: unknown): Promise<boolean> {
+    requireId('state key', key);
+    const text = encodeJson(value, `state ${key}`);
+    return this.#db.write(() => {
+      const current = this.#current(key);
+      const matches = current === undefined ? expected === undefined : sameJson(current, expected);
+      if (matches) this.#put(key, text);
+      return matches;
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#db.write(() => this.#db.run('DELETE FROM state WHERE key = :key', { key }));
+  }
+
+  #current(key: string): string | undefined {
+    return this.#db.get<{ value: string }>('SELECT value FROM state WHERE key = :key', { key })?.value;
+  }
+
+  #put(key: string, text: string): void {
+    this.#db.run(
+      `INSERT INTO state (key, value, updated_at) VALUES (:key, :text, :now)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      { key, text, now: this.#clock() },
+    );
+  }
+}
+
+/** Compares as stored: `{ a: 1, b: undefined }` equals a stored `{ a: 1 }`, key order is irrelevant. */
+function sameJson(storedText: string, expected: unknown): boolean {
+  if (expected === undefined) return false;
+  return isDeepStrictEqual(decodeJson(storedText), decodeJson(encodeJson(expected, 'expected state')));
+}
