@@ -60,6 +60,12 @@ export const ERROR_CATALOGUE = {
     owner: 'client',
   },
   AP_CONFIG_INVALID: { title: 'Configuration is invalid', retryable: false, owner: 'operator' },
+  AP_CLI_USAGE: { title: 'Command-line arguments are wrong', retryable: false, owner: 'client' },
+  AP_INPUT_FILE: {
+    title: 'An input file is missing, unreadable or not valid JSON',
+    retryable: false,
+    owner: 'client',
+  },
 
   // Open API outcomes (see src/openapi/classify.ts)
   AP_API_RATE_LIMITED: { title: 'Open API rate limit hit (10429)', retryable: true, owner: 'none' },
