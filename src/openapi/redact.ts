@@ -39,7 +39,5 @@ function isPlainObject(value: object): boolean {
 /** Fields whose value is a credential whatever it looks like (token endpoint answers, headers). */
 export function isSecretKey(key: string): boolean {
   const k = key.toLowerCase();
-  return (
-    k === 'token' || k.endsWith('_token') || k.endsWith('secret') || k === 'x-plugin-token' || k === 'code'
-  );
+  return k === 'token' || k.endsWith('_token') || k.endsWith('secret') || k === 'x-plugin-token';
 }

@@ -29,6 +29,11 @@ export interface CallOptions {
   idempotencyKey?: string;
   /** Acting user (X-USER-KEY); defaults to the engine's own user. */
   userKey?: string;
+  /**
+   * Act with a user access token (`u-…`, from `authen/user_plugin_token`) instead of the plugin
+   * token; no `X-USER-KEY` is sent then.
+   */
+  userToken?: string;
   signal?: AbortSignal;
 }
 

@@ -1,0 +1,70 @@
+/**
+ * One HTTP exchange with undici. Never rejects: whatever happens is returned as a RawAnswer
+ * for classifyOutcome.
+ */
+import type { Dispatcher } from 'undici';
+import type { RawAnswer } from './classify.ts';
+import type { EnvelopeKind } from './operation.ts';
+
+export interface Exchange {
+  origin: string;
+  /** Path and query string. */
+  path: string;
+  method: Dispatcher.HttpMethod;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  envelope: EnvelopeKind;
+}
+
+/** Answers larger than this are cut off and reported instead of being buffered. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export async function exchange(dispatcher: Dispatcher, request: Exchange): Promise<RawAnswer> {
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await dispatcher.request({
+      origin: request.origin,
+      path: request.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+      signal: request.signal,
+      headersTimeout: request.headersTimeoutMs,
+      bodyTimeout: request.bodyTimeoutMs,
+    });
+  } catch (error) {
+    return { kind: 'network', error };
+  }
+  const { text, error } = await readBody(response.body);
+  const answer: RawAnswer = {
+    kind: 'http',
+    status: response.statusCode,
+    headers: response.headers,
+    body: text,
+    envelope: request.envelope,
+  };
+  if (error !== undefined) answer.bodyError = error;
+  return answer;
+}
+
+async function readBody(body: Dispatcher.ResponseData['body']): Promise<{ text: string; error?: unknown }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > MAX_BODY_BYTES) {
+        body.destroy();
+        return { text: '', error: { code: 'AP_BODY_TOO_LARGE' } };
+      }
+      chunks.push(buffer);
+    }
+  } catch (error) {
+    return { text: Buffer.concat(chunks).toString('utf8'), error };
+  }
+  return { text: Buffer.concat(chunks).toString('utf8') };
+}
