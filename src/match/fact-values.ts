@@ -1,0 +1,51 @@
+/** Reading a fact (and a path inside it) the way json-rules-engine's almanac does. */
+import type { ConditionLeaf, ConditionNode } from '../rules/rule.ts';
+import { isLeaf } from './condition-trace.ts';
+import { resolvePath } from './resolve-path.ts';
+
+/** Fact values that are already known, by fact name. */
+export type FactTable = Readonly<Record<string, unknown>>;
+
+/**
+ * json-rules-engine only applies a path to an object fact; a scalar fact is returned as is.
+ * Kept identical here so both evaluators agree on every input.
+ */
+export function factAt(value: unknown, path: string | undefined): unknown {
+  if (path && value !== null && typeof value === 'object') return resolvePath(value, path);
+  return value;
+}
+
+export interface FactRef {
+  fact: string;
+  path?: string;
+}
+
+export function isFactRef(value: unknown): value is FactRef {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.prototype.hasOwnProperty.call(value, 'fact') &&
+    typeof (value as FactRef).fact === 'string'
+  );
+}
+
+/** Every fact name a condition tree reads, including `{fact}` references in values. */
+export function factsUsed(node: ConditionNode | undefined, into = new Set<string>()): Set<string> {
+  if (node === undefined) return into;
+  if (isLeaf(node)) {
+    into.add(node.fact);
+    if (isFactRef(node.value)) into.add(node.value.fact);
+  } else if ('not' in node) {
+    factsUsed(node.not, into);
+  } else {
+    for (const child of 'all' in node ? node.all : node.any) factsUsed(child, into);
+  }
+  return into;
+}
+
+export function leaves(node: ConditionNode, into: ConditionLeaf[] = []): ConditionLeaf[] {
+  if (isLeaf(node)) into.push(node);
+  else if ('not' in node) leaves(node.not, into);
+  else for (const child of 'all' in node ? node.all : node.any) leaves(child, into);
+  return into;
+}

@@ -1,0 +1,81 @@
+/**
+ * The facts a condition or template sees for one event: `event`, `work_item`, `change`,
+ * `command`, `now`. `work_item` is loaded lazily, at most once per event, and only when a
+ * candidate rule needs it; without a loader, what the event payload carries stands in for it.
+ */
+import type { Event } from '../events/event.ts';
+import { normalizeWorkItem, type NormalizedWorkItem, type WorkItemProvider } from './work-item.ts';
+
+export interface EventFacts {
+  event: Event;
+  change: Event['change'];
+  command: Event['command'];
+  now: number;
+  /** Memoized: the first call starts the load, every later call gets the same promise. */
+  workItem(): Promise<WorkItemFact>;
+}
+
+/** The work item as far as it is known, and whether that is the live record or only the payload's part. */
+export interface WorkItemFact {
+  value: Partial<NormalizedWorkItem> | undefined;
+  live: boolean;
+}
+
+export function buildEventFacts(event: Event, now: number, loadWorkItem?: WorkItemProvider): EventFacts {
+  let loaded: Promise<WorkItemFact> | undefined;
+  return {
+    event,
+    change: event.change,
+    command: event.command,
+    now,
+    workItem: () => (loaded ??= loadFact(event, loadWorkItem)),
+  };
+}
+
+async function loadFact(event: Event, loadWorkItem: WorkItemProvider | undefined): Promise<WorkItemFact> {
+  const live = loadWorkItem === undefined ? undefined : await loadWorkItem();
+  if (live !== undefined) return { value: live, live: true };
+  return { value: workItemFromPayload(event), live: false };
+}
+
+/**
+ * What a Feishu webhook payload says about its work item (id, name, project, type, sometimes
+ * fields), accepted with or without the `{header, payload}` envelope.
+ */
+export function workItemFromPayload(event: Event): Partial<NormalizedWorkItem> | undefined {
+  const body = innerPayload(event.payload);
+  const hasItem = event.workItem !== undefined || body.id !== undefined;
+  if (!hasItem) return undefined;
+  const normalized = normalizeWorkItem({
+    ...body,
+    id: body.id ?? event.workItem?.id,
+    work_item_type_key: body.work_item_type_key ?? event.workItem?.typeKey,
+    project_key: body.project_key ?? event.projectKey,
+  });
+  return pickKnown(normalized, body);
+}
+
+function innerPayload(payload: unknown): Record<string, unknown> {
+  if (payload === null || typeof payload !== 'object') return {};
+  const outer = payload as Record<string, unknown>;
+  const inner = outer.payload;
+  return inner !== null && typeof inner === 'object' ? (inner as Record<string, unknown>) : outer;
+}
+
+/** Keep only what the payload really carried, so a missing field reads as "needs live data". */
+function pickKnown(item: NormalizedWorkItem, body: Record<string, unknown>): Partial<NormalizedWorkItem> {
+  const partial: Partial<NormalizedWorkItem> = { id: item.id, type: item.type, project: item.project };
+  if (typeof body.name === 'string') partial.name = item.name;
+  if (body.work_item_status !== undefined) partial.state = item.state;
+  if (Array.isArray(body.current_nodes)) partial.current_nodes = item.current_nodes;
+  if (Array.isArray(body.fields)) {
+    partial.fields = item.fields;
+    partial.raw_fields = item.raw_fields;
+    if (Object.keys(item.roles).length > 0) partial.roles = item.roles;
+  }
+  if (body.created_at !== undefined) partial.created_at = item.created_at;
+  if (body.updated_at !== undefined) partial.updated_at = item.updated_at;
+  if (body.created_by !== undefined) partial.created_by = item.created_by;
+  if (body.updated_by !== undefined) partial.updated_by = item.updated_by;
+  return partial;
+}

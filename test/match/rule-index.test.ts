@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { buildRuleIndex, candidateRules } from '../../src/match/rule-index.ts';
+import { buildEvent, buildRule } from '../support/match-builders.ts';
+
+const ids = (rules: { rule: { id: string } }[]) => rules.map((r) => r.rule.id);
+
+describe('rule index', () => {
+  const rules = [
+    buildRule({ id: 'created-any', on: { event: 'work_item.created' } }),
+    buildRule({
+      id: 'created-space1-story',
+      on: { event: 'work_item.created', project: ['space1'], work_item_type: ['story'] },
+    }),
+    buildRule({ id: 'created-space2', on: { event: 'work_item.created', project: ['space2'] } }),
+    buildRule({
+      id: 'issue-only',
+      on: { event: ['work_item.created', 'node.reached'], work_item_type: ['issue'] },
+    }),
+    buildRule({ id: 'all-events', on: { event: '*' } }),
+    buildRule({ id: 'listed-twice', on: { event: ['work_item.created', '*'] } }),
+    buildRule({
+      id: 'poller',
+      on: {
+        poll: { every: '5m', search: { project: 'space1', work_item_type: 'story' } },
+        project: ['space1'],
+      },
+    }),
+    buildRule({ id: 'sweep', on: { schedule: { cron: '0 9 * * 1-5' } } }),
+    buildRule({ id: 'move', on: { command: 'Move {id} to {state}' } }),
+    buildRule({ id: 'off', enabled: false, on: { event: 'work_item.created' } }),
+  ];
+  const index = buildRuleIndex(rules);
+
+  it('finds event rules by type, project and work item type, in rule order, each once', () => {
+    expect(ids(candidateRules(index, buildEvent()))).toEqual([
+      'created-any',
+      'created-space1-story',
+      'all-events',
+      'listed-twice',
+    ]);
+    expect(
+      ids(
+        candidateRules(index, buildEvent({ projectKey: 'space2', workItem: { id: '1', typeKey: 'issue' } })),
+      ),
+    ).toEqual(['created-any', 'created-space2', 'issue-only', 'all-events', 'listed-twice']);
+    expect(ids(candidateRules(index, buildEvent({ type: 'node.completed' })))).toEqual([
+      'all-events',
+      'listed-twice',
+    ]);
+  });
+
+  it('finds a poll or schedule rule by the rule id its event carries, beside the event rules', () => {
+    const polled = buildEvent({ source: 'poll', type: 'node.completed', payload: { rule_id: 'poller' } });
+    expect(ids(candidateRules(index, polled))).toEqual(['all-events', 'listed-twice', 'poller']);
+    const wrongSpace = { ...polled, projectKey: 'elsewhere' };
+    expect(ids(candidateRules(index, wrongSpace))).not.toContain('poller');
+    const tick = buildEvent({ source: 'schedule', type: 'schedule.fired', payload: { rule_id: 'sweep' } });
+    expect(ids(candidateRules(index, tick))).toEqual(['all-events', 'listed-twice', 'sweep']);
+    const forged = buildEvent({ source: 'feishu', payload: { rule_id: 'sweep' } });
+    expect(ids(candidateRules(index, forged))).not.toContain('sweep');
+  });
+
+  it('finds command rules by command name', () => {
+    const command = { name: 'move', args: {}, chatId: 'c', messageId: 'm', sender: 's' };
+    const event = buildEvent({
+      source: 'chat',
+      type: 'chat.command',
+      command,
+      projectKey: undefined,
+      workItem: undefined,
+    });
+    expect(ids(candidateRules(index, event))).toEqual(['all-events', 'listed-twice', 'move']);
+  });
+
+  it('counts enabled rules only', () => {
+    expect(index.size).toBe(9);
+  });
+});
