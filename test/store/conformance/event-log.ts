@@ -1,0 +1,116 @@
+/** EventLog conformance: dedupe that outlives processing, leased claims, retention. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventLog } from '../../../src/store/ports.ts';
+import { buildEvent, rejectionOf, testClock, type StoreFactory, type StoreHarness } from './harness.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const HOUR = 3_600_000;
+const LEASE = 30_000;
+
+export function describeEventLogConformance(name: string, factory: StoreFactory): void {
+  describe(`EventLog conformance: ${name}`, () => {
+    let harness: StoreHarness;
+    let events: EventLog;
+    const clock = testClock(T0);
+
+    beforeEach(async () => {
+      clock.set(T0);
+      harness = await factory({ now: clock.now });
+      events = harness.stores.events;
+    });
+    afterEach(async () => harness.cleanup());
+
+    const claimIds = async (owner: string, limit: number, now: number) =>
+      (await events.claimUnprocessed(owner, limit, LEASE, now)).map((stored) => stored.event.id);
+
+    it('stores an event once per id', async () => {
+      const event = buildEvent({ id: 'e1' });
+      expect(await events.append(event, T0)).toEqual({ inserted: true });
+      expect(await events.append({ ...event, type: 'work_item.updated' }, T0 + 1)).toEqual({
+        inserted: false,
+      });
+      expect(await events.get('e1')).toEqual({ event, receivedAt: T0 });
+      expect(await events.get('e2')).toBeUndefined();
+      expect(await events.pendingCount()).toBe(1);
+    });
+
+    it('keeps arbitrary JSON payloads exactly, big ids as strings and big integers whole', async () => {
+      const payload = {
+        header: { uuid: 'a1b2', token: '' },
+        event: {
+          work_item_id: '7433128839025672193',
+          raw_id: 7433128839025672193n,
+          nested: [1, 2.5, null, true],
+        },
+        text: '需求 "quoted" \\ back\u0000slash 🚀',
+        empty: {},
+      };
+      const event = buildEvent({ id: '7433128839025672193', payload, change: { from: 'a', to: null } });
+      await events.append(event, T0);
+      const stored = await events.get('7433128839025672193');
+      expect(stored?.event).toEqual(event);
+      expect(typeof stored?.event.id).toBe('string');
+    });
+
+    it('refuses an event without an id or with a payload that is not JSON', async () => {
+      const noId = await rejectionOf(events.append(buildEvent({ id: '' }), T0));
+      expect(noId.code).toBe('AP_STORE_BAD_INPUT');
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      const notJson = await rejectionOf(events.append(buildEvent({ id: 'c', payload: cyclic }), T0));
+      expect(notJson.code).toBe('AP_STORE_BAD_INPUT');
+      expect(notJson.message).toMatch(/event c/);
+      expect(await events.append(buildEvent({ id: 'c' }), T0)).toEqual({ inserted: true });
+    });
+
+    it('claims unprocessed events in arrival order, leased so no one else gets them', async () => {
+      for (const id of ['e1', 'e2', 'e3']) await events.append(buildEvent({ id }), T0);
+      expect(await claimIds('p1', 2, T0)).toEqual(['e1', 'e2']);
+      expect(await claimIds('p2', 10, T0 + 1)).toEqual(['e3']);
+      expect(await claimIds('p2', 10, T0 + LEASE - 1)).toEqual([]);
+      expect(await claimIds('p2', 10, T0 + LEASE)).toEqual(['e1', 'e2']);
+    });
+
+    it('stops handing out an event once it is processed; marking twice keeps the first time', async () => {
+      for (const id of ['e1', 'e2']) await events.append(buildEvent({ id }), T0);
+      await events.claimUnprocessed('p', 10, LEASE, T0);
+      await events.markProcessed('e1', T0 + 5);
+      await events.markProcessed('e1', T0 + 9);
+      expect(await events.get('e1')).toMatchObject({ processedAt: T0 + 5 });
+      expect(await events.pendingCount()).toBe(1);
+      expect(await claimIds('p', 10, T0 + LEASE)).toEqual(['e2']);
+    });
+
+    it('says which event is unknown when marking it processed', async () => {
+      const error = await rejectionOf(events.markProcessed('ghost', T0));
+      expect(error.code).toBe('AP_NOT_FOUND');
+      expect(error.message).toMatch(/ghost/);
+    });
+
+    it('purges only processed events older than the cut and keeps deduplicating their ids for 72 h', async () => {
+      for (const id of ['old-done', 'old-pending', 'new-done']) {
+        await events.append(buildEvent({ id }), id.startsWith('old') ? T0 : T0 + 2 * HOUR);
+      }
+      await events.markProcessed('old-done', T0 + 1);
+      await events.markProcessed('new-done', T0 + 2 * HOUR);
+      clock.set(T0 + 3 * HOUR);
+      expect(await events.purge(T0 + HOUR)).toBe(1);
+      expect(await events.get('old-done')).toBeUndefined();
+      expect(await events.get('old-pending')).toBeDefined();
+      expect(await events.get('new-done')).toBeDefined();
+      expect(await events.append(buildEvent({ id: 'old-done' }), T0 + 3 * HOUR)).toEqual({ inserted: false });
+
+      clock.set(T0 + 73 * HOUR);
+      await events.purge(T0 + 73 * HOUR);
+      expect(await events.append(buildEvent({ id: 'old-done' }), T0 + 73 * HOUR)).toEqual({ inserted: true });
+      expect(await events.append(buildEvent({ id: 'old-pending' }), T0 + 73 * HOUR)).toEqual({
+        inserted: false,
+      });
+    });
+
+    it('refuses a claim with a non-positive limit or lease', async () => {
+      expect((await rejectionOf(events.claimUnprocessed('p', 0, LEASE, T0))).code).toBe('AP_STORE_BAD_INPUT');
+      expect((await rejectionOf(events.claimUnprocessed('p', 1, -5, T0))).code).toBe('AP_STORE_BAD_INPUT');
+    });
+  });
+}

@@ -1,0 +1,71 @@
+/** StateStore conformance: JSON values, compare-and-set by value, one winner under contention. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StateStore } from '../../../src/store/ports.ts';
+import { rejectionOf, testClock, type StoreFactory, type StoreHarness } from './harness.ts';
+
+export function describeStateStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`StateStore conformance: ${name}`, () => {
+    let harness: StoreHarness;
+    let state: StateStore;
+
+    beforeEach(async () => {
+      harness = await factory({ now: testClock().now });
+      state = harness.stores.state;
+    });
+    afterEach(async () => harness.cleanup());
+
+    it('gets what was set, JSON values of any shape, and forgets deleted keys', async () => {
+      expect(await state.get('poll:proj')).toBeUndefined();
+      const cursor = {
+        since: 1767225600000,
+        ids: ['7433128839025672193'],
+        big: 7433128839025672193n,
+        ok: true,
+      };
+      await state.set('poll:proj', cursor);
+      expect(await state.get('poll:proj')).toEqual(cursor);
+      for (const value of [0, 'text', null, [1, [2]], false]) {
+        await state.set('k', value);
+        expect(await state.get('k')).toEqual(value);
+      }
+      await state.delete('k');
+      await state.delete('never-set');
+      expect(await state.get('k')).toBeUndefined();
+    });
+
+    it('compares and sets by value: absent, equal (any key order) or different', async () => {
+      expect(await state.compareAndSet('lock', undefined, { holder: 'a', n: 1 })).toBe(true);
+      expect(await state.compareAndSet('lock', undefined, { holder: 'b', n: 1 })).toBe(false);
+      expect(await state.compareAndSet('lock', { holder: 'b', n: 1 }, { holder: 'b', n: 2 })).toBe(false);
+      expect(await state.compareAndSet('lock', { n: 1, holder: 'a' }, { holder: 'a', n: 2 })).toBe(true);
+      expect(await state.get('lock')).toEqual({ holder: 'a', n: 2 });
+      expect(await state.compareAndSet('absent', { n: 1 }, { n: 2 })).toBe(false);
+      expect(await state.get('absent')).toBeUndefined();
+    });
+
+    it('lets exactly one of many concurrent compare-and-sets win', async () => {
+      await state.set('counter', 0);
+      const other = harness.openAnother ? await harness.openAnother() : harness.stores;
+      try {
+        const stores = [state, other.state];
+        const outcomes = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => stores[i % 2]!.compareAndSet('counter', 0, i + 1)),
+        );
+        expect(outcomes.filter(Boolean)).toHaveLength(1);
+      } finally {
+        if (other !== harness.stores) await other.close();
+      }
+    });
+
+    it('refuses values that are not JSON and empty keys', async () => {
+      const error = await rejectionOf(state.set('k', undefined));
+      expect(error.code).toBe('AP_STORE_BAD_INPUT');
+      expect(error.message).toMatch(/state k/);
+      expect((await rejectionOf(state.set('k', () => 1))).code).toBe('AP_STORE_BAD_INPUT');
+      expect((await rejectionOf(state.set('', 1))).code).toBe('AP_STORE_BAD_INPUT');
+      expect((await rejectionOf(state.compareAndSet('k', undefined, undefined))).code).toBe(
+        'AP_STORE_BAD_INPUT',
+      );
+    });
+  });
+}
