@@ -120,6 +120,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     owner: 'bug',
   },
+  AP_STORE_UNSUPPORTED: {
+    title: 'Redis or PostgreSQL is older than the cluster profile supports',
+    retryable: false,
+    owner: 'operator',
+  },
   AP_LEASE_LOST: {
     title: 'The worker no longer holds the lease on this run (expired or taken over)',
     retryable: false,
