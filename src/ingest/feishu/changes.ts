@@ -232,7 +232,7 @@ export function commentChange(payload: Obj): Change | undefined {
     pickString(payload, 'comment_content', 'content');
   const commentId = pickId(nested, 'id', 'comment_id') ?? pickId(payload, 'comment_id');
   if (text === undefined && commentId === undefined) return undefined;
-  return compact({ kind: 'comment', text, commentId });
+  return compact({ kind: 'comment', text, commentId, action: pickString(payload, 'comment_action') });
 }
 
 export function abortChange(payload: Obj, aborted: boolean): Change {
@@ -257,21 +257,28 @@ function roleMap(value: unknown): Record<string, string[]> | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** `work_item.roles_changed`: a role's owners, a node's owners, or the whole role map. */
+/**
+ * `work_item.roles_changed`: a role's owners, a node's owners (flat, or nested under `node`),
+ * or the whole role map before and after.
+ */
 export function roleChange(payload: Obj, nodeOwner: boolean): Change {
-  const from = pickPresent(payload, 'pre_owners', 'old_owners', 'before_owners');
-  const to = pickPresent(payload, 'cur_owners', 'new_owners', 'after_owners', 'owners');
+  const node = pickObject(payload, 'node');
+  const source = node ?? payload;
+  const from = pickPresent(source, 'pre_owners', 'old_owners', 'before_owners');
+  const to = pickPresent(source, 'cur_owners', 'new_owners', 'after_owners', 'owners');
+  const nodeId = node || nodeOwner ? pickId(source, 'node_id', 'state_key', 'node_key', 'id') : undefined;
   return compact({
     kind: 'role',
     role: pickString(payload, 'role', 'role_key'),
-    nodeId: nodeOwner ? pickId(payload, 'node_id', 'state_key', 'node_key') : undefined,
+    nodeId,
     from: from ? asList(from.value) : undefined,
     to: to ? asList(to.value) : undefined,
     roles: roleMap(payload.role_owners),
+    previousRoles: roleMap(payload.pre_role_owners),
   });
 }
 
-export type SubtaskAction = 'created' | 'updated' | 'status';
+export type SubtaskAction = 'created' | 'updated' | 'status' | 'deleted';
 
 export function subtaskChange(payload: Obj, action: SubtaskAction): Change {
   const task = pickObject(payload, 'task', 'sub_task', 'subtask');
@@ -289,10 +296,11 @@ export function subtaskChange(payload: Obj, action: SubtaskAction): Change {
 }
 
 export function scheduleChange(payload: Obj): Change {
+  const source = pickObject(payload, 'node') ?? payload;
   return compact({
     kind: 'schedule',
-    nodeId: pickId(payload, 'node_id', 'state_key', 'node_key') ?? readNodes(payload)[0]?.id,
-    from: pickObject(payload, 'pre_schedule', 'old_schedule'),
-    to: pickObject(payload, 'node_schedule', 'schedule', 'cur_schedule', 'new_schedule'),
+    nodeId: pickId(source, 'node_id', 'state_key', 'node_key') ?? readNodes(payload)[0]?.id,
+    from: pickObject(source, 'pre_schedule', 'old_schedule'),
+    to: pickObject(source, 'node_schedule', 'schedule', 'cur_schedule', 'new_schedule'),
   });
 }

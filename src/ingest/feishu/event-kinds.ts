@@ -23,6 +23,7 @@ export type FeishuKind =
   | 'task_created'
   | 'task_updated'
   | 'task_status'
+  | 'task_deleted'
   | 'deleted';
 
 /** New-format `header.event_type` → kind. */
@@ -40,6 +41,8 @@ export const NEW_EVENT_KINDS: Readonly<Record<string, FeishuKind>> = {
   TaskCreateEvent: 'task_created',
   TaskUpdateEvent: 'task_updated',
   TaskStatusEvent: 'task_status',
+  // Not in the official excerpt; pushed by our simulator for sub-task deletion.
+  TaskDeleteEvent: 'task_deleted',
   WorkitemDeleteEvent: 'deleted',
 };
 
@@ -115,5 +118,6 @@ export const ENGINE_TYPE_OF_KIND: Readonly<Record<Exclude<FeishuKind, 'node'>, s
   task_created: 'subtask.changed',
   task_updated: 'subtask.changed',
   task_status: 'subtask.changed',
+  task_deleted: 'subtask.changed',
   deleted: 'work_item.deleted',
 };

@@ -150,6 +150,8 @@ function typeAndChange(delivery: Delivery): Typed {
       return typed(kind, subtaskChange(p, 'updated'));
     case 'task_status':
       return typed(kind, subtaskChange(p, 'status'));
+    case 'task_deleted':
+      return typed(kind, subtaskChange(p, 'deleted'));
     case 'schedule':
       return typed(kind, scheduleChange(p));
   }
