@@ -1,0 +1,107 @@
+/**
+ * Rendering `{{path | formatter}}` templates against the facts of an event. One pass only: a
+ * value that itself looks like a template is data, never rendered again. A missing path is an
+ * error of the rule (AP_TEMPLATE_MISSING_PATH) unless `default(...)` gives a fallback; it never
+ * becomes an empty string sent to the API.
+ */
+import { AutopilotError } from '../errors.ts';
+import { resolvePath } from '../match/resolve-path.ts';
+import { FORMATTERS, toText } from './formatters.ts';
+import { parseTemplate, type FormatterName, type TemplatePart } from './parse.ts';
+
+/** Roots a template may read: the facts, `rule`, and `steps` (results of earlier actions). */
+export type TemplateContext = Readonly<Record<string, unknown>>;
+
+export interface RenderOptions {
+  /**
+   * Templates reading any of these roots are left as written, to be rendered later
+   * (planning defers `steps`, which only exist at execution time). @defaultValue []
+   */
+  deferRoots?: readonly string[];
+}
+
+const parsed = new Map<string, readonly TemplatePart[]>();
+const PARSE_CACHE_LIMIT = 5_000;
+
+function partsOf(text: string): readonly TemplatePart[] {
+  let parts = parsed.get(text);
+  if (parts === undefined) {
+    parts = parseTemplate(text);
+    if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
+    parsed.set(text, parts);
+  }
+  return parts;
+}
+
+/**
+ * Renders one template. A template that is exactly one expression keeps the value's type
+ * (a list stays a list); anything else is text.
+ */
+export function renderTemplate(text: string, context: TemplateContext): unknown {
+  const parts = partsOf(text);
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only?.kind === 'expr') return evaluate(only, context, text);
+  return parts
+    .map((part) => (part.kind === 'text' ? part.text : toText(evaluate(part, context, text))))
+    .join('');
+}
+
+/** Renders every string inside params (objects and lists, deeply); other values are kept. */
+export function renderParams<T>(params: T, context: TemplateContext, options: RenderOptions = {}): T {
+  const defer = options.deferRoots ?? [];
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string')
+      return defer.length > 0 && readsRoot(value, defer) ? value : renderTemplate(value, context);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    }
+    return value;
+  };
+  return walk(params) as T;
+}
+
+/** Whether any template inside `value` reads one of `roots` (e.g. `steps`). */
+export function referencesRoot(value: unknown, roots: readonly string[]): boolean {
+  if (typeof value === 'string') return readsRoot(value, roots);
+  if (Array.isArray(value)) return value.some((v) => referencesRoot(v, roots));
+  if (value !== null && typeof value === 'object')
+    return Object.values(value).some((v) => referencesRoot(v, roots));
+  return false;
+}
+
+function readsRoot(text: string, roots: readonly string[]): boolean {
+  if (!text.includes('{{')) return false;
+  return partsOf(text).some(
+    (part) => part.kind === 'expr' && roots.includes(part.path.split('.', 1)[0] ?? ''),
+  );
+}
+
+function evaluate(
+  part: Extract<TemplatePart, { kind: 'expr' }>,
+  context: TemplateContext,
+  template: string,
+): unknown {
+  let value = resolvePath(context, part.path);
+  const hasDefault = part.formatters.some((f) => f.name === 'default');
+  if (isMissing(value) && !hasDefault) {
+    throw new AutopilotError(
+      'AP_TEMPLATE_MISSING_PATH',
+      `template ${part.raw} refers to '${part.path}', which has no value`,
+      {
+        path: part.path,
+        template,
+      },
+    );
+  }
+  for (const formatter of part.formatters) {
+    // Formatters other than default pass a missing value on untouched, for a later default to fill.
+    if (isMissing(value) && formatter.name !== 'default') continue;
+    value = FORMATTERS[formatter.name as FormatterName](value, formatter.args);
+  }
+  return value;
+}
+
+function isMissing(value: unknown): boolean {
+  return value === undefined || value === null;
+}
