@@ -97,6 +97,14 @@ export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial sc
 
 /** Applies the missing migrations; returns the version the database is at afterwards. */
 export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number {
+  migrations.forEach((migration, i) => {
+    if (migration.version !== i + 1) {
+      throw new AutopilotError(
+        'AP_INTERNAL',
+        `migration "${migration.name}" has version ${migration.version}, expected ${i + 1}`,
+      );
+    }
+  });
   const latest = migrations.at(-1)?.version ?? 0;
   db.exec('BEGIN IMMEDIATE');
   try {

@@ -29,17 +29,42 @@ export interface SqliteStoreOptions {
   dedupeRetentionMs?: number;
 }
 
-export async function openSqliteStores(options: SqliteStoreOptions): Promise<Stores> {
+/** What the database actually runs with, read back from SQLite after opening. */
+export interface SqliteStoreInfo {
+  path: string;
+  journalMode: string;
+  synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  schemaVersion: number;
+}
+
+export interface SqliteStores extends Stores {
+  readonly info: SqliteStoreInfo;
+}
+
+const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+
+export async function openSqliteStores(options: SqliteStoreOptions): Promise<SqliteStores> {
   const settings = checkOptions(options);
   const connection = connect(settings);
   const db = new SqliteDb(connection);
   const clock = options.now ?? Date.now;
   return {
+    info: readInfo(connection, settings.path),
     events: new SqliteEventLog(db, settings.dedupeRetentionMs, clock),
     runs: new SqliteRunQueue(db),
     audit: new SqliteAuditStore(db),
     state: new SqliteStateStore(db, clock),
     close: async () => db.close(),
+  };
+}
+
+function readInfo(connection: DatabaseSync, path: string): SqliteStoreInfo {
+  const pragma = (name: string) => Object.values(connection.prepare(`PRAGMA ${name}`).get() ?? {})[0];
+  return {
+    path,
+    journalMode: String(pragma('journal_mode')),
+    synchronous: SYNCHRONOUS_NAMES[Number(pragma('synchronous'))] ?? 'OFF',
+    schemaVersion: Number(pragma('user_version')),
   };
 }
 

@@ -1,0 +1,147 @@
+/**
+ * EventLog on PostgreSQL with a Redis dedupe cache in front. PostgreSQL decides (the event_ids
+ * primary key); Redis remembers ids it has seen for the dedupe retention, so a redelivery storm
+ * is answered without touching the database. An id is cached only after PostgreSQL has stored
+ * it: a crash between the two loses nothing, at worst one more database round trip.
+ */
+import type { Redis } from 'ioredis';
+import { AutopilotError } from '../../errors.ts';
+import type { Event } from '../../events/event.ts';
+import type { EventLog, StoredEvent } from '../ports.ts';
+import { requireCount, requireId } from '../sqlite/input-checks.ts';
+import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
+import { query, toNumber, transaction, type Db } from './postgres.ts';
+import { guarded } from './store-error.ts';
+
+interface EventRow {
+  seq: string;
+  body: string;
+  received_at: string;
+  processed_at: string | null;
+}
+
+export interface PostgresEventLogOptions {
+  db: Db;
+  redis: Redis;
+  /** Redis key prefix. */
+  prefix: string;
+  dedupeRetentionMs: number;
+  /** Clock for what the port gives no time to (the dedupe floor of purge). */
+  clock: () => number;
+}
+
+export class PostgresEventLog implements EventLog {
+  readonly #db: Db;
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #retentionMs: number;
+  readonly #clock: () => number;
+
+  constructor(options: PostgresEventLogOptions) {
+    this.#db = options.db;
+    this.#redis = options.redis;
+    this.#prefix = `${options.prefix}dedupe:`;
+    this.#retentionMs = options.dedupeRetentionMs;
+    this.#clock = options.clock;
+  }
+
+  async append(event: Event, now: number): Promise<{ inserted: boolean }> {
+    requireId('event id', event?.id);
+    const body = encodeJson(event, `event ${event.id}`);
+    if (await this.#seenRecently(event.id, now)) return { inserted: false };
+    const { rowCount } = await query(
+      this.#db,
+      `WITH fresh AS (
+         INSERT INTO event_ids (id, received_at) VALUES ($1, $3) ON CONFLICT (id) DO NOTHING RETURNING id)
+       INSERT INTO events (id, body, received_at) SELECT id, $2, $3 FROM fresh`,
+      [event.id, body, now],
+    );
+    if (rowCount === 1) await this.#remember(event.id, now);
+    return { inserted: rowCount === 1 };
+  }
+
+  async claimUnprocessed(owner: string, limit: number, leaseMs: number, now: number): Promise<StoredEvent[]> {
+    requireId('owner', owner);
+    requireCount('limit', limit);
+    requireCount('leaseMs', leaseMs);
+    const { rows } = await query<EventRow>(
+      this.#db,
+      `UPDATE events SET lease_owner = $1, lease_until = $2
+       WHERE seq IN (
+         SELECT seq FROM events
+         WHERE processed_at IS NULL AND (lease_until IS NULL OR lease_until <= $3)
+         ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING seq, body, received_at, processed_at`,
+      [owner, now + leaseMs, now, limit],
+    );
+    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toStoredEvent);
+  }
+
+  async markProcessed(eventId: string, now: number): Promise<void> {
+    const { rowCount } = await query(
+      this.#db,
+      `UPDATE events SET processed_at = coalesce(processed_at, $2), lease_owner = NULL, lease_until = NULL
+       WHERE id = $1`,
+      [eventId, now],
+    );
+    if (rowCount > 0) return;
+    const known = await query(this.#db, 'SELECT 1 FROM event_ids WHERE id = $1', [eventId]);
+    if (known.rowCount === 0) {
+      throw new AutopilotError('AP_NOT_FOUND', `event ${eventId} was never appended`, { eventId });
+    }
+  }
+
+  async get(eventId: string): Promise<StoredEvent | undefined> {
+    const { rows } = await query<EventRow>(
+      this.#db,
+      'SELECT seq, body, received_at, processed_at FROM events WHERE id = $1',
+      [eventId],
+    );
+    return rows[0] && toStoredEvent(rows[0]);
+  }
+
+  async pendingCount(): Promise<number> {
+    const { rows } = await query<{ n: string }>(
+      this.#db,
+      'SELECT count(*) AS n FROM events WHERE processed_at IS NULL',
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async purge(olderThan: number): Promise<number> {
+    const dedupeFloor = Math.min(olderThan, this.#clock() - this.#retentionMs);
+    return transaction(this.#db, async (client) => {
+      const { rowCount } = await query(
+        client,
+        'DELETE FROM events WHERE processed_at IS NOT NULL AND received_at < $1',
+        [olderThan],
+      );
+      await query(
+        client,
+        `DELETE FROM event_ids WHERE received_at < $1
+         AND NOT EXISTS (SELECT 1 FROM events WHERE events.id = event_ids.id)`,
+        [dedupeFloor],
+      );
+      return rowCount;
+    });
+  }
+
+  /** The cache holds the time until which the id deduplicates, on the callers' clock. */
+  async #seenRecently(eventId: string, now: number): Promise<boolean> {
+    const until = await guarded('Redis', () => this.#redis.get(this.#prefix + eventId));
+    return until !== null && Number(until) > now;
+  }
+
+  async #remember(eventId: string, now: number): Promise<void> {
+    await guarded('Redis', () =>
+      this.#redis.set(this.#prefix + eventId, String(now + this.#retentionMs), 'PX', this.#retentionMs),
+    );
+  }
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  const stored: StoredEvent = { event: decodeJson(row.body) as Event, receivedAt: Number(row.received_at) };
+  const processedAt = toNumber(row.processed_at);
+  if (processedAt !== undefined) stored.processedAt = processedAt;
+  return stored;
+}

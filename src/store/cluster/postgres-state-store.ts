@@ -1,0 +1,65 @@
+/** StateStore on PostgreSQL: JSON values by key; compare-and-set compares values, not their text. */
+import { isDeepStrictEqual } from 'node:util';
+import type { StateStore } from '../ports.ts';
+import { requireId } from '../sqlite/input-checks.ts';
+import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
+import { query, transaction, type Db } from './postgres.ts';
+
+export class PostgresStateStore implements StateStore {
+  readonly #db: Db;
+  readonly #clock: () => number;
+
+  constructor(db: Db, clock: () => number) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    const { rows } = await query<{ value: string }>(this.#db, 'SELECT value FROM state WHERE key = $1', [key]);
+    return rows[0] === undefined ? undefined : (decodeJson(rows[0].value) as T);
+  }
+
+  async set(key: string, value: unknown): Promise<void> {
+    requireId('state key', key);
+    const text = encodeJson(value, `state ${key}`);
+    await query(
+      this.#db,
+      `INSERT INTO state (key, value, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      [key, text, this.#clock()],
+    );
+  }
+
+  async compareAndSet(key: string, expected: unknown, value: unknown): Promise<boolean> {
+    requireId('state key', key);
+    const text = encodeJson(value, `state ${key}`);
+    if (expected === undefined) {
+      const { rowCount } = await query(
+        this.#db,
+        'INSERT INTO state (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING',
+        [key, text, this.#clock()],
+      );
+      return rowCount === 1;
+    }
+    const wanted = decodeJson(encodeJson(expected, 'expected state'));
+    return transaction(this.#db, async (client) => {
+      const { rows } = await query<{ value: string }>(
+        client,
+        'SELECT value FROM state WHERE key = $1 FOR UPDATE',
+        [key],
+      );
+      const current = rows[0];
+      if (current === undefined || !isDeepStrictEqual(decodeJson(current.value), wanted)) return false;
+      await query(client, 'UPDATE state SET value = $2, updated_at = $3 WHERE key = $1', [
+        key,
+        text,
+        this.#clock(),
+      ]);
+      return true;
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    await query(this.#db, 'DELETE FROM state WHERE key = $1', [key]);
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * RunQueue on Redis: each operation is one Lua script (./redis-run-queue-scripts.ts), so lanes,
+ * leases and indexes change atomically whatever the number of engine processes. Same semantics
+ * as the SQLite queue: only a lane's oldest active run is claimable (FIFO, one at a time), higher
+ * priority first, then runAt, then queue order; leases are checked inside the script that writes.
+ *
+ * Durability is Redis's: with `appendonly yes` and `appendfsync everysec` a crash of Redis itself
+ * can lose the last second of changes (the start-up check warns when AOF is off).
+ */
+import type { Redis } from 'ioredis';
+import { AutopilotError } from '../../errors.ts';
+import type { Run } from '../../plan/run.ts';
+import {
+  PRIORITY_RANK,
+  type ActionResult,
+  type QueueStats,
+  type RunError,
+  type RunFilter,
+  type RunQueue,
+  type RunRecord,
+  type RunState,
+} from '../ports.ts';
+import { requireCount, requireId } from '../sqlite/input-checks.ts';
+import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
+import * as scripts from './redis-run-queue-scripts.ts';
+import type { RedisScript } from './redis-script.ts';
+import { guarded } from './store-error.ts';
+
+const DEFAULT_LIST_LIMIT = 1000;
+const PURGE_BATCH = 500;
+
+type Fields = Array<string | null>;
+type Refusal = ['NOT_FOUND'] | ['LEASE_LOST', string, string, string] | ['BAD_INDEX', string] | ['OK'];
+
+export class RedisRunQueue implements RunQueue {
+  readonly #redis: Redis;
+  readonly #base: string;
+
+  /** `prefix` namespaces the keys; one hash tag keeps them in one cluster slot. */
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    this.#base = `${prefix}{runs}:`;
+  }
+
+  async enqueue(runs: Run[], now: number): Promise<string[]> {
+    const args: string[] = [String(now)];
+    for (const run of runs) {
+      checkRun(run);
+      args.push(
+        run.id,
+        encodeJson(run, `run ${run.id}`),
+        run.lane,
+        String(PRIORITY_RANK[run.priority]),
+        run.ruleId,
+        run.eventId,
+      );
+    }
+    if (runs.length === 0) return [];
+    return (await this.#run(scripts.ENQUEUE, args)) as string[];
+  }
+
+  async claim(owner: string, limit: number, leaseMs: number, now: number): Promise<RunRecord[]> {
+    requireId('owner', owner);
+    requireCount('limit', limit);
+    requireCount('leaseMs', leaseMs);
+    const rows = (await this.#run(scripts.CLAIM, [owner, limit, leaseMs, now])) as Fields[];
+    return rows.map(toRunRecord);
+  }
+
+  async extendLease(runId: string, owner: string, leaseMs: number, now: number): Promise<boolean> {
+    requireCount('leaseMs', leaseMs);
+    return (await this.#run(scripts.EXTEND_LEASE, [runId, owner, leaseMs, now])) === 1;
+  }
+
+  async checkpoint(runId: string, owner: string, result: ActionResult, now: number): Promise<void> {
+    const json = encodeJson(result, 'action result');
+    const reply = await this.#run(scripts.CHECKPOINT, [runId, owner, now, String(result?.index), json]);
+    this.#accept(reply as Refusal, runId, owner, 'checkpoint', result?.index);
+  }
+
+  async reschedule(
+    runId: string,
+    owner: string,
+    runAt: number,
+    now: number,
+    retry?: { attempt: number; firstAttemptAt: number; error?: RunError },
+  ): Promise<void> {
+    const error = retry?.error === undefined ? '' : encodeJson(retry.error, 'run error');
+    const retryArgs = retry ? ['1', retry.attempt, retry.firstAttemptAt, error] : ['', '', '', ''];
+    const reply = await this.#run(scripts.RESCHEDULE, [runId, owner, runAt, now, ...retryArgs]);
+    this.#accept(reply as Refusal, runId, owner, 'reschedule');
+  }
+
+  async complete(runId: string, owner: string, state: 'succeeded' | 'skipped', now: number): Promise<void> {
+    if (state !== 'succeeded' && state !== 'skipped') {
+      throw new AutopilotError(
+        'AP_STORE_BAD_INPUT',
+        `a run completes as succeeded or skipped, not ${String(state)}`,
+      );
+    }
+    const reply = await this.#run(scripts.FINISH, [runId, owner, now, state, '']);
+    this.#accept(reply as Refusal, runId, owner, 'complete');
+  }
+
+  async deadLetter(runId: string, owner: string, error: RunError, now: number): Promise<void> {
+    const json = encodeJson(error, 'run error');
+    const reply = await this.#run(scripts.FINISH, [runId, owner, now, 'dead', json]);
+    this.#accept(reply as Refusal, runId, owner, 'deadLetter');
+  }
+
+  async release(runId: string, owner: string, now: number): Promise<void> {
+    await this.#run(scripts.RELEASE, [runId, owner, now]);
+  }
+
+  async requeue(runId: string, now: number): Promise<boolean> {
+    return (await this.#run(scripts.REQUEUE, [runId, now])) === 1;
+  }
+
+  async drop(runId: string): Promise<boolean> {
+    return (await this.#run(scripts.DROP, [runId])) === 1;
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const fields = await guarded('Redis', () =>
+      this.#redis.hmget(`${this.#base}run:${runId}`, ...scripts.RECORD_FIELDS),
+    );
+    return fields[0] === null ? undefined : toRunRecord(fields);
+  }
+
+  async list(filter: RunFilter): Promise<RunRecord[]> {
+    const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
+    requireCount('limit', limit);
+    const states: RunState[] =
+      filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state];
+    // An empty list of states matches nothing (as SQL's `IN ()` would).
+    if (filter.state !== undefined && states.length === 0) return [];
+    const rows = (await this.#run(scripts.LIST, [
+      limit,
+      states.join(','),
+      filter.ruleId ?? '',
+      filter.eventId ?? '',
+      filter.lane ?? '',
+    ])) as Fields[];
+    return rows.map(toRunRecord);
+  }
+
+  async stats(now: number): Promise<QueueStats> {
+    const [depth, oldest, dead] = (await this.#run(scripts.STATS, [now])) as [number, string, number];
+    return { depth, oldestDueAgeMs: oldest === '' ? 0 : now - Number(oldest), dead };
+  }
+
+  async purge(olderThan: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const removed = (await this.#run(scripts.PURGE, [olderThan, PURGE_BATCH])) as number;
+      total += removed;
+      if (removed < PURGE_BATCH) return total;
+    }
+  }
+
+  #run(script: RedisScript, args: ReadonlyArray<string | number>): Promise<unknown> {
+    return guarded('Redis', () => script.run(this.#redis, [this.#base], args));
+  }
+
+  /** Turns a lease-guarded script's refusal into the port's errors. */
+  #accept(reply: Refusal, runId: string, owner: string, operation: string, index?: number): void {
+    switch (reply[0]) {
+      case 'OK':
+        return;
+      case 'NOT_FOUND':
+        throw new AutopilotError('AP_NOT_FOUND', `run ${runId} does not exist`, { runId });
+      case 'BAD_INDEX':
+        throw new AutopilotError(
+          'AP_STORE_BAD_INPUT',
+          `run ${runId}: checkpoint of action ${String(index)} but the next unfinished action is ${reply[1]}`,
+          { runId, index, nextAction: Number(reply[1]) },
+        );
+      case 'LEASE_LOST': {
+        const [, state, leaseOwner, leaseUntil] = reply;
+        const holder =
+          state === 'running' ? `leased to ${leaseOwner} until ${leaseUntil}` : `in state ${state}`;
+        throw new AutopilotError(
+          'AP_LEASE_LOST',
+          `run ${runId}: ${operation} by ${owner} refused, it no longer holds the lease (the run is ${holder})`,
+          {
+            runId,
+            owner,
+            state,
+            leaseOwner: leaseOwner || null,
+            leaseUntil: leaseUntil === '' ? null : Number(leaseUntil),
+          },
+        );
+      }
+    }
+  }
+}
+
+function toRunRecord(fields: Fields): RunRecord {
+  const [run, state, nextAction, attempt, firstAttemptAt, runAt, results, lastError, updatedAt] = fields;
+  const [leaseOwner, leaseUntil] = fields.slice(9);
+  const record: RunRecord = {
+    run: decodeJson(run!) as Run,
+    state: state as RunState,
+    nextAction: Number(nextAction),
+    attempt: Number(attempt),
+    runAt: Number(runAt),
+    results: decodeJson(results!) as ActionResult[],
+    updatedAt: Number(updatedAt),
+  };
+  if (firstAttemptAt) record.firstAttemptAt = Number(firstAttemptAt);
+  if (lastError) record.lastError = decodeJson(lastError) as RunError;
+  if (state === 'running' && leaseOwner && leaseUntil) {
+    record.leaseOwner = leaseOwner;
+    record.leaseUntil = Number(leaseUntil);
+  }
+  return record;
+}
+
+function checkRun(run: Run): void {
+  requireId('run id', run?.id);
+  requireId(`run ${run.id}: eventId`, run.eventId);
+  requireId(`run ${run.id}: ruleId`, run.ruleId);
+  requireId(`run ${run.id}: lane`, run.lane);
+  if (!Object.hasOwn(PRIORITY_RANK, run.priority)) {
+    throw new AutopilotError('AP_STORE_BAD_INPUT', `run ${run.id}: unknown priority ${String(run.priority)}`);
+  }
+  if (!Array.isArray(run.actions)) {
+    throw new AutopilotError('AP_STORE_BAD_INPUT', `run ${run.id}: actions must be an array`);
+  }
+}
