@@ -10,13 +10,10 @@
  * the server's window.
  */
 
-/** The catalogue's rate limit of one operation (operations.json `rateLimit`). */
-export interface RateLimitClass {
-  /** Requests per second. */
-  qps: number;
-  /** Requests per minute, where the endpoint has that extra limit. */
-  qpm?: number;
-}
+import type { RateLimit } from '../openapi/operation.ts';
+
+/** The catalogue's rate limit of one operation: `qps`, plus `qpm` where the endpoint has it. */
+export type RateLimitClass = RateLimit;
 
 export type Reservation = { ok: true } | { ok: false; retryAt: number };
 
@@ -32,6 +29,12 @@ export interface RateLimiter {
   reserve(key: string, cls: RateLimitClass, now: number): Reservation | Promise<Reservation>;
   /** The server answered 10429 on `key`: admit nothing there before `until`. */
   block(key: string, until: number): void | Promise<void>;
+}
+
+/** The in-process limiter answers at once. */
+export interface LocalRateLimiter extends RateLimiter {
+  reserve(key: string, cls: RateLimitClass, now: number): Reservation;
+  block(key: string, until: number): void;
 }
 
 export interface GcraLimiterOptions {
@@ -53,7 +56,7 @@ export function limitWindows(cls: RateLimitClass): Array<{ limit: number; period
   return windows;
 }
 
-export function createGcraLimiter(options: GcraLimiterOptions = {}): RateLimiter {
+export function createGcraLimiter(options: GcraLimiterOptions = {}): LocalRateLimiter {
   const safety = options.safety ?? 0.97;
   if (!(safety > 0 && safety <= 1)) throw new RangeError(`safety must be in (0, 1], got ${safety}`);
   const cells = new Map<string, Cell>();

@@ -5,7 +5,7 @@
  * through the client's classification (`ApiOutcome.class`).
  */
 import { AutopilotError } from '../errors.ts';
-import type { OutcomeClass, ApiOutcome } from '../openapi/types.ts';
+import type { ApiOutcome, OutcomeClass } from '../openapi/types.ts';
 import type { RetryOverride } from '../rules/rule.ts';
 import type { RunError } from '../store/ports.ts';
 
@@ -56,8 +56,8 @@ export interface RetryInput {
 
 export type RetryDecision =
   | { kind: 'done'; outcome: 'done' | 'already_applied' }
-  /** `attempt` is what the next attempt counts as: rate limits do not use up attempts. */
-  | { kind: 'retry'; at: number; attempt: number; reason: 'transient' | 'rate_limited'; error: RunError }
+  /** `attemptsUsed`: attempts to record for the action; a rate limit does not use one up. */
+  | { kind: 'retry'; at: number; attemptsUsed: number; reason: 'transient' | 'rate_limited'; error: RunError }
   | { kind: 'refresh_token' }
   | { kind: 'dead'; error: RunError };
 
@@ -96,7 +96,7 @@ function retryOrGiveUp(input: RetryInput, reason: 'transient' | 'rate_limited'):
   const s = retrySettings(input.override, input.defaults);
   // A 10429 means our limiter and the server disagree for a moment: wait a short, jittered
   // while without using up an attempt; the elapsed-time cap still ends it.
-  const nextAttempt = reason === 'rate_limited' ? input.attempt : input.attempt + 1;
+  const attemptsUsed = reason === 'rate_limited' ? input.attempt - 1 : input.attempt;
   if (reason === 'transient' && input.attempt >= s.maxAttempts) {
     return dead(input, `gave up after ${input.attempt} attempts`);
   }
@@ -107,7 +107,7 @@ function retryOrGiveUp(input: RetryInput, reason: 'transient' | 'rate_limited'):
   if (at - input.firstAttemptAt > s.maxElapsedMs) {
     return dead(input, `gave up after ${input.attempt} attempts over ${input.now - input.firstAttemptAt} ms`);
   }
-  return { kind: 'retry', at, attempt: nextAttempt, reason, error: toRunError(input.outcome, reason) };
+  return { kind: 'retry', at, attemptsUsed, reason, error: toRunError(input.outcome, reason) };
 }
 
 export function intentAlreadyHolds(actionType: string, errCode: number | undefined): boolean {

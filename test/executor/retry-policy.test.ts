@@ -90,8 +90,8 @@ describe('decideRetry', () => {
     const transient = outcome('transient', { errCode: 50006, httpStatus: 500 });
     const at = (attempt: number, r: number) =>
       decideRetry(input({ outcome: transient, attempt, now: 5000, random: () => r }));
-    expect(at(1, 0.5)).toMatchObject({ kind: 'retry', at: 5500, attempt: 2, reason: 'transient' });
-    expect(at(3, 0.5)).toMatchObject({ kind: 'retry', at: 7000, attempt: 4 });
+    expect(at(1, 0.5)).toMatchObject({ kind: 'retry', at: 5500, attemptsUsed: 1, reason: 'transient' });
+    expect(at(3, 0.5)).toMatchObject({ kind: 'retry', at: 7000, attemptsUsed: 3 });
     expect(at(9, 0.999)).toMatchObject({ kind: 'retry', at: 5000 + 59_940 });
     expect(at(2, 0)).toMatchObject({ kind: 'retry', at: 5001 });
   });
@@ -129,7 +129,7 @@ describe('decideRetry', () => {
     const d = decideRetry(
       input({ outcome: outcome('rate_limited', { errCode: 10429 }), attempt: 10, now: 100 }),
     );
-    expect(d).toMatchObject({ kind: 'retry', at: 600, attempt: 10, reason: 'rate_limited' });
+    expect(d).toMatchObject({ kind: 'retry', at: 600, attemptsUsed: 9, reason: 'rate_limited' });
   });
 
   it('ends rate-limit waits at the elapsed cap', () => {

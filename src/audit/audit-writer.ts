@@ -1,0 +1,138 @@
+/**
+ * One audit record per decision, keyed by event, rule, run and work item so that
+ * `autopilot trace` can tell an event's story. Callers write these in `finally` blocks: a
+ * decision is recorded even when what followed it failed.
+ */
+import type { Event } from '../events/event.ts';
+import type { ApiOutcome } from '../openapi/types.ts';
+import type { ApiCall, PlannedAction, Run } from '../plan/run.ts';
+import type { AuditRecord, AuditStore, RunError } from '../store/ports.ts';
+import { summarizeRequest } from './request-summary.ts';
+
+export interface AuditWriter {
+  eventStored(event: Event, inserted: boolean): Promise<void>;
+  ruleEvaluated(event: Event, ruleId: string, matched: boolean, trace: unknown): Promise<void>;
+  runPlanned(run: Run): Promise<void>;
+  runShadow(run: Run): Promise<void>;
+  actionAttempted(a: AttemptRecord): Promise<void>;
+  retryScheduled(
+    run: Run,
+    action: PlannedAction,
+    at: number,
+    attempt: number,
+    error: RunError,
+  ): Promise<void>;
+  actionSkipped(
+    run: Run,
+    action: PlannedAction,
+    reason: string,
+    detail?: Record<string, unknown>,
+  ): Promise<void>;
+  runSucceeded(run: Run, state: 'succeeded' | 'skipped'): Promise<void>;
+  runDeadLettered(run: Run, action: PlannedAction | undefined, error: RunError): Promise<void>;
+  runRequeued(run: Run, by: string): Promise<void>;
+  runDropped(run: Run, by: string): Promise<void>;
+}
+
+export interface AttemptRecord {
+  run: Run;
+  action: PlannedAction;
+  call: ApiCall;
+  attempt: number;
+  outcome: ApiOutcome;
+  /** The executor's decision about this outcome (done, retry, refresh_token, dead, ...). */
+  decision: string;
+  durationMs: number;
+}
+
+export function createAuditWriter(store: AuditStore, now: () => number): AuditWriter {
+  const write = (record: Omit<AuditRecord, 'at'>) => store.record([{ at: now(), ...record }]);
+  const forRun = (run: Run) => ({
+    eventId: run.eventId,
+    ruleId: run.ruleId,
+    runId: run.id,
+    workItem: run.lane,
+  });
+
+  return {
+    eventStored: (event, inserted) =>
+      write({
+        kind: inserted ? 'event.stored' : 'event.duplicate',
+        eventId: event.id,
+        ...workItemOf(event),
+        detail: { type: event.type, source: event.source, occurredAt: event.occurredAt },
+      }),
+    ruleEvaluated: (event, ruleId, matched, trace) =>
+      write({
+        kind: matched ? 'rule.matched' : 'rule.not_matched',
+        eventId: event.id,
+        ruleId,
+        ...workItemOf(event),
+        detail: { trace },
+      }),
+    runPlanned: (run) =>
+      write({
+        kind: 'run.planned',
+        ...forRun(run),
+        detail: {
+          mode: run.mode,
+          priority: run.priority,
+          actions: run.actions.map((a) => ({ index: a.index, type: a.type, name: a.name })),
+        },
+      }),
+    runShadow: (run) =>
+      write({ kind: 'run.shadow', ...forRun(run), detail: { actions: run.actions.map((a) => a.type) } }),
+    actionAttempted: (a) =>
+      write({
+        kind: 'action.attempted',
+        ...forRun(a.run),
+        actionIndex: a.action.index,
+        detail: {
+          action: a.action.type,
+          attempt: a.attempt,
+          request: summarizeRequest(a.call),
+          outcome: outcomeSummary(a.outcome),
+          decision: a.decision,
+          durationMs: a.durationMs,
+        },
+      }),
+    retryScheduled: (run, action, at, attempt, error) =>
+      write({
+        kind: 'action.retry_scheduled',
+        ...forRun(run),
+        actionIndex: action.index,
+        detail: { action: action.type, retryAt: at, attempt, error },
+      }),
+    actionSkipped: (run, action, reason, detail) =>
+      write({
+        kind: 'action.skipped',
+        ...forRun(run),
+        actionIndex: action.index,
+        detail: { action: action.type, reason, ...detail },
+      }),
+    runSucceeded: (run, state) => write({ kind: 'run.succeeded', ...forRun(run), detail: { state } }),
+    runDeadLettered: (run, action, error) =>
+      write({
+        kind: 'run.dead_lettered',
+        ...forRun(run),
+        ...(action ? { actionIndex: action.index } : {}),
+        detail: { ...(action ? { action: action.type } : {}), error },
+      }),
+    runRequeued: (run, by) => write({ kind: 'run.requeued', ...forRun(run), detail: { by } }),
+    runDropped: (run, by) => write({ kind: 'run.dropped', ...forRun(run), detail: { by } }),
+  };
+}
+
+function workItemOf(event: Event): { workItem?: string } {
+  if (!event.workItem) return {};
+  return { workItem: `${event.projectKey ?? ''}:${event.workItem.id}` };
+}
+
+/** The outcome without the response data's bulk: class, codes, log id, status, duration. */
+export function outcomeSummary(outcome: ApiOutcome): Record<string, unknown> {
+  const summary: Record<string, unknown> = { class: outcome.class, durationMs: outcome.durationMs };
+  for (const key of ['errCode', 'errMsg', 'innerMsg', 'logId', 'httpStatus', 'networkError'] as const) {
+    if (outcome[key] !== undefined) summary[key] = outcome[key];
+  }
+  return summary;
+}

@@ -1,0 +1,53 @@
+/**
+ * What the executor is given besides the stores and the API client: how to turn a planned
+ * action into calls at execution time, how to re-check a rule's condition, and the current rules.
+ * Injected so the composition root wires the action catalogue and the matcher, and hot reload
+ * of rules is seen by runs already queued.
+ */
+import { AutopilotError } from '../errors.ts';
+import type { ApiCall, PlannedAction, Run } from '../plan/run.ts';
+import type { Rule } from '../rules/rule.ts';
+
+/**
+ * Performs one read through the limiter and the client and returns the response's `data`.
+ * A refused or failed read ends the action the same way a failed write does (it throws a
+ * signal the executor understands; resolvers let it through).
+ */
+export type ReadFn = (call: ApiCall) => Promise<unknown>;
+
+/** Results of the run's finished actions, by index (`'0'`) and by `name:`. */
+export type StepResults = Readonly<Record<string, unknown>>;
+
+export interface ResolveContext {
+  run: Run;
+  steps: StepResults;
+  read: ReadFn;
+}
+
+/**
+ * The exact calls of one action at execution time: renders `{{steps.*}}` in its params and
+ * looks up what only live data can tell (a transition id, the current owners).
+ * Throws an AutopilotError (e.g. AP_TEMPLATE_MISSING_PATH) when the action cannot be built.
+ */
+export type ActionResolver = (action: PlannedAction, ctx: ResolveContext) => Promise<ApiCall[]>;
+
+export interface RecheckResult {
+  holds: boolean;
+  /** The condition trace on fresh data, for the audit. */
+  trace?: unknown;
+}
+
+/** Re-fetches the run's work item and evaluates the rule's `when` on it. */
+export type Recheck = (ctx: { run: Run; rule: Rule; read: ReadFn }) => Promise<RecheckResult>;
+
+/** The rule as currently loaded (hot reload), or undefined when it was removed. */
+export type RuleGetter = (ruleId: string) => Rule | undefined;
+
+/** Uses the calls planned ahead; for plans whose every action was fully known at planning time. */
+export const plannedCallsOnly: ActionResolver = async (action) => {
+  if (action.calls) return action.calls;
+  throw new AutopilotError(
+    'AP_INTERNAL',
+    `action ${action.index} (${action.type}) has no planned calls and no resolver`,
+  );
+};

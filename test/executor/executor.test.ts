@@ -1,0 +1,416 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AutopilotError } from '../../src/errors.ts';
+import { createGcraLimiter } from '../../src/executor/rate-limiter.ts';
+import type { ApiCall } from '../../src/plan/run.ts';
+import { buildAction, buildRule, buildRun, commentCall } from './support/builders.ts';
+import { startHarness, type Harness } from './support/harness.ts';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+async function runAll(harness: Harness, ...runs: ReturnType<typeof buildRun>[]) {
+  await harness.stores.runs.enqueue(runs, Date.now());
+  harness.executor.start();
+  await harness.executor.idle();
+}
+
+const nodeCall: ApiCall = {
+  operation: 'workflow.nodeOperate',
+  method: 'POST',
+  path: '/open_api/space/workflow/story/1/node/dev/operate',
+  body: { action: 'confirm' },
+  write: true,
+};
+
+describe('executor', () => {
+  it('runs each action once with its idempotency key and checkpoints it', async () => {
+    h = await startHarness();
+    h.api.on('comment.create', { class: 'ok', data: { comment_id: '7565431108055490001' } });
+    const run = buildRun();
+    await runAll(h, run);
+
+    expect(h.api.calls).toHaveLength(1);
+    expect(h.api.calls[0]?.idempotencyKey).toBe(run.actions[0]?.idempotencyKey);
+    const record = await h.stores.runs.get(run.id);
+    expect(record).toMatchObject({ state: 'succeeded', nextAction: 1 });
+    expect(record?.results[0]).toMatchObject({
+      outcome: 'done',
+      data: { comment_id: '7565431108055490001' },
+    });
+    const kinds = (await h.stores.audit.query({ runId: run.id })).map((r) => r.kind);
+    expect(kinds).toEqual(['action.attempted', 'run.succeeded']);
+  });
+
+  it('dead-letters a permanent error after exactly one attempt, keeping the API error, and stops the run', async () => {
+    h = await startHarness();
+    h.api.on('comment.create', {
+      class: 'permanent',
+      errCode: 20038,
+      errMsg: 'Required Field Is Not Set',
+      logId: '20261122abc',
+      httpStatus: 400,
+    });
+    const run = buildRun({
+      actions: [
+        buildAction({ index: 0, calls: [commentCall('1', 'a')] }),
+        buildAction({ index: 1, calls: [nodeCall] }),
+      ],
+    });
+    await runAll(h, run);
+
+    expect(h.api.calls).toHaveLength(1);
+    const record = await h.stores.runs.get(run.id);
+    expect(record?.state).toBe('dead');
+    expect(record?.nextAction).toBe(0);
+    expect(record?.lastError).toMatchObject({
+      code: 'AP_API_PERMANENT',
+      errCode: 20038,
+      errMsg: 'Required Field Is Not Set',
+      logId: '20261122abc',
+      httpStatus: 400,
+    });
+    const dead = await h.stores.audit.query({ runId: run.id, kind: 'run.dead_lettered' });
+    expect(dead[0]?.detail).toMatchObject({ error: { errCode: 20038, logId: '20261122abc' } });
+  });
+
+  it('retries a transient failure with the same idempotency key, then finishes', async () => {
+    h = await startHarness();
+    h.api.on(
+      'comment.create',
+      { class: 'transient', errCode: 50006, httpStatus: 500 },
+      { class: 'transient', networkError: 'UND_ERR_SOCKET' },
+      { class: 'ok', data: {} },
+    );
+    const run = buildRun();
+    await runAll(h, run);
+
+    expect(h.api.calls.map((c) => c.idempotencyKey)).toEqual(Array(3).fill(run.actions[0]?.idempotencyKey));
+    expect((await h.stores.runs.get(run.id))?.state).toBe('succeeded');
+    const retries = await h.stores.audit.query({ runId: run.id, kind: 'action.retry_scheduled' });
+    expect(retries.map((r) => r.detail?.attempt)).toEqual([1, 2]);
+    const attempts = await h.stores.audit.query({ runId: run.id, kind: 'action.attempted' });
+    expect(attempts.map((r) => r.detail?.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('gives up after the rule’s max_attempts (read from the rule getter at execution time)', async () => {
+    h = await startHarness();
+    h.rules.set('rule-a', buildRule({ retry: { max_attempts: 2, base_delay: '1ms' } }));
+    h.api.on(
+      'comment.create',
+      { class: 'transient', errCode: 50006 },
+      { class: 'transient', errCode: 50006 },
+    );
+    const run = buildRun();
+    await runAll(h, run);
+
+    expect(h.api.calls).toHaveLength(2);
+    expect((await h.stores.runs.get(run.id))?.lastError).toMatchObject({
+      code: 'AP_API_TRANSIENT',
+      message: expect.stringMatching(/gave up after 2 attempts/),
+    });
+  });
+
+  it('treats 10430 and an already-completed node as applied and goes on', async () => {
+    h = await startHarness();
+    h.api.on('comment.create', { class: 'already_applied', errCode: 10430, httpStatus: 429 });
+    h.api.on('workflow.nodeOperate', { class: 'permanent', errCode: 20017 });
+    const run = buildRun({
+      actions: [
+        buildAction({ index: 0, calls: [commentCall('1', 'a')] }),
+        buildAction({ index: 1, type: 'complete_node', calls: [nodeCall] }),
+      ],
+    });
+    await runAll(h, run);
+
+    const record = await h.stores.runs.get(run.id);
+    expect(record?.state).toBe('succeeded');
+    expect(record?.results.map((r) => r.outcome)).toEqual(['already_applied', 'already_applied']);
+  });
+
+  it('drops the token and repeats once on an auth error; a second refusal is dead', async () => {
+    h = await startHarness();
+    h.api.on('comment.create', { class: 'auth', errCode: 10022 }, { class: 'ok' });
+    h.api.on('workflow.nodeOperate', { class: 'auth', errCode: 10022 }, { class: 'auth', errCode: 10211 });
+    const ok = buildRun({ lane: 'space:1' });
+    const refused = buildRun({ lane: 'space:2', actions: [buildAction({ index: 0, calls: [nodeCall] })] });
+    await runAll(h, ok, refused);
+
+    expect((await h.stores.runs.get(ok.id))?.state).toBe('succeeded');
+    expect(await h.stores.runs.get(refused.id)).toMatchObject({
+      state: 'dead',
+      lastError: { code: 'AP_API_AUTH', errCode: 10211 },
+    });
+    expect(h.api.tokenDrops).toBe(2);
+    expect(h.api.callsOf('comment.create').map((c) => c.token)).not.toEqual(['t1', 't1']);
+  });
+
+  it('repeats only once after a token drop even when the repeat must wait for the limiter', async () => {
+    let limited = false;
+    const limiter = createGcraLimiter();
+    h = await startHarness({
+      limiter: {
+        reserve: (key, cls, now) => {
+          // Refuse exactly the repeat after the first refusal by the API.
+          if (h.api.tokenDrops === 1 && !limited) {
+            limited = true;
+            return { ok: false, retryAt: now + 5 };
+          }
+          return limiter.reserve(key, cls, now);
+        },
+        block: (key, until) => limiter.block(key, until),
+      },
+    });
+    h.api.on('comment.create', { class: 'auth', errCode: 10022 }, { class: 'auth', errCode: 10022 });
+    const run = buildRun();
+    await runAll(h, run);
+
+    expect(limited).toBe(true);
+    expect(h.api.tokenDrops).toBe(1);
+    expect(h.api.calls).toHaveLength(2);
+    expect(await h.stores.runs.get(run.id)).toMatchObject({
+      state: 'dead',
+      lastError: { code: 'AP_API_AUTH' },
+    });
+  });
+
+  it('passes step results to later actions of the same run', async () => {
+    const create: ApiCall = {
+      operation: 'workItem.create',
+      method: 'POST',
+      path: '/open_api/space/work_item/create',
+      body: { name: 'child' },
+      write: true,
+    };
+    h = await startHarness({
+      resolve: async (action, ctx) => {
+        if (action.calls) return action.calls;
+        const created = ctx.steps['child'] as { id: string };
+        return [commentCall(created.id, `bound ${created.id} (step 0 = ${JSON.stringify(ctx.steps['0'])})`)];
+      },
+    });
+    h.api.on('workItem.create', { class: 'ok', data: '98765' });
+    const run = buildRun({
+      actions: [
+        buildAction({ index: 0, type: 'create_work_item', name: 'child', calls: [create] }),
+        buildAction({ index: 1, params: { text: 'bound {{steps.child.id}}' } }),
+      ],
+    });
+    await runAll(h, run);
+
+    const comment = h.api.callsOf('comment.create')[0]?.call;
+    expect(comment?.path).toContain('/98765/');
+    expect(comment?.body).toEqual({
+      content: 'bound 98765 (step 0 = {"outcome":"done","id":"98765","value":"98765"})',
+    });
+  });
+
+  it('sends reads made while resolving through the limiter and the client, without a key', async () => {
+    const query: ApiCall = {
+      operation: 'workflow.query',
+      method: 'POST',
+      path: '/q',
+      body: {},
+      write: false,
+    };
+    h = await startHarness({
+      resolve: async (action, ctx) => {
+        const flow = (await ctx.read(query)) as { transition_id: string };
+        return [{ ...nodeCall, body: { transition_id: flow.transition_id } }];
+      },
+    });
+    h.api.on(
+      'workflow.query',
+      { class: 'transient', errCode: 50006 },
+      { class: 'ok', data: { transition_id: '42' } },
+    );
+    const run = buildRun({ actions: [buildAction({ index: 0, type: 'transition' })] });
+    await runAll(h, run);
+
+    expect(h.api.calls.map((c) => [c.call.operation, c.idempotencyKey])).toEqual([
+      ['workflow.query', undefined],
+      ['workflow.query', undefined],
+      ['workflow.nodeOperate', run.actions[0]?.idempotencyKey],
+    ]);
+    expect(h.api.calls[2]?.call.body).toEqual({ transition_id: '42' });
+  });
+
+  it('dead-letters an action that cannot be built, with the rule error’s code, before any write', async () => {
+    h = await startHarness({
+      resolve: async () => {
+        throw new AutopilotError('AP_TEMPLATE_MISSING_PATH', "template path 'steps.child.id' has no value");
+      },
+    });
+    const run = buildRun({ actions: [buildAction({ index: 0, params: { text: '{{steps.child.id}}' } })] });
+    await runAll(h, run);
+
+    expect(h.api.calls).toHaveLength(0);
+    expect((await h.stores.runs.get(run.id))?.lastError).toEqual({
+      code: 'AP_TEMPLATE_MISSING_PATH',
+      message: "template path 'steps.child.id' has no value",
+    });
+  });
+
+  it('skips a recheck action whose condition no longer holds, before writing', async () => {
+    h = await startHarness({ recheck: async () => ({ holds: false, trace: { all: [{ result: false }] } }) });
+    h.rules.set(
+      'rule-a',
+      buildRule({ when: { fact: 'work_item', path: 'state', operator: 'equal', value: 'open' } }),
+    );
+    const run = buildRun({
+      actions: [
+        buildAction({ index: 0, recheck: true, calls: [commentCall('1', 'x')] }),
+        buildAction({ index: 1 }),
+      ],
+    });
+    await runAll(h, run);
+
+    expect(h.api.calls).toHaveLength(0);
+    expect((await h.stores.runs.get(run.id))?.state).toBe('skipped');
+    const skipped = await h.stores.audit.query({ runId: run.id, kind: 'action.skipped' });
+    expect(skipped[0]?.detail).toMatchObject({
+      reason: 'condition no longer true',
+      trace: { all: [{ result: false }] },
+    });
+  });
+
+  it('writes when the recheck holds', async () => {
+    let checks = 0;
+    h = await startHarness({
+      recheck: async () => {
+        checks++;
+        return { holds: true };
+      },
+    });
+    h.rules.set(
+      'rule-a',
+      buildRule({ when: { fact: 'work_item', path: 'state', operator: 'equal', value: 'open' } }),
+    );
+    await runAll(
+      h,
+      buildRun({ actions: [buildAction({ index: 0, recheck: true, calls: [commentCall('1', 'x')] })] }),
+    );
+    expect(checks).toBe(1);
+    expect(h.api.calls).toHaveLength(1);
+  });
+
+  it('records shadow runs without calling the API', async () => {
+    h = await startHarness();
+    const run = buildRun({ mode: 'shadow' });
+    await runAll(h, run);
+    expect(h.api.calls).toHaveLength(0);
+    const record = await h.stores.runs.get(run.id);
+    expect(record?.results.map((r) => r.outcome)).toEqual(['shadow']);
+    expect((await h.stores.audit.query({ runId: run.id })).map((r) => r.kind)).toEqual(['run.shadow']);
+  });
+
+  it('resumes a run at its first unfinished action', async () => {
+    h = await startHarness();
+    const run = buildRun({
+      actions: [
+        buildAction({ index: 0, calls: [commentCall('1', 'first')] }),
+        buildAction({ index: 1, calls: [nodeCall] }),
+      ],
+    });
+    await h.stores.runs.enqueue([run], 0);
+    // A worker that crashed after finishing action 0: its lease (10 ms at t=0) has long expired.
+    await h.stores.runs.claim('crashed-worker', 1, 10, 0);
+    await h.stores.runs.checkpoint(run.id, 'crashed-worker', { index: 0, outcome: 'done', finishedAt: 1 }, 1);
+    h.executor.start();
+    await h.executor.idle();
+
+    expect(h.api.calls.map((c) => c.call.operation)).toEqual(['workflow.nodeOperate']);
+    expect((await h.stores.runs.get(run.id))?.state).toBe('succeeded');
+  });
+
+  it('reschedules a run the limiter refuses instead of holding a worker slot', async () => {
+    const limiter = createGcraLimiter();
+    limiter.block('plugin-token-key comment.create', Date.now() + 300);
+    h = await startHarness({ concurrency: 1, limiter });
+    const blocked = buildRun({ lane: 'space:1' });
+    const other = buildRun({ lane: 'space:2', actions: [buildAction({ index: 0, calls: [nodeCall] })] });
+    await runAll(h, blocked, other);
+
+    expect(h.api.calls.map((c) => c.call.operation)).toEqual(['workflow.nodeOperate', 'comment.create']);
+    expect((await h.stores.runs.get(blocked.id))?.state).toBe('succeeded');
+  });
+
+  it('keeps a lane in event order while other lanes go on', async () => {
+    let releaseSlow: () => void = () => {};
+    const slowGate = new Promise<void>((resolve) => (releaseSlow = resolve));
+    h = await startHarness();
+    h.api.otherwise(async (call) => {
+      if (JSON.stringify(call.body).includes('slow')) await slowGate;
+      return { class: 'ok' };
+    });
+    const slow = buildRun({
+      lane: 'space:1',
+      actions: [buildAction({ index: 0, calls: [commentCall('1', 'slow')] })],
+    });
+    const next = buildRun({
+      lane: 'space:1',
+      actions: [buildAction({ index: 0, calls: [commentCall('1', 'next')] })],
+    });
+    const elsewhere = buildRun({
+      lane: 'space:2',
+      actions: [buildAction({ index: 0, calls: [commentCall('2', 'b')] })],
+    });
+    await h.stores.runs.enqueue([slow, next, elsewhere], Date.now());
+    h.executor.start();
+    await expect.poll(async () => (await h.stores.runs.get(elsewhere.id))?.state).toBe('succeeded');
+    expect((await h.stores.runs.get(next.id))?.state).toBe('queued');
+    releaseSlow();
+    await h.executor.idle();
+    const bodies = h.api.calls.map((c) => (c.call.body as { content: string }).content);
+    expect(bodies.indexOf('next')).toBeGreaterThan(bodies.indexOf('slow'));
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('lets the action in flight finish, then releases the run before its next action', async () => {
+    let releaseCall: () => void = () => {};
+    let started: () => void = () => {};
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
+    h = await startHarness();
+    h.api.on('comment.create', async () => {
+      started();
+      await new Promise<void>((resolve) => (releaseCall = resolve));
+      return { class: 'ok' };
+    });
+    const run = buildRun({
+      actions: [
+        buildAction({ index: 0, calls: [commentCall('1', 'a')] }),
+        buildAction({ index: 1, calls: [nodeCall] }),
+      ],
+    });
+    await h.stores.runs.enqueue([run], Date.now());
+    h.executor.start();
+    await inFlight;
+    const stopped = h.executor.stop(5000);
+    releaseCall();
+    expect(await stopped).toEqual({ finished: 0, released: 1 });
+
+    const record = await h.stores.runs.get(run.id);
+    expect(record).toMatchObject({ state: 'queued', nextAction: 1 });
+    expect(h.api.calls).toHaveLength(1);
+    // Released, not leased: another worker claims it at once.
+    expect(await h.stores.runs.claim('next-worker', 1, 1000, Date.now())).toHaveLength(1);
+  });
+
+  it('aborts what is still in flight at the deadline and gives the run back', async () => {
+    let started: () => void = () => {};
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
+    h = await startHarness();
+    h.api.on('comment.create', () => {
+      started();
+      return new Promise(() => {});
+    });
+    const run = buildRun();
+    await h.stores.runs.enqueue([run], Date.now());
+    h.executor.start();
+    await inFlight;
+    expect(await h.executor.stop(20)).toEqual({ finished: 0, released: 1 });
+    expect(await h.stores.runs.get(run.id)).toMatchObject({ state: 'queued', nextAction: 0 });
+  });
+});
