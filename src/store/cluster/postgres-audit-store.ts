@@ -24,7 +24,16 @@ const ID_FILTERS = [
   ['workItem', 'work_item'],
 ] as const;
 
-const COLUMNS = ['at', 'kind', 'event_id', 'rule_id', 'run_id', 'work_item', 'action_index', 'detail'] as const;
+const COLUMNS = [
+  'at',
+  'kind',
+  'event_id',
+  'rule_id',
+  'run_id',
+  'work_item',
+  'action_index',
+  'detail',
+] as const;
 const COLUMN_TYPES = ['bigint', 'text', 'text', 'text', 'text', 'text', 'integer', 'text'] as const;
 
 export class PostgresAuditStore implements AuditStore {
@@ -59,7 +68,8 @@ export class PostgresAuditStore implements AuditStore {
     for (const [key, column] of ID_FILTERS) {
       if (q[key] !== undefined) where.push(`${column} = ${param(q[key])}`);
     }
-    if (q.kind !== undefined) where.push(`kind = ANY(${param(Array.isArray(q.kind) ? q.kind : [q.kind])}::text[])`);
+    if (q.kind !== undefined)
+      where.push(`kind = ANY(${param(Array.isArray(q.kind) ? q.kind : [q.kind])}::text[])`);
     if (q.since !== undefined) where.push(`at >= ${param(q.since)}`);
     if (q.until !== undefined) where.push(`at < ${param(q.until)}`);
     const direction = q.order === 'newest' ? 'DESC' : 'ASC';

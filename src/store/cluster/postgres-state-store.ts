@@ -15,7 +15,9 @@ export class PostgresStateStore implements StateStore {
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const { rows } = await query<{ value: string }>(this.#db, 'SELECT value FROM state WHERE key = $1', [key]);
+    const { rows } = await query<{ value: string }>(this.#db, 'SELECT value FROM state WHERE key = $1', [
+      key,
+    ]);
     return rows[0] === undefined ? undefined : (decodeJson(rows[0].value) as T);
   }
 
