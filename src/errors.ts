@@ -21,6 +21,7 @@ export interface ErrorSpec {
 
 export const ERROR_CATALOGUE = {
   // Rule files and rule language
+  AP_RULE_FILE: { title: 'Rule file or directory cannot be read', retryable: false, owner: 'rule_author' },
   AP_RULE_YAML: { title: 'Rule file is not valid YAML', retryable: false, owner: 'rule_author' },
   AP_RULE_SCHEMA: { title: 'Rule does not match the rule schema', retryable: false, owner: 'rule_author' },
   AP_RULE_UNSAFE: {

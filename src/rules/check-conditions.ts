@@ -1,0 +1,81 @@
+import { parsePath } from '../templates/parse.ts';
+import { durationIssue, invalid, messageOf, record } from './check-trigger.ts';
+import type { RuleIssue } from './diagnostic.ts';
+import { compileSafeRegex } from './safe-regex.ts';
+
+const LIST_OPERATORS = new Set(['in', 'notIn', 'containsAny', 'containsAll']);
+
+export interface ConditionContext {
+  /** The rule fires on chat commands, so the `command` fact exists. */
+  hasCommand: boolean;
+}
+
+/** Walks the `when` tree: paths, and values each custom operator needs (regex, duration, list). */
+export function checkConditions(when: unknown, context: ConditionContext): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  walk(when, ['when'], context, issues);
+  return issues;
+}
+
+function walk(node: unknown, path: RuleIssue['path'], context: ConditionContext, issues: RuleIssue[]): void {
+  const condition = record(node);
+  if (!condition) return;
+  for (const key of ['all', 'any'] as const) {
+    const children = condition[key];
+    if (Array.isArray(children))
+      children.forEach((child, i) => walk(child, [...path, key, i], context, issues));
+  }
+  if (condition.not !== undefined) walk(condition.not, [...path, 'not'], context, issues);
+  if (typeof condition.fact === 'string') checkLeaf(condition, path, context, issues);
+}
+
+function checkLeaf(
+  leaf: Record<string, unknown>,
+  path: RuleIssue['path'],
+  context: ConditionContext,
+  issues: RuleIssue[],
+): void {
+  if (leaf.fact === 'command' && !context.hasCommand) {
+    issues.push(
+      invalid([...path, 'fact'], `the 'command' fact exists only for rules triggered by on.command`),
+    );
+  }
+  if (typeof leaf.path === 'string') {
+    try {
+      parsePath(leaf.path);
+    } catch (error) {
+      issues.push(invalid([...path, 'path'], messageOf(error)));
+    }
+  }
+  const value = leaf.value;
+  const at = [...path, 'value'];
+  // A value may name another fact ({ fact, path }); it is resolved when the rule runs.
+  if (typeof record(value)?.fact === 'string') return;
+  switch (leaf.operator) {
+    case 'matches':
+      if (typeof value !== 'string') issues.push(invalid(at, `'matches' needs a regex string as value`));
+      else regexIssue(value, at, issues);
+      break;
+    case 'olderThan':
+    case 'newerThan':
+      if (typeof value !== 'string')
+        issues.push(invalid(at, `'${leaf.operator}' needs a duration such as 3d as value`));
+      else durationIssue(value, at, issues);
+      break;
+    case 'isEmpty':
+      if (typeof value !== 'boolean') issues.push(invalid(at, `'isEmpty' needs true or false as value`));
+      break;
+    default:
+      if (LIST_OPERATORS.has(String(leaf.operator)) && !Array.isArray(value)) {
+        issues.push(invalid(at, `'${String(leaf.operator)}' needs a list as value`));
+      }
+  }
+}
+
+function regexIssue(pattern: string, path: RuleIssue['path'], issues: RuleIssue[]): void {
+  try {
+    compileSafeRegex(pattern);
+  } catch (error) {
+    issues.push(invalid(path, messageOf(error)));
+  }
+}

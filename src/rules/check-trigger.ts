@@ -1,0 +1,113 @@
+import { CronExpressionParser } from 'cron-parser';
+import { isAutopilotError } from '../errors.ts';
+import { compileCommandGrammar } from './command-grammar.ts';
+import type { RuleIssue } from './diagnostic.ts';
+import { parseDuration } from './duration.ts';
+
+export const MIN_POLL_INTERVAL_MS = 10_000;
+const CRON_MACROS = new Set([
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@hourly',
+  '@weekdays',
+  '@weekends',
+]);
+
+/** Cron, time zone, poll interval and command grammar: what the schema cannot check. */
+export function checkTrigger(on: Record<string, unknown>): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const poll = record(on.poll);
+  if (typeof poll?.every === 'string') {
+    const ms = durationIssue(poll.every, ['on', 'poll', 'every'], issues);
+    if (ms !== undefined && ms < MIN_POLL_INTERVAL_MS) {
+      issues.push(
+        invalid(['on', 'poll', 'every'], `poll interval '${poll.every}' is shorter than the minimum 10s`),
+      );
+    }
+  }
+  const schedule = record(on.schedule);
+  if (schedule) issues.push(...checkSchedule(schedule));
+  if (typeof on.command === 'string') {
+    try {
+      compileCommandGrammar(on.command);
+    } catch (error) {
+      issues.push(invalid(['on', 'command'], messageOf(error)));
+    }
+  }
+  return issues;
+}
+
+function checkSchedule(schedule: Record<string, unknown>): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const timezone = schedule.timezone;
+  if (typeof timezone === 'string' && !isTimeZone(timezone)) {
+    issues.push(
+      invalid(
+        ['on', 'schedule', 'timezone'],
+        `unknown time zone '${timezone}' (use an IANA name such as Asia/Shanghai)`,
+      ),
+    );
+  }
+  const cron = schedule.cron;
+  if (typeof cron !== 'string') return issues;
+  const fields = cron.trim().split(/\s+/);
+  const macro = fields.length === 1 && CRON_MACROS.has(fields[0] ?? '');
+  if (!macro && fields.length !== 5 && fields.length !== 6) {
+    issues.push(
+      invalid(
+        ['on', 'schedule', 'cron'],
+        `invalid cron '${cron}': expected 5 fields (minute hour day month weekday) or 6 with seconds, got ${fields.length}`,
+      ),
+    );
+    return issues;
+  }
+  try {
+    CronExpressionParser.parse(cron, {
+      tz: typeof timezone === 'string' && isTimeZone(timezone) ? timezone : 'UTC',
+    });
+  } catch (error) {
+    issues.push(invalid(['on', 'schedule', 'cron'], `invalid cron '${cron}': ${(error as Error).message}`));
+  }
+  return issues;
+}
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses a duration, recording an issue at `path` when it is not one. */
+export function durationIssue(
+  text: string,
+  path: RuleIssue['path'],
+  issues: RuleIssue[],
+): number | undefined {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    issues.push(invalid(path, messageOf(error)));
+    return undefined;
+  }
+}
+
+export function invalid(path: RuleIssue['path'], message: string): RuleIssue {
+  return { path, code: 'AP_RULE_INVALID', message };
+}
+
+export function messageOf(error: unknown): string {
+  if (isAutopilotError(error)) return error.message;
+  throw error;
+}
+
+export function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
