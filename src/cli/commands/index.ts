@@ -8,6 +8,18 @@ registerCommand('check', {
   summary: 'validate rule files: check [paths...] [--json]',
   load: async () => (await import('./check.ts')).command,
 });
+registerCommand('dlq', {
+  summary: 'dead-letter queue: dlq list | retry <run-id> | drop <run-id> [--data dir]',
+  load: async () => (await import('./dlq.ts')).command,
+});
+registerCommand('runs', {
+  summary: 'list runs: runs [--state s] [--rule id] [--json] [--data dir]',
+  load: async () => (await import('./runs.ts')).command,
+});
+registerCommand('trace', {
+  summary: 'the story of one event: trace <event-id> [--json] [--data dir]',
+  load: async () => (await import('./trace.ts')).command,
+});
 registerCommand('version', {
   summary: 'print the version',
   load: async () => (await import('./version.ts')).command,
