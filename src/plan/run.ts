@@ -10,6 +10,8 @@ export interface ApiCall {
   /** Concrete path with parameters filled in, e.g. `/open_api/space/work_item/story/42/comment/create`. */
   path: string;
   query?: Record<string, string>;
+  /** Extra request headers (outbound `http` actions only; Open API headers are the client's). */
+  headers?: Record<string, string>;
   body?: unknown;
   /** Whether it writes; writes carry an idempotency key. */
   write: boolean;
