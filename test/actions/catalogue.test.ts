@@ -11,7 +11,7 @@ const ctx = { event };
 const ITEM = '/open_api/space1/work_item/story/6437110001';
 
 /** The call as it goes on the wire: the body through the lossless serializer. */
-function wire(call: ApiCall | undefined) {
+function wire(call: ApiCall | undefined): Omit<ApiCall, 'body'> & { body?: unknown } {
   if (call === undefined) throw new Error('no call');
   const { body, ...rest } = call;
   return body === undefined ? rest : { ...rest, body: JSON.parse(stringifyJson(body)) as unknown };
