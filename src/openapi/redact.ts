@@ -10,18 +10,26 @@ const TOKEN_SHAPE = /\b[puv]-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 
 /** Returns a copy of `value` with every secret replaced; non-string leaves are kept as they are. */
 export function redact<T>(value: T, secrets: Iterable<string> = []): T {
-  const known = [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  return redactValue(value, known) as T;
+  return redactValue(value, usable(secrets)) as T;
 }
 
-export function redactText(text: string, secrets: readonly string[] = []): string {
+export function redactText(text: string, secrets: Iterable<string> = []): string {
+  return replaceSecrets(text, usable(secrets));
+}
+
+function replaceSecrets(text: string, known: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) out = out.split(secret).join(REDACTED);
+  for (const secret of known) out = out.split(secret).join(REDACTED);
   return out.replace(TOKEN_SHAPE, REDACTED);
 }
 
+/** Longest first, so a secret containing another is replaced whole; very short strings are not secrets. */
+function usable(secrets: Iterable<string>): string[] {
+  return [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
 function redactValue(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return redactText(value, secrets);
+  if (typeof value === 'string') return replaceSecrets(value, secrets);
   if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
   if (value === null || typeof value !== 'object' || !isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
