@@ -1,0 +1,165 @@
+/**
+ * Pushes webhooks the way Feishu Project automation would: POST JSON to every registered
+ * target whose filter matches, after the API call that caused it has been answered. One lane
+ * per (target, work item) keeps each item's events in order; failures are retried a few
+ * times; every attempt is recorded.
+ */
+import { randomUUID } from 'node:crypto';
+
+export interface WebhookTarget {
+  id: string;
+  url: string;
+  /** Overrides the simulator's webhook token for this target. */
+  token?: string;
+  /** Only these event types (all when absent). */
+  event_types?: string[];
+  project_key?: string;
+  work_item_type_key?: string;
+}
+
+export interface WebhookEvent {
+  header: { event_type: string; token: string; uuid: string; operator: string };
+  payload: Record<string, unknown> & { id: number; project_key: string; work_item_type_key: string };
+}
+
+export interface Delivery {
+  id: string;
+  target_id: string;
+  url: string;
+  event_type: string;
+  uuid: string;
+  work_item_id: number;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  response_status?: number;
+  error?: string;
+  body: WebhookEvent;
+}
+
+export interface DispatcherOptions {
+  token: string;
+  /** Attempts per delivery. @defaultValue 3 */
+  attempts?: number;
+  /** Delay before the n-th retry is n × this. @defaultValue 100 */
+  retryDelayMs?: number;
+  /** Per-attempt timeout. @defaultValue 5000 */
+  timeoutMs?: number;
+}
+
+export class WebhookDispatcher {
+  private targets: WebhookTarget[] = [];
+  private log: Delivery[] = [];
+  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly pending = new Set<Promise<void>>();
+  readonly token: string;
+  private readonly options: Required<Omit<DispatcherOptions, 'token'>>;
+
+  constructor(options: DispatcherOptions) {
+    this.token = options.token;
+    this.options = {
+      attempts: options.attempts ?? 3,
+      retryDelayMs: options.retryDelayMs ?? 100,
+      timeoutMs: options.timeoutMs ?? 5000,
+    };
+  }
+
+  register(target: Omit<WebhookTarget, 'id'>): WebhookTarget {
+    const full = { ...target, id: `wh_${this.targets.length + 1}_${randomUUID().slice(0, 8)}` };
+    this.targets.push(full);
+    return full;
+  }
+
+  unregister(id: string): boolean {
+    const before = this.targets.length;
+    this.targets = this.targets.filter((t) => t.id !== id);
+    return this.targets.length < before;
+  }
+
+  list(): WebhookTarget[] {
+    return [...this.targets];
+  }
+
+  deliveries(): Delivery[] {
+    return [...this.log];
+  }
+
+  /** Queue events for every matching target; returns at once. */
+  push(events: WebhookEvent[]): void {
+    for (const event of events) {
+      for (const target of this.targets.filter((t) => matches(t, event))) this.enqueue(target, event);
+    }
+  }
+
+  /** Resolves when every queued delivery has finished (delivered or given up). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  clear(): void {
+    this.log = [];
+  }
+
+  private enqueue(target: WebhookTarget, event: WebhookEvent): void {
+    const body = target.token ? { ...event, header: { ...event.header, token: target.token } } : event;
+    const delivery: Delivery = {
+      id: randomUUID(),
+      target_id: target.id,
+      url: target.url,
+      event_type: event.header.event_type,
+      uuid: event.header.uuid,
+      work_item_id: event.payload.id,
+      status: 'pending',
+      attempts: 0,
+      body,
+    };
+    this.log.push(delivery);
+    const lane = `${target.id}:${event.payload.id}`;
+    const run = (this.lanes.get(lane) ?? Promise.resolve()).then(() => this.deliver(delivery));
+    this.lanes.set(lane, run);
+    this.pending.add(run);
+    void run.finally(() => {
+      this.pending.delete(run);
+      if (this.lanes.get(lane) === run) this.lanes.delete(lane);
+    });
+  }
+
+  private async deliver(delivery: Delivery): Promise<void> {
+    while (delivery.attempts < this.options.attempts) {
+      if (delivery.attempts > 0) await sleep(this.options.retryDelayMs * delivery.attempts);
+      delivery.attempts += 1;
+      try {
+        const response = await fetch(delivery.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(delivery.body),
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+        await response.arrayBuffer();
+        delivery.response_status = response.status;
+        delivery.error = undefined;
+        if (response.ok) {
+          delivery.status = 'delivered';
+          return;
+        }
+      } catch (error) {
+        delivery.error = (error as Error).message;
+      }
+    }
+    delivery.status = 'failed';
+  }
+}
+
+function matches(target: WebhookTarget, event: WebhookEvent): boolean {
+  const { payload, header } = event;
+  return (
+    (target.event_types === undefined || target.event_types.includes(header.event_type)) &&
+    (target.project_key === undefined ||
+      target.project_key === payload.project_key ||
+      target.project_key === payload.project_simple_name) &&
+    (target.work_item_type_key === undefined || target.work_item_type_key === payload.work_item_type_key)
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
