@@ -67,7 +67,6 @@ CREATE INDEX runs_state ON runs (state, run_at);
 CREATE INDEX runs_position ON runs (position);
 CREATE INDEX runs_event ON runs (event_id);
 CREATE INDEX runs_rule ON runs (rule_id);
-CREATE INDEX runs_finished ON runs (updated_at) WHERE state IN ('succeeded', 'skipped');
 
 CREATE TABLE audit (
   seq INTEGER PRIMARY KEY,
