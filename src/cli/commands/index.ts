@@ -16,6 +16,10 @@ registerCommand('runs', {
   summary: 'list runs: runs [--state s] [--rule id] [--json] [--data dir]',
   load: async () => (await import('./runs.ts')).command,
 });
+registerCommand('sim', {
+  summary: 'run the Feishu Project Open API simulator (demo tenant)',
+  load: async () => (await import('./sim.ts')).command,
+});
 registerCommand('trace', {
   summary: 'the story of one event: trace <event-id> [--json] [--data dir]',
   load: async () => (await import('./trace.ts')).command,
