@@ -1,0 +1,23 @@
+/**
+ * Deterministic ids for runs and actions. Every write sends `X-IDEM-UUID` = UUIDv5 of (event id,
+ * rule id, rule version, action index): the same event planned again, after a crash or a
+ * redelivery, produces the same keys, so the API applies each write once.
+ */
+import { v5 as uuidv5 } from 'uuid';
+
+/** fp-autopilot's own UUIDv5 namespace; changing it would change every key ever issued. */
+export const IDEMPOTENCY_NAMESPACE = 'dda858fe-8fa2-42b7-8312-f4591bb515c1';
+
+export function idempotencyKey(
+  eventId: string,
+  ruleId: string,
+  ruleVersion: string,
+  actionIndex: number,
+): string {
+  return uuidv5(`${eventId}\n${ruleId}\n${ruleVersion}\n${actionIndex}`, IDEMPOTENCY_NAMESPACE);
+}
+
+/** Runs are unique per (event id, rule id). */
+export function runId(eventId: string, ruleId: string): string {
+  return uuidv5(`run\n${eventId}\n${ruleId}`, IDEMPOTENCY_NAMESPACE);
+}
