@@ -1,4 +1,3 @@
-import { WORK_ITEM_EVENT_TYPES } from '../events/event.ts';
 import { parseTemplate } from '../templates/parse.ts';
 import { ACTION_NAMES, STEP_KEYS, WORK_ITEM_ACTIONS } from './action-names.ts';
 import { invalid, record } from './check-trigger.ts';
@@ -6,7 +5,9 @@ import type { RuleIssue } from './diagnostic.ts';
 import { FACT_ROOTS, TEMPLATE_ONLY_ROOTS } from './facts.ts';
 
 const TEMPLATE_ROOTS: ReadonlySet<string> = new Set([...FACT_ROOTS, ...TEMPLATE_ONLY_ROOTS]);
-const WORK_ITEM_EVENTS: ReadonlySet<string> = new Set(WORK_ITEM_EVENT_TYPES);
+const TRIGGER_KEYS = ['event', 'poll', 'schedule', 'command'] as const;
+/** Event types that carry no work item (unknown types are the schema's to report). */
+const WITHOUT_WORK_ITEM = /^(webhook\.[A-Za-z0-9_-]+|chat\.command|schedule\.fired)$/;
 
 /** Templates, step names, and whether each action can apply to the rule's trigger. */
 export function checkSteps(steps: unknown, on: Record<string, unknown>): RuleIssue[] {
@@ -37,12 +38,14 @@ export function checkSteps(steps: unknown, on: Record<string, unknown>): RuleIss
 
 /** Which events of this trigger carry no work item; empty when every one does. */
 function triggerWithoutWorkItem(on: Record<string, unknown>): string[] {
+  // With no single trigger the schema already reports the rule; guessing here would only add noise.
+  if (TRIGGER_KEYS.filter((k) => on[k] !== undefined).length !== 1) return [];
   if (on.poll !== undefined) return [];
   if (on.schedule !== undefined)
     return record(on.schedule)?.search === undefined ? ['schedule.fired (without search)'] : [];
   if (on.command !== undefined) return ['chat.command'];
   const events = Array.isArray(on.event) ? on.event : [on.event];
-  return events.filter((e): e is string => typeof e === 'string' && !WORK_ITEM_EVENTS.has(e));
+  return events.filter((e): e is string => typeof e === 'string' && WITHOUT_WORK_ITEM.test(e));
 }
 
 function applicability(

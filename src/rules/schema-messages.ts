@@ -135,6 +135,19 @@ function describe(error: ErrorObject): RuleIssue {
         code: 'AP_RULE_SCHEMA',
         message: `'${String(p.property)}' needs ${String(p.deps).split(', ').map(quote).join(' and ')} beside it`,
       };
+    case 'minimum':
+    case 'maximum':
+      return {
+        path,
+        code: 'AP_RULE_SCHEMA',
+        message: `must be at ${error.keyword === 'minimum' ? 'least' : 'most'} ${String(p.limit)}, got ${show(error.data)}`,
+      };
+    case 'minItems':
+      return {
+        path,
+        code: 'AP_RULE_SCHEMA',
+        message: `must have at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`,
+      };
     case 'uniqueItems':
       return {
         path,

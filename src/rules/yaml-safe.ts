@@ -18,6 +18,11 @@ import type { ErrorCode } from '../errors.ts';
 export const MAX_RULE_FILE_BYTES = 1024 * 1024;
 export const MAX_ALIAS_COUNT = 100;
 export const MAX_NESTING_DEPTH = 64;
+/** The parser's own words where they would send a rule author to the library's API. */
+const YAML_MESSAGES: Partial<Record<string, string>> = {
+  MULTIPLE_DOCS: 'a rule file holds one document; remove the extra --- separator',
+  DUPLICATE_KEY: 'duplicate key: each key may appear once in a map',
+};
 const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 export interface YamlIssue {
@@ -57,7 +62,7 @@ export function parseYamlSafely(text: string): SafeYaml {
   const issues: YamlIssue[] = [...doc.errors, ...doc.warnings].map((e) => ({
     offset: e.pos[0],
     code: 'AP_RULE_YAML',
-    message: `YAML: ${e.message.split('\n')[0]}`,
+    message: `YAML: ${YAML_MESSAGES[e.code] ?? e.message.split('\n')[0]}`,
   }));
   if (issues.length > 0) return { doc, lineCounter, issues };
   if (doc.contents === null)
