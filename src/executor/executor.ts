@@ -77,6 +77,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const audit: AuditWriter = createAuditWriter(options.audit, now);
 
   const inFlight = new Set<Promise<unknown>>();
+  const inFlightIds = new Set<string>();
   const aborts = new Set<() => void>();
   const wakeTimes: number[] = [];
   let running = false;
@@ -110,6 +111,10 @@ export function createExecutor(options: ExecutorOptions): Executor {
   };
 
   const launch = (record: RunRecord) => {
+    // Our own lease ran out while the run was still in flight here (a slow disk, a long pause)
+    // and the claim handed it back to us: the processing already under way carries on.
+    if (inFlightIds.has(record.run.id)) return;
+    inFlightIds.add(record.run.id);
     const task = processRun(deps, record)
       .then((end) => {
         if (end.outcome === 'released') released++;
@@ -119,6 +124,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       .catch((error: unknown) => onError(error, { runId: record.run.id }))
       .finally(() => {
         inFlight.delete(task);
+        inFlightIds.delete(record.run.id);
         wake();
       });
     inFlight.add(task);
