@@ -1,40 +1,14 @@
-/** Every action a rule's `do:` may use (schema/rule.schema.json defines their params). */
-export const ACTION_NAMES = [
-  'comment',
-  'transition',
-  'complete_node',
-  'rollback_node',
-  'update_fields',
-  'assign',
-  'bind',
-  'unbind',
-  'create_work_item',
-  'create_subtask',
-  'complete_subtask',
-  'abort',
-  'restore',
-  'reply',
-  'http',
-  'api',
-] as const;
+/**
+ * The actions a rule's `do:` may name, as the validator sees them. The action catalogue
+ * (src/actions/catalogue.ts) is the one list in code; the schema's step keys are kept equal to
+ * it by test/rules/schema.test.ts.
+ */
+import { ACTION_NAMES, WORK_ITEM_ACTIONS as WORK_ITEM_ACTION_LIST } from '../actions/catalogue.ts';
 
-export type ActionName = (typeof ACTION_NAMES)[number];
+export { ACTION_NAMES };
 
 /** Actions that act on a work item: the event's, or the one their `target` names. */
-export const WORK_ITEM_ACTIONS: ReadonlySet<string> = new Set([
-  'comment',
-  'transition',
-  'complete_node',
-  'rollback_node',
-  'update_fields',
-  'assign',
-  'bind',
-  'unbind',
-  'create_subtask',
-  'complete_subtask',
-  'abort',
-  'restore',
-]);
+export const WORK_ITEM_ACTIONS: ReadonlySet<string> = new Set(WORK_ITEM_ACTION_LIST);
 
 /** Keys a step may carry beside its action key. */
 export const STEP_KEYS: ReadonlySet<string> = new Set(['name', 'recheck']);
