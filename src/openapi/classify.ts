@@ -18,14 +18,21 @@ export type RawAnswer =
       headers: Headers;
       /** The body as received (possibly truncated when `bodyError` is set). */
       body: string;
+      /** The raw bytes, kept for `binary-or-standard` endpoints (file download). */
+      bytes?: Buffer;
       /** Set when reading the body failed after the headers arrived (reset, body timeout). */
       bodyError?: unknown;
       envelope: EnvelopeKind;
     }
   | { kind: 'network'; error: unknown };
 
-/** Network failures that say our request was malformed, not that the network is unwell. */
-const PERMANENT_NETWORK_ERRORS = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'ERR_INVALID_URL']);
+/** Failures that say our request was malformed, not that the network is unwell. */
+const PERMANENT_NETWORK_ERRORS = new Set([
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_NOT_SUPPORTED',
+  'ERR_INVALID_URL',
+  'TypeError',
+]);
 
 export function classifyOutcome(answer: RawAnswer, durationMs: number): ApiOutcome {
   if (answer.kind === 'network') {
@@ -43,7 +50,7 @@ export function classifyOutcome(answer: RawAnswer, durationMs: number): ApiOutco
     return { ...base, class: 'transient', networkError: errorName(answer.bodyError) };
   }
   if (answer.envelope === 'binary-or-standard' && isSuccess(answer.status) && !isJson(answer.headers)) {
-    return { ...base, data: answer.body };
+    return { ...base, data: answer.bytes ?? answer.body };
   }
   return classifyBody(base, answer.status, answer.body);
 }

@@ -205,7 +205,15 @@ export class OpenApiClient implements ApiCaller {
       bodyTimeoutMs: this.#options.bodyTimeoutMs ?? 30_000,
       envelope: op.envelope,
     };
-    if (call.body !== undefined) request.body = stringifyJson(call.body);
+    if (call.body instanceof FormData) {
+      // undici's request() takes bytes, not a form: let the platform encode it with a boundary.
+      const encoded = new Response(call.body);
+      request.headers = {
+        ...headers,
+        'content-type': encoded.headers.get('content-type') ?? 'multipart/form-data',
+      };
+      request.body = Buffer.from(await encoded.arrayBuffer());
+    } else if (call.body !== undefined) request.body = stringifyJson(call.body);
     if (signal !== undefined) request.signal = signal;
     const answer = await exchange(this.#dispatcher, request);
     return classifyOutcome(answer, performance.now() - started);

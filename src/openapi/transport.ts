@@ -12,7 +12,7 @@ export interface Exchange {
   path: string;
   method: Dispatcher.HttpMethod;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   signal?: AbortSignal;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
@@ -38,19 +38,20 @@ export async function exchange(dispatcher: Dispatcher, request: Exchange): Promi
   } catch (error) {
     return { kind: 'network', error };
   }
-  const { text, error } = await readBody(response.body);
+  const { bytes, error } = await readBody(response.body);
   const answer: RawAnswer = {
     kind: 'http',
     status: response.statusCode,
     headers: response.headers,
-    body: text,
+    body: bytes.toString('utf8'),
     envelope: request.envelope,
   };
+  if (request.envelope === 'binary-or-standard') answer.bytes = bytes;
   if (error !== undefined) answer.bodyError = error;
   return answer;
 }
 
-async function readBody(body: Dispatcher.ResponseData['body']): Promise<{ text: string; error?: unknown }> {
+async function readBody(body: Dispatcher.ResponseData['body']): Promise<{ bytes: Buffer; error?: unknown }> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -59,12 +60,12 @@ async function readBody(body: Dispatcher.ResponseData['body']): Promise<{ text: 
       size += buffer.length;
       if (size > MAX_BODY_BYTES) {
         body.destroy();
-        return { text: '', error: { code: 'AP_BODY_TOO_LARGE' } };
+        return { bytes: Buffer.alloc(0), error: { code: 'AP_BODY_TOO_LARGE' } };
       }
       chunks.push(buffer);
     }
   } catch (error) {
-    return { text: Buffer.concat(chunks).toString('utf8'), error };
+    return { bytes: Buffer.concat(chunks), error };
   }
-  return { text: Buffer.concat(chunks).toString('utf8') };
+  return { bytes: Buffer.concat(chunks) };
 }
