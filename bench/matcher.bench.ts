@@ -1,0 +1,256 @@
+/**
+ * Matcher throughput: 1,000 generated rules over 10 event types against a stream of events.
+ * Our indexed matcher (candidates by trigger, direct evaluation of sync facts, a fresh Engine
+ * per event for rules reading the async work_item) beside the naive baseline: one shared
+ * json-rules-engine Engine holding every rule, trigger checks written as conditions. Same
+ * rules, same events, same run; both must find the same matches.
+ *
+ * Two scenarios: conditions on the event only, and 20% of rules also reading work_item.
+ * Run alone with `npx node bench/matcher.bench.ts`. Writes bench/results/matcher.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { Engine, type RuleProperties } from 'json-rules-engine';
+import type { Event } from '../src/events/event.ts';
+import { WORK_ITEM_EVENT_TYPES } from '../src/events/event.ts';
+import { buildEventFacts } from '../src/match/facts.ts';
+import { matchEvent } from '../src/match/match-event.ts';
+import { createOperators } from '../src/match/operators.ts';
+import { resolvePath } from '../src/match/resolve-path.ts';
+import { buildRuleIndex } from '../src/match/rule-index.ts';
+import { normalizeWorkItem } from '../src/match/work-item.ts';
+import type { ConditionLeaf, Rule } from '../src/rules/rule.ts';
+
+const RULES = 1_000;
+const EVENTS = 2_000;
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 2_000);
+const NOW = 1_700_000_000_000;
+const TYPES = WORK_ITEM_EVENT_TYPES.slice(0, 10);
+const PROJECTS = ['p0', 'p1', 'p2', 'p3', 'p4'];
+const WORK_ITEM_TYPES = ['story', 'issue', 'task'];
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run measures the same data. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(rnd: () => number, list: readonly T[]): T {
+  return list[Math.floor(rnd() * list.length)] as T;
+}
+
+function eventLeaf(rnd: () => number): ConditionLeaf {
+  switch (Math.floor(rnd() * 5)) {
+    case 0:
+      return {
+        fact: 'event',
+        path: 'payload.priority',
+        operator: 'equal',
+        value: pick(rnd, ['P0', 'P1', 'P2']),
+      };
+    case 1:
+      return {
+        fact: 'event',
+        path: 'payload.labels',
+        operator: 'containsAny',
+        value: [pick(rnd, ['ui', 'db', 'api'])],
+      };
+    case 2:
+      return {
+        fact: 'event',
+        path: 'payload.title',
+        operator: 'matches',
+        value: pick(rnd, ['^Crash', 'timeout$', 'login']),
+      };
+    case 3:
+      return { fact: 'event', path: 'payload.points', operator: 'greaterThan', value: Math.floor(rnd() * 8) };
+    default:
+      return { fact: 'event', path: 'operator', operator: 'notEqual', value: pick(rnd, ['bot', 'u1']) };
+  }
+}
+
+function generateRules(workItemShare: number): Rule[] {
+  const rnd = random(42);
+  return Array.from({ length: RULES }, (_, i) => {
+    const leaves = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => eventLeaf(rnd));
+    if (rnd() < workItemShare) {
+      leaves.push({
+        fact: 'work_item',
+        path: 'fields.severity',
+        operator: 'in',
+        value: [pick(rnd, ['high', 'low'])],
+      });
+    }
+    const on = {
+      event: TYPES[i % TYPES.length] as string,
+      ...(rnd() < 0.5 ? { project: [pick(rnd, PROJECTS)] } : {}),
+      ...(rnd() < 0.5 ? { work_item_type: [pick(rnd, WORK_ITEM_TYPES)] } : {}),
+    };
+    return {
+      id: `rule-${i}`,
+      enabled: true,
+      mode: 'live',
+      on,
+      when: { all: leaves },
+      do: [],
+      allow_self: false,
+      version: 'v1',
+      source: { file: `rule-${i}.yaml` },
+    } satisfies Rule;
+  });
+}
+
+function generateEvents(): Event[] {
+  const rnd = random(7);
+  return Array.from({ length: EVENTS }, (_, i) => ({
+    id: `evt-${i}`,
+    source: 'feishu',
+    type: pick(rnd, TYPES),
+    occurredAt: NOW,
+    projectKey: pick(rnd, PROJECTS),
+    workItem: { id: String(1_000_000 + i), typeKey: pick(rnd, WORK_ITEM_TYPES) },
+    operator: pick(rnd, ['u1', 'u2', 'bot']),
+    payload: {
+      priority: pick(rnd, ['P0', 'P1', 'P2', 'P3']),
+      labels: [pick(rnd, ['ui', 'db', 'api', 'docs'])],
+      title: pick(rnd, ['Crash on save', 'Login fails', 'API timeout', 'Typo']),
+      points: Math.floor(rnd() * 10),
+    },
+  }));
+}
+
+const workItem = normalizeWorkItem({
+  id: 1,
+  fields: [
+    {
+      field_key: 'field_s',
+      field_alias: 'severity',
+      field_type_key: 'select',
+      field_value: { value: 'high' },
+    },
+  ],
+});
+const loadWorkItem = () => Promise.resolve(workItem);
+
+/** The baseline: every rule in one Engine, the trigger filter as extra conditions. */
+function baselineEngine(rules: readonly Rule[]): Engine {
+  const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: (v, p) => resolvePath(v, p) });
+  for (const [name, fn] of createOperators({ change: undefined, now: NOW })) engine.addOperator(name, fn);
+  for (const rule of rules) {
+    const on = rule.on as { event: string; project?: string[]; work_item_type?: string[] };
+    const trigger: ConditionLeaf[] = [{ fact: 'event', path: 'type', operator: 'equal', value: on.event }];
+    if (on.project) trigger.push({ fact: 'event', path: 'projectKey', operator: 'in', value: on.project });
+    if (on.work_item_type)
+      trigger.push({ fact: 'event', path: 'workItem.typeKey', operator: 'in', value: on.work_item_type });
+    const when = rule.when as { all: ConditionLeaf[] };
+    const conditions = { all: [...trigger, ...when.all] } as RuleProperties['conditions'];
+    engine.addRule({ name: rule.id, conditions, event: { type: rule.id } });
+  }
+  return engine;
+}
+
+interface Measured {
+  eventsPerSec: number;
+  matches: number;
+  events: number;
+}
+
+/** Processes events for one phase; `matches` counts matched rules over the first full pass. */
+async function measure(
+  events: readonly Event[],
+  matchOne: (event: Event) => Promise<number>,
+): Promise<Measured> {
+  for (const event of events.slice(0, 200)) await matchOne(event);
+  let done = 0;
+  let matches = 0;
+  const startedAt = performance.now();
+  while (performance.now() - startedAt < PHASE_MS || done < 200) {
+    const event = events[done % events.length] as Event;
+    const matched = await matchOne(event);
+    if (done < events.length) matches += matched;
+    done++;
+  }
+  const seconds = (performance.now() - startedAt) / 1000;
+  return { eventsPerSec: done / seconds, matches, events: Math.min(done, events.length) };
+}
+
+async function scenario(name: string, workItemShare: number) {
+  const rules = generateRules(workItemShare);
+  const events = generateEvents();
+  const index = buildRuleIndex(rules);
+  const ours = await measure(events, async (event) => {
+    const results = await matchEvent(event, index, buildEventFacts(event, NOW, loadWorkItem));
+    return results.filter((r) => r.matched).length;
+  });
+  const engine = baselineEngine(rules);
+  const baseline = await measure(events, async (event) => {
+    const { results } = await engine.run({
+      event,
+      change: event.change,
+      command: event.command,
+      now: NOW,
+      work_item: workItem,
+    });
+    return results.length;
+  });
+  // Compare match counts over the events both sides got through.
+  const compared = Math.min(ours.events, baseline.events);
+  let oursOnCompared = 0;
+  for (const event of events.slice(0, compared)) {
+    oursOnCompared += (await matchEvent(event, index, buildEventFacts(event, NOW, loadWorkItem))).filter(
+      (r) => r.matched,
+    ).length;
+  }
+  let baselineOnCompared = 0;
+  for (const event of events.slice(0, compared)) {
+    baselineOnCompared += (await engine.run({ event, now: NOW, work_item: workItem })).results.length;
+  }
+  return {
+    scenario: name,
+    rules: RULES,
+    eventTypes: TYPES.length,
+    matcherEventsPerSec: Math.round(ours.eventsPerSec),
+    baselineEventsPerSec: Math.round(baseline.eventsPerSec),
+    ratio: Number((ours.eventsPerSec / baseline.eventsPerSec).toFixed(1)),
+    candidatesPerEvent: Number(averageCandidates(index, events).toFixed(1)),
+    matchesCompared: compared,
+    sameMatches: oursOnCompared === baselineOnCompared,
+    matchedRules: oursOnCompared,
+  };
+}
+
+function averageCandidates(index: ReturnType<typeof buildRuleIndex>, events: readonly Event[]): number {
+  let total = 0;
+  for (const event of events) {
+    for (const list of index.byEvent.values()) void list;
+    total += [...index.byEvent.entries()].length === 0 ? 0 : countCandidates(index, event);
+  }
+  return total / events.length;
+}
+
+function countCandidates(index: ReturnType<typeof buildRuleIndex>, event: Event): number {
+  let n = 0;
+  for (const p of [event.projectKey, '*']) {
+    for (const w of [event.workItem?.typeKey, '*'])
+      n += index.byEvent.get(`${event.type}\u0000${p}\u0000${w}`)?.length ?? 0;
+  }
+  return n;
+}
+
+const rows = [await scenario('event facts only', 0), await scenario('20% read work_item', 0.2)];
+console.table(rows);
+const result = {
+  benchmark: 'matcher',
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  phaseMs: PHASE_MS,
+  targets: { eventsPerSec: 10_000, ratio: 20 },
+  rows,
+};
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/matcher.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
