@@ -40,6 +40,18 @@ export class SqliteDb {
     return this.#guard(work);
   }
 
+  /** Runs several reads that must agree with each other in one read transaction. */
+  snapshot<T>(work: () => T): T {
+    return this.#guard(() => {
+      this.#db.exec('BEGIN DEFERRED');
+      try {
+        return work();
+      } finally {
+        this.#db.exec('COMMIT');
+      }
+    });
+  }
+
   run(sql: string, params: Params = {}): { changes: number } {
     const result = this.#statement(sql).run(params);
     return { changes: Number(result.changes) };

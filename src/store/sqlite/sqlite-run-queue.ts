@@ -229,7 +229,7 @@ export class SqliteRunQueue implements RunQueue {
   }
 
   async stats(now: number): Promise<QueueStats> {
-    return this.#db.read(() => {
+    return this.#db.snapshot(() => {
       const depth = this.#db.get<{ n: number }>(`SELECT count(*) AS n FROM runs WHERE ${ACTIVE_STATES}`);
       const dead = this.#db.get<{ n: number }>(`SELECT count(*) AS n FROM runs WHERE state = 'dead'`);
       const oldest = this.#db.get<{ runAt: number | null }>(

@@ -7,20 +7,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Stores } from '../../../src/store/ports.ts';
 import { CRASH_OWNER, crashEventId, crashRunId } from './crash-writer.ts';
-
-export interface CrashTarget {
-  /** Absolute path of the module that exports the opener. */
-  modulePath: string;
-  /** Name of the export `(config) => Promise<Stores>` both processes open the stores with. */
-  exportName: string;
-  /** Fresh backing data and the JSON config that opens it. */
-  prepare(): Promise<{ config: unknown; cleanup(): Promise<void> }>;
-}
+import { openTarget, type ProcessTarget } from './harness.ts';
 
 const WRITER = fileURLToPath(new URL('./crash-writer.ts', import.meta.url));
 const ACKS_BEFORE_KILL = 40;
 
-export function describeCrashDurability(name: string, target: CrashTarget): void {
+export function describeCrashDurability(name: string, target: ProcessTarget): void {
   describe(`crash durability: ${name}`, () => {
     it('keeps every acknowledged write after a SIGKILL', async () => {
       const { config, cleanup } = await target.prepare();
@@ -28,11 +20,7 @@ export function describeCrashDurability(name: string, target: CrashTarget): void
         const { lastAck, signal } = await runWriterUntilKilled(target, config);
         expect(signal).toBe('SIGKILL');
         expect(lastAck).toBeGreaterThanOrEqual(ACKS_BEFORE_KILL - 1);
-        const opener = (await import(pathToFileURL(target.modulePath).href)) as Record<
-          string,
-          (config: unknown) => Promise<Stores>
-        >;
-        const stores = await opener[target.exportName]!(config);
+        const stores = await openTarget(target, config);
         try {
           await expectAcknowledged(stores, lastAck);
         } finally {
@@ -62,7 +50,7 @@ async function expectAcknowledged(stores: Stores, lastAck: number): Promise<void
 }
 
 function runWriterUntilKilled(
-  target: CrashTarget,
+  target: ProcessTarget,
   config: unknown,
 ): Promise<{ lastAck: number; signal: NodeJS.Signals | null }> {
   const moduleUrl = pathToFileURL(target.modulePath).href;

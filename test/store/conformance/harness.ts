@@ -24,6 +24,26 @@ export interface HarnessOptions {
 
 export type StoreFactory = (options: HarnessOptions) => Promise<StoreHarness>;
 
+/** How a child process opens the same stores, for the crash and multi-process suites. */
+export interface ProcessTarget {
+  /** Absolute path of the module that exports the opener. */
+  modulePath: string;
+  /** Name of the export `(config) => Promise<Stores>` both processes open the stores with. */
+  exportName: string;
+  /** Fresh backing data and the JSON config that opens it. */
+  prepare(): Promise<{ config: unknown; cleanup(): Promise<void> }>;
+}
+
+/** Imports a target's opener in this process. */
+export async function openTarget(target: ProcessTarget, config: unknown): Promise<Stores> {
+  const { pathToFileURL } = await import('node:url');
+  const module = (await import(pathToFileURL(target.modulePath).href)) as Record<
+    string,
+    (config: unknown) => Promise<Stores>
+  >;
+  return module[target.exportName]!(config);
+}
+
 /** A mutable clock for the adapter, set by each test. */
 export function testClock(start = Date.UTC(2026, 0, 1)): { now: () => number; set(ms: number): void } {
   let current = start;

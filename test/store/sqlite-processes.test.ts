@@ -1,18 +1,23 @@
-/** Crash durability of the SQLite adapters: a writer process killed with SIGKILL loses nothing. */
+/** The SQLite file shared by processes: SIGKILL durability, and two processes claiming at once. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeCrashDurability } from './conformance/crash-durability.ts';
+import type { ProcessTarget } from './conformance/harness.ts';
+import { describeMultiProcessClaims } from './conformance/multi-process.ts';
 
-describeCrashDurability('SQLite file', {
+const sqliteFile: ProcessTarget = {
   modulePath: fileURLToPath(new URL('../../src/store/sqlite/open-sqlite-stores.ts', import.meta.url)),
   exportName: 'openSqliteStores',
   prepare: async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fp-autopilot-crash-'));
+    const dir = await mkdtemp(join(tmpdir(), 'fp-autopilot-processes-'));
     return {
       config: { path: join(dir, 'autopilot.db') },
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   },
-});
+};
+
+describeCrashDurability('SQLite file', sqliteFile);
+describeMultiProcessClaims('SQLite file', sqliteFile);
