@@ -1,3 +1,4 @@
+import type { AutopilotError } from '../errors.ts';
 import { parseTemplate } from '../templates/parse.ts';
 import { ACTION_NAMES, STEP_KEYS, WORK_ITEM_ACTIONS } from './action-names.ts';
 import { invalid, record } from './check-trigger.ts';
@@ -101,7 +102,15 @@ function templateIssues(text: string, path: RuleIssue['path'], context: Template
   try {
     parts = parseTemplate(text);
   } catch (error) {
-    return [{ path, code: 'AP_TEMPLATE_INVALID', message: (error as Error).message }];
+    const offset = (error as AutopilotError).details?.offset;
+    return [
+      {
+        path,
+        offset: typeof offset === 'number' ? offset : 0,
+        code: 'AP_TEMPLATE_INVALID',
+        message: (error as Error).message,
+      },
+    ];
   }
   const issues: RuleIssue[] = [];
   for (const part of parts) {
@@ -109,25 +118,34 @@ function templateIssues(text: string, path: RuleIssue['path'], context: Template
     const [root = '', second] = part.path.split('.');
     if (!TEMPLATE_ROOTS.has(root)) {
       issues.push(
-        templateError(path, `${part.raw}: unknown root '${root}' (known: ${[...TEMPLATE_ROOTS].join(', ')})`),
+        templateError(
+          path,
+          text.indexOf(part.raw),
+          `${part.raw}: unknown root '${root}' (known: ${[...TEMPLATE_ROOTS].join(', ')})`,
+        ),
       );
     } else if (root === 'steps' && (second === undefined || !context.earlier.has(second))) {
       const known = context.earlier.size > 0 ? [...context.earlier].join(', ') : 'none';
       issues.push(
         templateError(
           path,
+          text.indexOf(part.raw),
           `${part.raw}: no earlier step is named '${second ?? ''}' (earlier named steps: ${known})`,
         ),
       );
     } else if (root === 'command' && !context.hasCommand) {
       issues.push(
-        templateError(path, `${part.raw}: 'command' exists only for rules triggered by on.command`),
+        templateError(
+          path,
+          text.indexOf(part.raw),
+          `${part.raw}: 'command' exists only for rules triggered by on.command`,
+        ),
       );
     }
   }
   return issues;
 }
 
-function templateError(path: RuleIssue['path'], message: string): RuleIssue {
-  return { path, code: 'AP_TEMPLATE_INVALID', message: `invalid template: ${message}` };
+function templateError(path: RuleIssue['path'], offset: number, message: string): RuleIssue {
+  return { path, offset, code: 'AP_TEMPLATE_INVALID', message: `invalid template: ${message}` };
 }

@@ -15,6 +15,8 @@ export interface RuleIssue {
   path: (string | number)[];
   /** Point at the key of the last path segment instead of its value. */
   atKey?: boolean;
+  /** Character offset inside a string value (a template's look-up), when the source maps 1:1. */
+  offset?: number;
   code: ErrorCode;
   message: string;
 }

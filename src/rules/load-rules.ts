@@ -56,7 +56,13 @@ function parse(file: string, text: string): Parsed {
   const diagnostics = unique(
     issues.map((i) => ({
       file,
-      ...locate(yaml.doc, yaml.lineCounter, i.path, i.atKey),
+      ...locate(
+        yaml.doc,
+        yaml.lineCounter,
+        i.path,
+        i.atKey,
+        i.offset === undefined ? undefined : { source: text, offset: i.offset },
+      ),
       code: i.code,
       message: i.message,
     })),

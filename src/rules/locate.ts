@@ -9,8 +9,27 @@ export function locate(
   lineCounter: LineCounter,
   path: readonly (string | number)[],
   atKey = false,
+  inner?: { source: string; offset: number },
 ): { line: number; column: number } {
-  return position(lineCounter, offsetOf(doc, path, atKey));
+  const start = offsetOf(doc, path, atKey);
+  return position(lineCounter, inner ? start + innerShift(doc, path, inner) : start);
+}
+
+/**
+ * Where character `offset` of a string value sits in the source: exact for single-line plain
+ * and quoted scalars without escapes, else 0 (the scalar's start).
+ */
+function innerShift(
+  doc: Document | undefined,
+  path: readonly (string | number)[],
+  inner: { source: string; offset: number },
+): number {
+  const node = doc?.getIn(path, true);
+  if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return 0;
+  const raw = inner.source.slice(node.range[0], node.range[1]);
+  if (raw === node.value) return inner.offset;
+  const quoted = (raw.startsWith("'") || raw.startsWith('"')) && raw.slice(1, -1) === node.value;
+  return quoted ? inner.offset + 1 : 0;
 }
 
 export function position(lineCounter: LineCounter, offset: number): { line: number; column: number } {

@@ -271,20 +271,20 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown template root',
     yaml('id: r', ON, 'do: [{ comment: { text: "{{ item.name }}" } }]'),
     [
-      /^3:25: invalid template: \{\{ item.name \}\}: unknown root 'item' \(known: event, work_item, change, command, now, steps, rule\)$/,
+      /^3:26: invalid template: \{\{ item.name \}\}: unknown root 'item' \(known: event, work_item, change, command, now, steps, rule\)$/,
     ],
   ],
   [
     'an unknown formatter',
     yaml('id: r', ON, 'do: [{ comment: { text: "{{ work_item.name | shout }}" } }]'),
     [
-      "3:25: invalid template: unknown formatter 'shout' at offset 20 (known: default, join, date, json, upper, lower)",
+      "3:46: invalid template: unknown formatter 'shout' at offset 20 (known: default, join, date, json, upper, lower)",
     ],
   ],
   [
     'an unclosed look-up',
     yaml('id: r', ON, 'do: [{ comment: { text: "x {{ work_item.name" } }]'),
-    ["3:25: invalid template: '{{' at offset 2 is never closed with '}}'"],
+    ["3:28: invalid template: '{{' at offset 2 is never closed with '}}'"],
   ],
   [
     'a step referred to before it runs',
@@ -297,18 +297,23 @@ const CASES: [string, string, (string | RegExp)[]][] = [
       '    create_work_item: { type: t, name: n }',
     ),
     [
-      "4:22: invalid template: {{ steps.later.id }}: no earlier step is named 'later' (earlier named steps: none)",
+      "4:23: invalid template: {{ steps.later.id }}: no earlier step is named 'later' (earlier named steps: none)",
     ],
   ],
   [
     'the command root outside a command rule',
     yaml('id: r', ON, 'do: [{ comment: { text: "{{ command.args.x }}" } }]'),
-    ["3:25: invalid template: {{ command.args.x }}: 'command' exists only for rules triggered by on.command"],
+    ["3:26: invalid template: {{ command.args.x }}: 'command' exists only for rules triggered by on.command"],
   ],
   [
     'a template inside a nested field',
     yaml('id: r', ON, 'do: [{ update_fields: { fields: { tags: [ok, "{{ bad..path }}"] } } }]'),
-    [/^3:46: invalid template: path 'bad..path' has an empty segment/],
+    [/^3:47: invalid template: path 'bad..path' has an empty segment/],
+  ],
+  [
+    'a template in a block scalar (located at the scalar)',
+    yaml('id: r', ON, 'do:', '  - comment:', '      text: |', '        line one', '        {{ nope.x }}'),
+    [/^5:13: invalid template: \{\{ nope.x \}\}: unknown root 'nope'/],
   ],
   [
     'a step name used twice',

@@ -69,8 +69,8 @@ describe('loadRules', () => {
       '10:72 AP_RULE_INVALID', // duration "3 days"
       '12:5 AP_RULE_SCHEMA', // action coment
       '13:5 AP_RULE_INVALID', // comment without a work item
-      '13:22 AP_TEMPLATE_INVALID', // {{ item.name }}
-      '13:22 AP_TEMPLATE_INVALID', // {{ steps.later.id }}
+      '13:23 AP_TEMPLATE_INVALID', // {{ item.name }}
+      '13:39 AP_TEMPLATE_INVALID', // {{ steps.later.id }}
       '14:5 AP_RULE_INVALID', // reply outside on.command
     ]);
   });
