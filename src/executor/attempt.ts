@@ -67,7 +67,7 @@ export async function attemptCall(
   for (;;) {
     const { key, cls } = deps.rateLimitOf(call.operation);
     const limiterKey = `${await deps.api.tokenKey()} ${key}`;
-    const reservation = await deps.limiter.reserve(limiterKey, cls, deps.now());
+    const reservation = await deps.limiter.reserve(limiterKey, cls, deps.now(), state.run.id);
     if (!reservation.ok) {
       const retry = state.refreshedAfter && { attemptsUsed: state.attempt, error: state.refreshedAfter };
       throw new ActionStop({ kind: 'wait', at: reservation.retryAt, ...(retry ? { retry } : {}) });
