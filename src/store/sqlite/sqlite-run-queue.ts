@@ -253,9 +253,12 @@ export class SqliteRunQueue implements RunQueue {
     );
   }
 
-  /** The run's row if `owner` holds an unexpired lease on it; otherwise a clear error. */
-  #leased(runId: string, owner: string, now: number, operation: string): RunRow {
-    const row = this.#db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = :id`, { id: runId });
+  /** The run's lease fields if `owner` holds an unexpired lease on it; otherwise a clear error. */
+  #leased(runId: string, owner: string, now: number, operation: string): LeaseRow {
+    const row = this.#db.get<LeaseRow>(
+      `SELECT seq, lane, state, lease_owner, lease_until, next_action, results_json FROM runs WHERE id = :id`,
+      { id: runId },
+    );
     if (!row) throw new AutopilotError('AP_NOT_FOUND', `run ${runId} does not exist`, { runId });
     const held = row.state === 'running' && row.lease_owner === owner && (row.lease_until ?? 0) > now;
     if (!held) {
@@ -274,7 +277,7 @@ export class SqliteRunQueue implements RunQueue {
 
   /** Finishes or dead-letters the head of a lane and makes the next active run the head. */
   #leaveLane(
-    row: RunRow,
+    row: LeaseRow,
     change: { state: 'succeeded' | 'skipped' | 'dead'; now: number; error?: string },
   ): void {
     this.#db.run(
@@ -299,6 +302,11 @@ export class SqliteRunQueue implements RunQueue {
     return (row?.value ?? count) - count + 1;
   }
 }
+
+type LeaseRow = Pick<
+  RunRow,
+  'seq' | 'lane' | 'state' | 'lease_owner' | 'lease_until' | 'next_action' | 'results_json'
+> & { [column: string]: unknown };
 
 function runKeys(run: Run): Params {
   return {
