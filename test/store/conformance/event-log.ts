@@ -108,6 +108,30 @@ export function describeEventLogConformance(name: string, factory: StoreFactory)
       });
     });
 
+    it('never hands one event to two processors at once', async () => {
+      for (let i = 0; i < 60; i++) await events.append(buildEvent({ id: `e${i}` }), T0);
+      const other = harness.openAnother ? await harness.openAnother() : harness.stores;
+      try {
+        const seen: string[] = [];
+        const processor = async (owner: string, log: EventLog) => {
+          for (;;) {
+            const claimed = await log.claimUnprocessed(owner, 3, LEASE, T0 + 1);
+            if (claimed.length === 0) return;
+            for (const stored of claimed) {
+              seen.push(stored.event.id);
+              await log.markProcessed(stored.event.id, T0 + 2);
+            }
+          }
+        };
+        await Promise.all([processor('p1', events), processor('p2', other.events)]);
+        expect(seen).toHaveLength(60);
+        expect(new Set(seen).size).toBe(60);
+        expect(await events.pendingCount()).toBe(0);
+      } finally {
+        if (other !== harness.stores) await other.close();
+      }
+    });
+
     it('refuses a claim with a non-positive limit or lease', async () => {
       expect((await rejectionOf(events.claimUnprocessed('p', 0, LEASE, T0))).code).toBe('AP_STORE_BAD_INPUT');
       expect((await rejectionOf(events.claimUnprocessed('p', 1, -5, T0))).code).toBe('AP_STORE_BAD_INPUT');
