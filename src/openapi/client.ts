@@ -4,18 +4,22 @@
  */
 import { createHash } from 'node:crypto';
 import { Pool, type Dispatcher } from 'undici';
-import { AutopilotError, type ErrorCode } from '../errors.ts';
+import { AutopilotError } from '../errors.ts';
 import type { ApiCall } from '../plan/run.ts';
 import { findOperation } from './catalogue.ts';
 import { classifyOutcome } from './classify.ts';
-import { TOKEN_RETRY_CODES } from './error-table.ts';
 import { stringifyJson } from './json.ts';
 import type { Operation } from './operation.ts';
 import { redact } from './redact.ts';
 import { TokenCache, type IssuedToken } from './token-cache.ts';
 import { exchange } from './transport.ts';
-import type { ApiCaller, ApiOutcome, CallOptions, OutcomeClass } from './types.ts';
+import type { ApiCaller, ApiOutcome, CallOptions } from './types.ts';
+import { outcomeError } from './outcome-error.ts';
+import { isTokenRejection } from './token-retry.ts';
 import { readUserToken, type UserToken } from './user-token.ts';
+
+export { callWithTokenRetry, isTokenRejection } from './token-retry.ts';
+export { outcomeError } from './outcome-error.ts';
 
 export interface OpenApiClientOptions {
   /** e.g. `https://project.feishu.cn`; a path prefix is kept. */
@@ -51,7 +55,7 @@ export class OpenApiClient implements ApiCaller {
   readonly #userTokens = new Set<string>();
 
   constructor(options: OpenApiClientOptions) {
-    const url = new URL(options.baseUrl);
+    const url = parseBaseUrl(options.baseUrl);
     this.#options = options;
     this.#origin = url.origin;
     this.#prefix = url.pathname.replace(/\/+$/, '');
@@ -248,26 +252,6 @@ export interface UserTokenAnswer {
   token?: UserToken;
 }
 
-/** Whether the plugin token was refused in a way a fresh token may cure (10021, 10022, 10211). */
-export function isTokenRejection(outcome: ApiOutcome): boolean {
-  return outcome.class === 'auth' && outcome.errCode !== undefined && TOKEN_RETRY_CODES.has(outcome.errCode);
-}
-
-/**
- * The executor's explicit token repeat: when the token is refused, drop it and make the call
- * once more (with the same idempotency key). Never more than two attempts.
- */
-export async function callWithTokenRetry(
-  caller: ApiCaller,
-  call: ApiCall,
-  options?: CallOptions,
-): Promise<ApiOutcome> {
-  const first = await caller.call(call, options);
-  if (!isTokenRejection(first) || options?.userToken !== undefined) return first;
-  caller.dropToken();
-  return caller.call(call, options);
-}
-
 /** Calls the client builds from the catalogue are safe; a hand-made path must stay under /open_api/. */
 function refuseCall(call: ApiCall): string | undefined {
   if (!call.path.startsWith('/open_api/') || call.path.split('/').some((s) => s === '..' || s === '.')) {
@@ -281,21 +265,21 @@ function malformedToken(outcome: ApiOutcome): ApiOutcome {
   return { ...outcome, class: 'permanent', errMsg: 'token endpoint answered without a token' };
 }
 
-const ERROR_OF_CLASS: Record<OutcomeClass, ErrorCode> = {
-  ok: 'AP_INTERNAL',
-  rate_limited: 'AP_API_RATE_LIMITED',
-  transient: 'AP_API_TRANSIENT',
-  auth: 'AP_API_AUTH',
-  already_applied: 'AP_API_ALREADY_APPLIED',
-  permanent: 'AP_API_PERMANENT',
-};
-
-/** The AutopilotError that reports an outcome (for callers that throw rather than branch). */
-export function outcomeError(message: string, outcome: ApiOutcome): AutopilotError {
-  const detail = [outcome.errCode, outcome.errMsg, outcome.innerMsg, outcome.networkError].filter(
-    (p) => p !== undefined,
-  );
-  return new AutopilotError(ERROR_OF_CLASS[outcome.class], `${message}: ${detail.join(' ')}`.trim(), {
-    outcome,
-  });
+function parseBaseUrl(baseUrl: string): URL {
+  const url = URL.parse(baseUrl);
+  if (
+    url === null ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new AutopilotError(
+      'AP_CONFIG_INVALID',
+      `Open API base URL "${baseUrl}" is not an http(s) URL without query`,
+      {
+        baseUrl,
+      },
+    );
+  }
+  return url;
 }

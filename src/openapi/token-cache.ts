@@ -2,6 +2,7 @@
  * The plugin token, cached until shortly before it expires and fetched single-flight: however
  * many calls need a token at once, one request goes out and all of them share its answer.
  */
+import { errorName } from './classify.ts';
 import type { ApiOutcome } from './types.ts';
 
 export type TokenResult = { ok: true; token: string } | { ok: false; outcome: ApiOutcome };
@@ -55,7 +56,10 @@ export class TokenCache {
   }
 
   async #refresh(): Promise<TokenResult> {
-    const issued = await this.#fetch();
+    const issued = await this.#fetch().catch((error: unknown): IssuedToken => ({
+      ok: false,
+      outcome: { class: 'transient', networkError: errorName(error), durationMs: 0 },
+    }));
     if (!issued.ok) return issued;
     const lifetimeMs = issued.expiresInSec * 1000;
     // A lifetime shorter than the margin (a test server's) would refresh on every call.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAutopilotError } from '../../src/errors.ts';
 import { buildApiCall } from '../../src/openapi/catalogue.ts';
-import { callWithTokenRetry } from '../../src/openapi/client.ts';
+import { OpenApiClient, callWithTokenRetry } from '../../src/openapi/client.ts';
 import { int64 } from '../../src/openapi/json.ts';
 import { PLUGIN_SECRET, TOKEN_1, TOKEN_2, fail, mockTenant, ok, tokenAnswer } from './support.ts';
 
@@ -279,6 +279,18 @@ describe('OpenApiClient against a MockAgent', () => {
     expect((await t.client.call(buildApiCall('config.allTypes', { path: { project_key: 'a' } }))).class).toBe(
       'ok',
     );
+  });
+});
+
+describe('OpenApiClient configuration', () => {
+  it.each(['not a url', 'ftp://host', 'https://host/?a=1'])('refuses the base URL %j', (baseUrl) => {
+    let caught: unknown;
+    try {
+      new OpenApiClient({ baseUrl, pluginId: 'p', pluginSecret: 's', userKey: 'u' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isAutopilotError(caught, 'AP_CONFIG_INVALID')).toBe(true);
   });
 });
 

@@ -91,4 +91,14 @@ describe('TokenCache', () => {
     await cache.get();
     expect(requests).toBe(2);
   });
+
+  it('turns a fetch that throws into a transient failure instead of a rejection', async () => {
+    const cache = new TokenCache({
+      fetch: () => Promise.reject(Object.assign(new Error('x'), { code: 'ECONNRESET' })),
+    });
+    await expect(cache.get()).resolves.toEqual({
+      ok: false,
+      outcome: { class: 'transient', networkError: 'ECONNRESET', durationMs: 0 },
+    });
+  });
 });
