@@ -1,5 +1,5 @@
 import { parsePath } from '../templates/parse.ts';
-import { durationIssue, invalid, messageOf, record } from './check-trigger.ts';
+import { durationIssue, invalid, messageOf, record } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
 import { compileSafeRegex } from './safe-regex.ts';
 

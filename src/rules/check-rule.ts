@@ -1,7 +1,8 @@
 import { basename, extname } from 'node:path';
 import { checkConditions } from './check-conditions.ts';
 import { checkSteps } from './check-steps.ts';
-import { checkTrigger, durationIssue, invalid, record } from './check-trigger.ts';
+import { durationIssue, invalid, record } from './check-support.ts';
+import { checkTrigger } from './check-trigger.ts';
 import type { RuleIssue } from './diagnostic.ts';
 
 /**

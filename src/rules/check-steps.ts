@@ -1,7 +1,7 @@
-import type { AutopilotError } from '../errors.ts';
+import { isAutopilotError } from '../errors.ts';
 import { parseTemplate } from '../templates/parse.ts';
 import { ACTION_NAMES, STEP_KEYS, WORK_ITEM_ACTIONS } from './action-names.ts';
-import { invalid, record } from './check-trigger.ts';
+import { invalid, record } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
 import { FACT_ROOTS, TEMPLATE_ONLY_ROOTS } from './facts.ts';
 
@@ -102,14 +102,10 @@ function templateIssues(text: string, path: RuleIssue['path'], context: Template
   try {
     parts = parseTemplate(text);
   } catch (error) {
-    const offset = (error as AutopilotError).details?.offset;
+    if (!isAutopilotError(error, 'AP_TEMPLATE_INVALID')) throw error;
+    const offset = error.details?.offset;
     return [
-      {
-        path,
-        offset: typeof offset === 'number' ? offset : 0,
-        code: 'AP_TEMPLATE_INVALID',
-        message: (error as Error).message,
-      },
+      { path, offset: typeof offset === 'number' ? offset : 0, code: error.code, message: error.message },
     ];
   }
   const issues: RuleIssue[] = [];

@@ -1,8 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
-import { isAutopilotError } from '../errors.ts';
 import { compileCommandGrammar } from './command-grammar.ts';
 import type { RuleIssue } from './diagnostic.ts';
-import { parseDuration } from './duration.ts';
+import { durationIssue, invalid, messageOf, record } from './check-support.ts';
 
 export const MIN_POLL_INTERVAL_MS = 10_000;
 const CRON_MACROS = new Set([
@@ -81,33 +80,4 @@ export function isTimeZone(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Parses a duration, recording an issue at `path` when it is not one. */
-export function durationIssue(
-  text: string,
-  path: RuleIssue['path'],
-  issues: RuleIssue[],
-): number | undefined {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    issues.push(invalid(path, messageOf(error)));
-    return undefined;
-  }
-}
-
-export function invalid(path: RuleIssue['path'], message: string): RuleIssue {
-  return { path, code: 'AP_RULE_INVALID', message };
-}
-
-export function messageOf(error: unknown): string {
-  if (isAutopilotError(error)) return error.message;
-  throw error;
-}
-
-export function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
