@@ -1,0 +1,129 @@
+/**
+ * `autopilot test`: what the rules would do with one event, offline. Normalize the event,
+ * load the rules, match, plan every matched rule, and report the whole trace. No network:
+ * calls that need live data are shown as deferred, with what they will read.
+ */
+import { stringify } from 'lossless-json';
+import { buildCalls } from '../../actions/catalogue.ts';
+import { isAutopilotError } from '../../errors.ts';
+import type { Event } from '../../events/event.ts';
+import { buildEventFacts, type EventFacts } from '../../match/facts.ts';
+import { matchEvent, type MatchError, type MatchResult } from '../../match/match-event.ts';
+import { buildRuleIndex } from '../../match/rule-index.ts';
+import type { NormalizedWorkItem } from '../../match/work-item.ts';
+import { planRun } from '../../plan/plan-run.ts';
+import type { ApiCall, PlannedAction, Run } from '../../plan/run.ts';
+import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
+import type { Rule } from '../../rules/rule.ts';
+import { formatTrace } from '../format-trace.ts';
+import type { CliCommand } from '../io.ts';
+import { readJsonFile } from '../read-json-file.ts';
+import { parseTestArgs, TEST_USAGE } from '../test-args.ts';
+import { toEvent, toWorkItem } from '../test-input.ts';
+import type { ReportAction, ReportCall, ReportCandidate, ReportRun, TestReport } from '../test-report.ts';
+
+export const command: CliCommand = async (args, io) => {
+  const parsed = parseTestArgs(args);
+  if (parsed === 'help') {
+    io.stdout.write(TEST_USAGE);
+    return 0;
+  }
+  const now = parsed.now ?? Date.now();
+  const { event, kind } = toEvent(readJsonFile(parsed.event, io.cwd, 'event'), now);
+  const workItem = parsed.workItem
+    ? toWorkItem(readJsonFile(parsed.workItem, io.cwd, 'work item'))
+    : undefined;
+  const { rules, diagnostics } = await loadRules([parsed.rules], { cwd: io.cwd });
+  if (diagnostics.length > 0) {
+    for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+    io.stderr.write(`autopilot test: ${diagnostics.length} problem(s) in the rules; fix them first\n`);
+    return 1;
+  }
+  const facts = buildEventFacts(event, now, workItem ? async () => workItem : undefined);
+  const results = await matchEvent(event, buildRuleIndex(rules), facts);
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const candidates: ReportCandidate[] = [];
+  for (const result of results)
+    candidates.push(await candidate(result, byId.get(result.ruleId), event, facts));
+  const report: TestReport = {
+    event,
+    input: kind,
+    workItem: workItem ? 'file' : event.workItem ? 'payload' : 'none',
+    candidates,
+  };
+  // lossless-json writes int64 ids in request bodies as the exact numbers the API will get.
+  io.stdout.write(parsed.json ? `${stringify(report, undefined, 2) ?? 'null'}\n` : formatTrace(report));
+  return 0;
+};
+
+async function candidate(
+  result: MatchResult,
+  rule: Rule | undefined,
+  event: Event,
+  facts: EventFacts,
+): Promise<ReportCandidate> {
+  const out: ReportCandidate = {
+    ruleId: result.ruleId,
+    matched: result.matched,
+    needsLiveData: result.error?.code === 'AP_CONDITION_NEEDS_LIVE_DATA',
+    conditions: result.conditions,
+  };
+  if (rule) out.file = rule.source.file;
+  if (result.skipped) out.skipped = result.skipped;
+  if (result.error) out.error = result.error;
+  if (!result.matched || !rule) return out;
+  const workItem = (await facts.workItem()).value;
+  try {
+    out.run = reportRun(planRun(event, rule, { now: facts.now, workItem }), event, workItem);
+  } catch (error) {
+    if (!isAutopilotError(error)) throw error;
+    out.planError = plainError(error);
+  }
+  return out;
+}
+
+function reportRun(run: Run, event: Event, workItem: Partial<NormalizedWorkItem> | undefined): ReportRun {
+  return {
+    id: run.id,
+    mode: run.mode,
+    lane: run.lane,
+    actions: run.actions.map((a) => reportAction(a, event, workItem)),
+  };
+}
+
+function reportAction(
+  action: PlannedAction,
+  event: Event,
+  workItem: Partial<NormalizedWorkItem> | undefined,
+): ReportAction {
+  const out: ReportAction = {
+    index: action.index,
+    type: action.type,
+    recheck: action.recheck,
+    idempotencyKey: action.idempotencyKey,
+    params: action.params,
+  };
+  if (action.name !== undefined) out.name = action.name;
+  if (action.calls) {
+    out.calls = action.calls.map((c) => reportCall(c, action.idempotencyKey));
+  } else {
+    // The planner keeps only the calls; ask the catalogue again for why there are none yet.
+    const built = buildCalls({ type: action.type, params: action.params }, { event, workItem });
+    out.deferred = 'deferred' in built ? built.deferred : 'calls are decided at execution time';
+  }
+  return out;
+}
+
+function reportCall(call: ApiCall, idempotencyKey: string): ReportCall {
+  const out: ReportCall = { operation: call.operation, method: call.method, path: call.path };
+  if (call.query) out.query = call.query;
+  if (call.body !== undefined) out.body = call.body;
+  if (call.write) out.headers = { 'X-IDEM-UUID': idempotencyKey };
+  return out;
+}
+
+function plainError(error: { code: MatchError['code']; message: string; details?: unknown }): MatchError {
+  const plain: MatchError = { code: error.code, message: error.message };
+  if (error.details) plain.details = error.details as Record<string, unknown>;
+  return plain;
+}

@@ -1,0 +1,111 @@
+/**
+ * Turning the files given to `autopilot test` into what the matcher takes: an Event (from a
+ * raw Feishu webhook body or an already canonical event) and, optionally, a normalized work
+ * item (from a raw Open API WorkItemInfo, a `workItem.query` answer, or an already normalized one).
+ */
+import { AutopilotError } from '../errors.ts';
+import type { Event, EventSource } from '../events/event.ts';
+import { looksLikeFeishuWebhook, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
+import { idString, normalizeWorkItem, type NormalizedWorkItem } from '../match/work-item.ts';
+
+const SOURCES: readonly EventSource[] = ['feishu', 'webhook', 'chat', 'poll', 'schedule', 'replay'];
+
+export type EventInputKind = 'feishu-webhook' | 'canonical';
+
+export function toEvent(body: unknown, receivedAt: number): { event: Event; kind: EventInputKind } {
+  if (looksLikeFeishuWebhook(body))
+    return { event: normalizeFeishuWebhook(body, { receivedAt }), kind: 'feishu-webhook' };
+  return { event: canonicalEvent(body, receivedAt), kind: 'canonical' };
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function invalidEvent(problem: string): AutopilotError {
+  return new AutopilotError(
+    'AP_EVENT_INVALID',
+    `${problem}; expected a Feishu webhook body (header.event_type or eventType) or a canonical event ({id, type, source, occurredAt, payload})`,
+  );
+}
+
+/** A hand-written canonical event: id and type are required, the rest has defaults. */
+function canonicalEvent(body: unknown, receivedAt: number): Event {
+  const input = record(body);
+  if (!input) throw invalidEvent('the event is not a JSON object');
+  const id = idString(input.id);
+  if (id === '') throw invalidEvent('the event has no id');
+  if (typeof input.type !== 'string' || input.type === '') throw invalidEvent('the event has no type');
+  const source = input.source ?? 'replay';
+  if (!SOURCES.includes(source as EventSource)) {
+    throw invalidEvent(`the event's source '${String(source)}' is not one of ${SOURCES.join(', ')}`);
+  }
+  const occurredAt = input.occurredAt ?? receivedAt;
+  if (typeof occurredAt !== 'number' || !Number.isFinite(occurredAt))
+    throw invalidEvent('occurredAt is not a number (epoch ms)');
+  const event: Event = {
+    ...(input as Partial<Event>),
+    id,
+    type: input.type,
+    source: source as EventSource,
+    occurredAt,
+    payload: input.payload ?? {},
+  };
+  const workItem = record(input.workItem);
+  if (input.workItem !== undefined) {
+    if (!workItem || idString(workItem.id) === '' || typeof workItem.typeKey !== 'string') {
+      throw invalidEvent('workItem must be {id, typeKey}');
+    }
+    event.workItem = { id: idString(workItem.id), typeKey: workItem.typeKey };
+  }
+  return event;
+}
+
+/**
+ * A work item given on the command line. Accepted: `{data: [WorkItemInfo]}` (the answer of
+ * workItem.query), `[WorkItemInfo]`, a WorkItemInfo, or an already normalized work item
+ * (`fields` as an object, `type` instead of `work_item_type_key`).
+ */
+export function toWorkItem(body: unknown): NormalizedWorkItem {
+  const envelope = record(body);
+  const unwrapped =
+    envelope && Array.isArray(envelope.data) ? envelope.data[0] : Array.isArray(body) ? body[0] : body;
+  const item = record(unwrapped);
+  if (!item)
+    throw new AutopilotError(
+      'AP_INPUT_FILE',
+      'the work item is not a JSON object (nor a list or query answer holding one)',
+    );
+  if (isNormalized(item)) return normalizedWithDefaults(item);
+  if (idString(item.id) === '') throw new AutopilotError('AP_INPUT_FILE', 'the work item has no id');
+  return normalizeWorkItem(item);
+}
+
+function isNormalized(item: Record<string, unknown>): boolean {
+  return (
+    typeof item.type === 'string' && !Array.isArray(item.fields) && item.work_item_type_key === undefined
+  );
+}
+
+function normalizedWithDefaults(item: Record<string, unknown>): NormalizedWorkItem {
+  const id = idString(item.id);
+  if (id === '') throw new AutopilotError('AP_INPUT_FILE', 'the work item has no id');
+  return {
+    name: '',
+    project: '',
+    state: undefined,
+    current_nodes: [],
+    fields: {},
+    roles: {},
+    created_at: undefined,
+    updated_at: undefined,
+    created_by: undefined,
+    updated_by: undefined,
+    raw_fields: [],
+    ...(item as Partial<NormalizedWorkItem>),
+    id,
+    type: item.type as string,
+  };
+}
