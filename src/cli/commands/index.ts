@@ -20,6 +20,10 @@ registerCommand('sim', {
   summary: 'run the Feishu Project Open API simulator (demo tenant)',
   load: async () => (await import('./sim.ts')).command,
 });
+registerCommand('test', {
+  summary: 'dry-run rules on one event: test --event <file> [--rules dir] [--work-item file] [--json]',
+  load: async () => (await import('./test.ts')).command,
+});
 registerCommand('trace', {
   summary: 'the story of one event: trace <event-id> [--json] [--data dir]',
   load: async () => (await import('./trace.ts')).command,
