@@ -33,17 +33,34 @@ export interface Api {
   clock: TestClock;
   token: string;
   /** Call with the plugin token and the bot user unless headers say otherwise. */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string | undefined>): Promise<Answer>;
-  raw(method: string, path: string, body: string | undefined, headers: Record<string, string>): Promise<Answer>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string | undefined>,
+  ): Promise<Answer>;
+  raw(
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+  ): Promise<Answer>;
 }
 
 export async function startApi(options: StartOptions = {}): Promise<Api> {
   const clock = testClock();
-  const sim = await startSimulator({ clock, webhookRetryDelayMs: 1, ...options });
-  const raw = async (method: string, path: string, body: string | undefined, headers: Record<string, string>) => {
+  // Chaos starts after the helper has its token, so every test begins with a working client.
+  const { chaos, ...rest } = options;
+  const sim = await startSimulator({ clock, webhookRetryDelayMs: 1, ...rest });
+  const raw = async (
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+  ) => {
     const response = await fetch(`${sim.baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
-    let json: Answer['json'] = {};
+    let json: Answer['json'];
     try {
       json = JSON.parse(text) as Answer['json'];
     } catch {
@@ -58,6 +75,7 @@ export async function startApi(options: StartOptions = {}): Promise<Api> {
     { 'content-type': 'application/json' },
   );
   const token = (tokenAnswer.json.data as { token: string }).token;
+  if (chaos) sim.setChaos(chaos);
   const api: Api = {
     sim,
     clock,

@@ -59,7 +59,10 @@ describe('rate limits', () => {
     const body = { relation_work_item_type_key: 'issue', relation_key: '_field_linked_story' };
     const codes = [];
     for (let i = 0; i < 12; i += 1) {
-      codes.push((await api.call('POST', '/open_api/demo/work_item/story/6437110001/search_by_relation', body)).json.err_code);
+      codes.push(
+        (await api.call('POST', '/open_api/demo/work_item/story/6437110001/search_by_relation', body)).json
+          .err_code,
+      );
     }
     expect(codes.filter((c) => c === 0)).toHaveLength(10);
   });

@@ -11,10 +11,21 @@ describe('space relations', () => {
   it('lists rules and bindings, binds and unbinds', async () => {
     api = await startApi();
     const rules = await api.call('POST', '/open_api/demo/relation/rules', {});
-    expect(rules.json.data).toMatchObject([{ remote_project_key: '66a1b2c3d4e5f60718293a4c', rules: [{ id: 'rule_demo_platform' }] }]);
-    const list = await api.call('POST', `/open_api/demo/relation/story/${STORY}/work_item_list`, { relation_rule_id: 'rule_demo_platform' });
-    expect(list.json.data).toMatchObject([{ relation_work_item_id: REMOTE_STORY, relation_work_item_name: 'Payments API' }]);
-    const instance = { project_key: 'platform', work_item_type_key: 'story', work_item_id: REMOTE_STORY, chat_group_merge: 0 };
+    expect(rules.json.data).toMatchObject([
+      { remote_project_key: '66a1b2c3d4e5f60718293a4c', rules: [{ id: 'rule_demo_platform' }] },
+    ]);
+    const list = await api.call('POST', `/open_api/demo/relation/story/${STORY}/work_item_list`, {
+      relation_rule_id: 'rule_demo_platform',
+    });
+    expect(list.json.data).toMatchObject([
+      { relation_work_item_id: REMOTE_STORY, relation_work_item_name: 'Payments API' },
+    ]);
+    const instance = {
+      project_key: 'platform',
+      work_item_type_key: 'story',
+      work_item_id: REMOTE_STORY,
+      chat_group_merge: 0,
+    };
     const bind = await api.call('POST', `/open_api/demo/relation/story/${STORY_AT_START}/batch_bind`, {
       relation_rule_id: 'rule_demo_platform',
       instances: [instance],
@@ -32,10 +43,17 @@ describe('space relations', () => {
   it('rejects unknown rules (20006), missing instances (20005), unknown remote items (30005)', async () => {
     api = await startApi();
     const path = `/open_api/demo/relation/story/${STORY}/batch_bind`;
-    expect((await api.call('POST', path, { relation_rule_id: 'nope', instances: [] })).json.err_code).toBe(20006);
-    expect((await api.call('POST', path, { relation_rule_id: 'rule_demo_platform' })).json.err_code).toBe(20005);
+    expect((await api.call('POST', path, { relation_rule_id: 'nope', instances: [] })).json.err_code).toBe(
+      20006,
+    );
+    expect((await api.call('POST', path, { relation_rule_id: 'rule_demo_platform' })).json.err_code).toBe(
+      20005,
+    );
     const missing = { project_key: 'platform', work_item_type_key: 'story', work_item_id: 1 };
-    expect((await api.call('POST', path, { relation_rule_id: 'rule_demo_platform', instances: [missing] })).json.err_code).toBe(30005);
+    expect(
+      (await api.call('POST', path, { relation_rule_id: 'rule_demo_platform', instances: [missing] })).json
+        .err_code,
+    ).toBe(30005);
   });
 
   it('finds bugs linked to a story through search_by_relation', async () => {
@@ -60,22 +78,36 @@ describe('configuration reads', () => {
     const types = await api.call('GET', '/open_api/demo/work_item/all-types');
     expect((types.json.data as { type_key: string }[]).map((t) => t.type_key)).toEqual(['story', 'issue']);
     const fields = await api.call('POST', '/open_api/demo/field/all', { work_item_type_key: 'story' });
-    const priority = (fields.json.data as { field_key: string; options: { value: string }[] }[]).find((f) => f.field_key === 'priority');
+    const priority = (fields.json.data as { field_key: string; options: { value: string }[] }[]).find(
+      (f) => f.field_key === 'priority',
+    );
     expect(priority?.options.map((o) => o.value)).toEqual(['P0', 'P1', 'P2', 'P3']);
-    expect((await api.call('GET', '/open_api/demo/work_item/type/issue')).json.data).toMatchObject({ flow_mode: 'stateflow' });
+    expect((await api.call('GET', '/open_api/demo/work_item/type/issue')).json.data).toMatchObject({
+      flow_mode: 'stateflow',
+    });
     const templates = await api.call('GET', '/open_api/demo/template_list/story');
     expect(templates.json.data).toMatchObject([{ template_id: '3001' }]);
     const detail = await api.call('GET', '/open_api/demo/template_detail/3002');
     const connections = (detail.json.data as { connections: unknown[] }).connections;
-    expect(connections[0]).toEqual({ source_state_key: 'open', target_state_key: 'in_progress', transition_id: 7100001 });
+    expect(connections[0]).toEqual({
+      source_state_key: 'open',
+      target_state_key: 'in_progress',
+      transition_id: 7100001,
+    });
     expect((await api.call('GET', '/open_api/demo/template_detail/1')).json.err_code).toBe(50006);
     const roles = await api.call('GET', '/open_api/demo/flow_roles/story');
     expect((roles.json.data as { id: string }[]).map((r) => r.id)).toEqual(['pm', 'rd', 'qa']);
     const meta = await api.call('GET', '/open_api/demo/work_item/story/meta');
-    expect((meta.json.data as { field_key: string; role_assign?: unknown[] }[]).find((f) => f.field_key === 'role_owners')?.role_assign).toHaveLength(3);
+    expect(
+      (meta.json.data as { field_key: string; role_assign?: unknown[] }[]).find(
+        (f) => f.field_key === 'role_owners',
+      )?.role_assign,
+    ).toHaveLength(3);
     expect((await api.call('GET', '/open_api/demo/work_item/epic/meta')).json.err_code).toBe(30014);
     expect((await api.call('GET', '/open_api/nope/work_item/all-types')).json.err_code).toBe(30001);
-    expect((await api.call('GET', '/open_api/demo/work_item/relation')).json.data).toMatchObject([{ relation_details: [{ work_item_type_key: 'story' }] }]);
+    expect((await api.call('GET', '/open_api/demo/work_item/relation')).json.data).toMatchObject([
+      { relation_details: [{ work_item_type_key: 'story' }] },
+    ]);
     expect((await api.call('GET', '/open_api/demo/business/all')).json.data).toEqual([]);
   });
 
@@ -86,9 +118,15 @@ describe('configuration reads', () => {
     expect((await api.call('POST', '/open_api/user/query', { user_keys: ['1'] })).json.err_code).toBe(30006);
     const spaces = await api.call('POST', '/open_api/projects', { user_key: api.sim.credentials.userKey });
     expect(spaces.json.data).toEqual(['66a1b2c3d4e5f60718293a4b', '66a1b2c3d4e5f60718293a4c']);
-    const detail = await api.call('POST', '/open_api/projects/detail', { user_key: api.sim.credentials.userKey, simple_names: ['demo'] });
+    const detail = await api.call('POST', '/open_api/projects/detail', {
+      user_key: api.sim.credentials.userKey,
+      simple_names: ['demo'],
+    });
     expect(detail.json.data).toMatchObject({ '66a1b2c3d4e5f60718293a4b': { simple_name: 'demo' } });
-    const chat = await api.call('POST', `/open_api/demo/work_item/${STORY}/bot_join_chat`, { work_item_type_key: 'story', app_ids: [] });
+    const chat = await api.call('POST', `/open_api/demo/work_item/${STORY}/bot_join_chat`, {
+      work_item_type_key: 'story',
+      app_ids: [],
+    });
     expect(chat.json.err_code).toBe(20020);
   });
 });
