@@ -8,9 +8,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import { renderCatalogueData } from '../src/openapi/catalogue-render.ts';
 
 const source = process.argv[2] ?? '/work/shared/feishu-project-api/operations.json';
 const target = fileURLToPath(new URL('../src/openapi/catalogue-data.ts', import.meta.url));
-writeFileSync(target, renderCatalogueData(JSON.parse(readFileSync(source, 'utf8')) as unknown));
+const text = renderCatalogueData(JSON.parse(readFileSync(source, 'utf8')) as unknown);
+const options = (await resolveConfig(target)) ?? {};
+writeFileSync(target, await format(text, { ...options, filepath: target }));
 console.log(`wrote ${target}`);
