@@ -3,7 +3,10 @@ import { durationIssue, invalid, messageOf, record } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
 import { compileSafeRegex } from './safe-regex.ts';
 
-const LIST_OPERATORS = new Set(['in', 'notIn', 'containsAny', 'containsAll']);
+/** What each operator needs as `value`, in step with src/match/operators.ts. */
+const LIST_OPERATORS = new Set(['containsAny', 'containsAll']);
+const SEARCH_OPERATORS = new Set(['in', 'notIn']);
+const TEXT_OPERATORS = new Set(['startsWith', 'endsWith']);
 
 export interface ConditionContext {
   /** The rule fires on chat commands, so the `command` fact exists. */
@@ -66,10 +69,21 @@ function checkLeaf(
       if (typeof value !== 'boolean') issues.push(invalid(at, `'isEmpty' needs true or false as value`));
       break;
     default:
-      if (LIST_OPERATORS.has(String(leaf.operator)) && !Array.isArray(value)) {
-        issues.push(invalid(at, `'${String(leaf.operator)}' needs a list as value`));
-      }
+      issues.push(...valueShape(String(leaf.operator), value, at));
   }
+}
+
+function valueShape(operator: string, value: unknown, at: RuleIssue['path']): RuleIssue[] {
+  if (LIST_OPERATORS.has(operator) && !Array.isArray(value)) {
+    return [invalid(at, `'${operator}' needs a list as value`)];
+  }
+  if (SEARCH_OPERATORS.has(operator) && !Array.isArray(value) && typeof value !== 'string') {
+    return [invalid(at, `'${operator}' needs a list (or a string to search in) as value`)];
+  }
+  if (TEXT_OPERATORS.has(operator) && typeof value !== 'string') {
+    return [invalid(at, `'${operator}' needs a string as value`)];
+  }
+  return [];
 }
 
 function regexIssue(pattern: string, path: RuleIssue['path'], issues: RuleIssue[]): void {

@@ -221,9 +221,19 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     ["3:64: 'matches' needs a regex string as value"],
   ],
   [
-    'in without a list',
-    yaml('id: r', ON, 'when: { fact: work_item, path: x, operator: in, value: P0 }', DO),
-    ["3:56: 'in' needs a list as value"],
+    'in with a number',
+    yaml('id: r', ON, 'when: { fact: work_item, path: x, operator: in, value: 5 }', DO),
+    ["3:56: 'in' needs a list (or a string to search in) as value"],
+  ],
+  [
+    'containsAny without a list',
+    yaml('id: r', ON, 'when: { fact: work_item, path: x, operator: containsAny, value: P0 }', DO),
+    ["3:65: 'containsAny' needs a list as value"],
+  ],
+  [
+    'startsWith without a string',
+    yaml('id: r', ON, 'when: { fact: work_item, path: x, operator: startsWith, value: [a] }', DO),
+    ["3:64: 'startsWith' needs a string as value"],
   ],
   [
     'isEmpty without a boolean',
@@ -369,6 +379,20 @@ describe('bad rule input', () => {
     const found = problems(huge);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(/^1:1: file is \d+ bytes; rule files over 1048576 bytes \(1 MiB\) are refused$/);
+  });
+
+  it('leaves Object.prototype alone whatever the file says', () => {
+    problems(
+      yaml(
+        'id: r',
+        ON,
+        DO,
+        '__proto__: { polluted: true }',
+        'x: { constructor: { prototype: { polluted: true } } }',
+      ),
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
   });
 
   it('accepts the same shapes when they are right (no false alarms)', () => {
