@@ -52,7 +52,9 @@ function pathValue(template: string, name: string, params: PathParams): string {
       ? 'is missing'
       : typeof value === 'number' && !Number.isSafeInteger(value)
         ? `is the number ${value}, not a safe integer (pass ids as strings)`
-        : undefined;
+        : value === '.' || value === '..'
+          ? `is "${value}", which would change the path`
+          : undefined;
   if (problem !== undefined) {
     throw new AutopilotError('AP_API_CALL_INVALID', `path parameter "${name}" ${problem} for ${template}`, {
       template,

@@ -94,6 +94,12 @@ describe('fillPath', () => {
     expect(() => fillPath(template, params)).toThrow(/not a safe integer/);
   });
 
+  it('refuses a dot segment that would change the path', () => {
+    expect(() => fillPath('/open_api/:project_key/field/all', { project_key: '..' })).toThrow(
+      /"project_key" is "\.\.", which would change the path/,
+    );
+  });
+
   it('does not take parameters from the prototype chain', () => {
     expect(() => fillPath('/x/:constructor', {})).toThrow(/"constructor" is missing/);
   });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAutopilotError } from '../../src/errors.ts';
 import { int64, parseJson, stringifyJson } from '../../src/openapi/json.ts';
@@ -19,6 +20,18 @@ describe('parseJson', () => {
       list: [3],
       t: 1761464548000,
     });
+  });
+
+  it('never rounds an integer: unsafe ones and ids come back as their exact digits', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (n) => {
+        const parsed = parseJson(`{"n":${n},"task_id":${n}}`) as { n: unknown; task_id: unknown };
+        const safe = n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER);
+        expect(parsed.n).toEqual(safe ? Number(n) : String(n));
+        expect(parsed.task_id).toBe(String(n));
+        expect(stringifyJson({ n: int64(String(n)) })).toBe(`{"n":${n}}`);
+      }),
+    );
   });
 
   it('does not let __proto__ reach the prototype', () => {
