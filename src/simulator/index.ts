@@ -1,5 +1,5 @@
 /** The Feishu Project Open API simulator: what tests, demos, benchmarks and `autopilot sim` use. */
-export { createSimulator, SERVED_OPERATIONS } from './simulator.ts';
+export { createSimulator, SERVED_OPERATIONS, SERVED_ROUTES } from './simulator.ts';
 export type { SimCredentials, Simulator, SimulatorOptions } from './simulator.ts';
 export { startSimulator } from './server.ts';
 export type { RunningSimulator, StartOptions } from './server.ts';

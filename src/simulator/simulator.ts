@@ -8,7 +8,7 @@ import { Chaos, type ChaosOptions } from './chaos.ts';
 import type { Clock, LarkReply, SimCore } from './http/core.ts';
 import { IdempotencyLedger, SlidingWindowLimiter } from './http/rate-limit.ts';
 import { RequestLog, type RequestFilter, type RequestRecord } from './http/request-log.ts';
-import { mount } from './http/route.ts';
+import { mount, type RouteDef } from './http/route.ts';
 import { TokenStore } from './http/tokens.ts';
 import { DEMO, demoTenant, loadSeedFile } from './model/seed.ts';
 import { emptyTenant } from './model/seed-config.ts';
@@ -115,6 +115,21 @@ function credentialsOf(data: TenantData, webhookToken: string): SimCredentials {
   };
 }
 
+/** Literal paths are registered before parameterised ones that could shadow them. */
+const ROUTES: RouteDef[] = [
+  ...authRoutes,
+  ...userRoutes,
+  ...recordRoutes,
+  ...workItemRoutes,
+  ...workflowRoutes,
+  ...subtaskRoutes,
+  ...searchRoutes,
+  ...commentRoutes,
+  ...relationRoutes,
+  ...configRoutes,
+  ...fileRoutes,
+];
+
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const clock = options.clock ?? Date.now;
   const initial = initialTenant(options, clock());
@@ -190,20 +205,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   };
   mountInspection(app, sim);
   mountLark(app, core);
-  const routes = [
-    ...authRoutes,
-    ...userRoutes,
-    ...recordRoutes,
-    ...workItemRoutes,
-    ...workflowRoutes,
-    ...subtaskRoutes,
-    ...searchRoutes,
-    ...commentRoutes,
-    ...relationRoutes,
-    ...configRoutes,
-    ...fileRoutes,
-  ];
-  for (const def of routes) mount(app, core, def);
+  for (const def of ROUTES) mount(app, core, def);
   app.use((_req: Request, res: Response) => {
     res.status(404).type('text/plain').send('404 page not found');
   });
@@ -217,17 +219,15 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   return sim;
 }
 
+/** Every Open API operation the simulator serves: catalogue id, method, path template, limit, write. */
+export const SERVED_ROUTES: readonly Pick<RouteDef, 'id' | 'method' | 'path' | 'limit' | 'write'>[] =
+  ROUTES.map(({ id, method, path, limit, write }) => ({
+    id,
+    method,
+    path,
+    limit: limit ?? { qps: 15 },
+    write: write ?? false,
+  }));
+
 /** The catalogue ids of every Open API operation the simulator serves. */
-export const SERVED_OPERATIONS: string[] = [
-  ...authRoutes,
-  ...userRoutes,
-  ...recordRoutes,
-  ...workItemRoutes,
-  ...workflowRoutes,
-  ...subtaskRoutes,
-  ...searchRoutes,
-  ...commentRoutes,
-  ...relationRoutes,
-  ...configRoutes,
-  ...fileRoutes,
-].map((r) => r.id);
+export const SERVED_OPERATIONS: string[] = ROUTES.map((r) => r.id);
