@@ -7,21 +7,12 @@
  */
 import { AutopilotError } from '../../errors.ts';
 import type { Run } from '../../plan/run.ts';
-import {
-  PRIORITY_RANK,
-  type ActionResult,
-  type QueueStats,
-  type RunError,
-  type RunFilter,
-  type RunQueue,
-  type RunRecord,
-} from '../ports.ts';
+import type { ActionResult, QueueStats, RunError, RunFilter, RunQueue, RunRecord } from '../ports.ts';
 import type { Params, SqliteDb } from './database.ts';
 import { encodeJson } from './json-codec.ts';
 import { requireCount, requireId } from './input-checks.ts';
-import { ACTIVE_STATES, RUN_COLUMNS, toRunRecord, type RunRow } from './run-rows.ts';
-
-const DEFAULT_LIST_LIMIT = 1000;
+import { runListQuery } from './run-list-query.ts';
+import { ACTIVE_STATES, RUN_COLUMNS, checkRun, runKeys, toRunRecord, type RunRow } from './run-rows.ts';
 
 export class SqliteRunQueue implements RunQueue {
   readonly #db: SqliteDb;
@@ -200,32 +191,8 @@ export class SqliteRunQueue implements RunQueue {
   }
 
   async list(filter: RunFilter): Promise<RunRecord[]> {
-    const where: string[] = [];
-    const params: Params = { limit: filter.limit ?? DEFAULT_LIST_LIMIT };
-    requireCount('limit', params.limit);
-    if (filter.state !== undefined) {
-      const states = Array.isArray(filter.state) ? filter.state : [filter.state];
-      where.push(`state IN (${states.map((_, i) => `:state${i}`).join(', ') || 'NULL'})`);
-      states.forEach((state, i) => (params[`state${i}`] = state));
-    }
-    for (const [key, column] of [
-      ['ruleId', 'rule_id'],
-      ['eventId', 'event_id'],
-      ['lane', 'lane'],
-    ] as const) {
-      const value = filter[key];
-      if (value === undefined) continue;
-      where.push(`${column} = :${key}`);
-      params[key] = value;
-    }
-    const condition = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = this.#db.read(() =>
-      this.#db.all<RunRow>(
-        `SELECT ${RUN_COLUMNS} FROM runs ${condition} ORDER BY position LIMIT :limit`,
-        params,
-      ),
-    );
-    return rows.map(toRunRecord);
+    const { sql, params } = runListQuery(filter);
+    return this.#db.read(() => this.#db.all<RunRow>(sql, params)).map(toRunRecord);
   }
 
   async stats(now: number): Promise<QueueStats> {
@@ -307,27 +274,3 @@ type LeaseRow = Pick<
   RunRow,
   'seq' | 'lane' | 'state' | 'lease_owner' | 'lease_until' | 'next_action' | 'results_json'
 > & { [column: string]: unknown };
-
-function runKeys(run: Run): Params {
-  return {
-    id: run.id,
-    eventId: run.eventId,
-    ruleId: run.ruleId,
-    lane: run.lane,
-    priority: PRIORITY_RANK[run.priority],
-  };
-}
-
-function checkRun(run: Run): Run {
-  requireId('run id', run?.id);
-  requireId(`run ${run.id}: eventId`, run.eventId);
-  requireId(`run ${run.id}: ruleId`, run.ruleId);
-  requireId(`run ${run.id}: lane`, run.lane);
-  if (!Object.hasOwn(PRIORITY_RANK, run.priority)) {
-    throw new AutopilotError('AP_STORE_BAD_INPUT', `run ${run.id}: unknown priority ${String(run.priority)}`);
-  }
-  if (!Array.isArray(run.actions)) {
-    throw new AutopilotError('AP_STORE_BAD_INPUT', `run ${run.id}: actions must be an array`);
-  }
-  return run;
-}
