@@ -113,6 +113,7 @@ export interface RunQueue {
    * Leased to `owner` until `now + leaseMs`; an expired lease makes the run claimable again.
    */
   claim(owner: string, limit: number, leaseMs: number, now: number): Promise<RunRecord[]>;
+  /** False when `owner` no longer holds the lease: an expired lease counts as lost, even if unclaimed. */
   extendLease(runId: string, owner: string, leaseMs: number, now: number): Promise<boolean>;
   /** Records one finished action and advances `nextAction`; resets attempt counting. */
   checkpoint(runId: string, owner: string, result: ActionResult, now: number): Promise<void>;
