@@ -77,6 +77,32 @@ describe('autopilot test: the readable tree', () => {
   });
 });
 
+describe('autopilot test: canonical events', () => {
+  it('accepts numeric ids and fills defaults (source replay, time from --now)', async () => {
+    const dir = scratch({
+      'greet.yaml': RULE,
+      'e.json':
+        '{"id": 42, "type": "work_item.created", "operator": "u1", "workItem": {"id": 6437110099, "typeKey": "issue"}, "projectKey": "demo"}',
+    });
+    const { code, stdout } = await autopilot(
+      ['test', '--event', 'e.json', '--rules', '.', '--json', '--now', NOW],
+      dir,
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.event).toMatchObject({
+      id: '42',
+      source: 'replay',
+      occurredAt: Date.parse(NOW),
+      workItem: { id: '6437110099', typeKey: 'issue' },
+    });
+    expect(report.candidates[0].run.actions[0].calls[0]).toMatchObject({
+      path: '/open_api/demo/work_item/issue/6437110099/comment/create',
+      body: { content: 'hello u1' },
+    });
+  });
+});
+
 describe('autopilot test: bad input gets a clear message and exit 1, never a stack trace', () => {
   const cases: [name: string, files: Record<string, string>, args: string[], message: RegExp][] = [
     [
@@ -114,6 +140,27 @@ describe('autopilot test: bad input gets a clear message and exit 1, never a sta
       { 'e.json': '{"id": "e-1", "type": "work_item.created"}', 'w.json': '"text"' },
       ['--event', 'e.json', '--work-item', 'w.json'],
       /AP_INPUT_FILE: the work item is not a JSON object/,
+    ],
+    [
+      'a canonical event from an unknown source',
+      { 'e.json': '{"id": "e-1", "type": "work_item.created", "source": "fax"}' },
+      ['--event', 'e.json'],
+      /AP_EVENT_INVALID: the event's source 'fax' is not one of feishu, webhook/,
+    ],
+    [
+      'a canonical event whose workItem has no type',
+      { 'e.json': '{"id": "e-1", "type": "work_item.created", "workItem": {"id": 5}}' },
+      ['--event', 'e.json'],
+      /AP_EVENT_INVALID: workItem must be \{id, typeKey\}/,
+    ],
+    [
+      'a work item without an id',
+      {
+        'e.json': '{"id": "e-1", "type": "work_item.created"}',
+        'w.json': '{"data": [{"name": "x", "fields": []}]}',
+      },
+      ['--event', 'e.json', '--work-item', 'w.json'],
+      /AP_INPUT_FILE: the work item has no id/,
     ],
     ['no --event', {}, [], /AP_CLI_USAGE: --event <file.json> is required/],
     ['an unknown flag', {}, ['--event', 'e.json', '--verbose'], /AP_CLI_USAGE: Unknown option '--verbose'/],

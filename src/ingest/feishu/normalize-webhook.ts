@@ -183,7 +183,9 @@ export function normalizeFeishuWebhook(body: unknown, options: NormalizeOptions)
   const operator = delivery.operator ?? pickId(p, 'operator', 'updated_by', 'created_by');
   if (operator !== undefined) event.operator = operator;
   if (change) event.change = change;
-  return event;
+  // The payload last, so a printed event reads summary first.
+  const { payload, ...summary } = event;
+  return { ...summary, payload };
 }
 
 function describe(value: unknown): string {
