@@ -83,7 +83,12 @@ async function describeRules(deps: AdminDeps) {
   const snapshot = deps.rules.current;
   const rules = await Promise.all(
     snapshot.rules.map(async (rule) => {
-      const [lastFire] = await deps.audit.query({ ruleId: rule.id, kind: 'rule.matched', limit: 1 });
+      const [lastFire] = await deps.audit.query({
+        ruleId: rule.id,
+        kind: 'rule.matched',
+        limit: 1,
+        order: 'newest',
+      });
       const errors = await deps.audit.query({
         ruleId: rule.id,
         kind: ['rule.error', 'run.dead_lettered'],

@@ -1,13 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Rule } from '../rules/rule.ts';
 
-export interface Diagnostic {
-  file: string;
-  line: number;
-  column: number;
-  code: string;
-  message: string;
-}
+import type { RuleDiagnostic as Diagnostic } from '../rules/diagnostic.ts';
 
 export interface RuleSnapshot<Index> {
   rules: readonly Rule[];
@@ -38,7 +32,7 @@ export interface RuleRegistryDeps<Index> {
  */
 export class RuleRegistry<Index> {
   readonly #deps: RuleRegistryDeps<Index>;
-  #snapshot: RuleSnapshot<Index> | undefined;
+  #snapshot: RuleSnapshot<Index>;
   #lastOutcome: ReloadOutcome | undefined;
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -47,10 +41,11 @@ export class RuleRegistry<Index> {
 
   constructor(deps: RuleRegistryDeps<Index>) {
     this.#deps = deps;
+    // Until a valid set loads, the engine runs with no rules rather than not at all.
+    this.#snapshot = { rules: [], byId: new Map(), index: deps.buildIndex([]), loadedAt: deps.now() };
   }
 
   get current(): RuleSnapshot<Index> {
-    if (!this.#snapshot) throw new Error('rules are not loaded yet');
     return this.#snapshot;
   }
 
@@ -86,7 +81,7 @@ export class RuleRegistry<Index> {
         loadedAt: at,
       };
     }
-    const outcome = { ok, rules: ok ? rules.length : (this.#snapshot?.rules.length ?? 0), diagnostics, at };
+    const outcome = { ok, rules: this.#snapshot.rules.length, diagnostics, at };
     this.#lastOutcome = outcome;
     this.#deps.onReload?.(outcome);
     return outcome;

@@ -16,6 +16,10 @@ registerCommand('runs', {
   summary: 'list runs: runs [--state s] [--rule id] [--json] [--data dir]',
   load: async () => (await import('./runs.ts')).command,
 });
+registerCommand('serve', {
+  summary: 'run the engine: serve [--config file.yaml] (built-in simulator without credentials)',
+  load: async () => (await import('./serve.ts')).command,
+});
 registerCommand('sim', {
   summary: 'run the Feishu Project Open API simulator (demo tenant)',
   load: async () => (await import('./sim.ts')).command,

@@ -1,0 +1,85 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import type { Executor } from '../executor/executor.ts';
+import { extractWebhookToken, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
+import { errorHandler } from '../ingest/http/http-errors.ts';
+import { webhookRoutes } from '../ingest/http/webhook-routes.ts';
+import type { RunBreaker } from '../loop/run-breaker.ts';
+import type { RuleIndex } from '../match/rule-index.ts';
+import type { ApiCaller } from '../openapi/types.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { adminRoutes } from '../server/admin-routes.ts';
+import { healthRoutes } from '../server/health-routes.ts';
+import type { RuleRegistry } from '../server/rule-registry.ts';
+import type { AuditStore, Stores } from '../store/ports.ts';
+import type { EventProcessor } from './event-processor.ts';
+import { traceEvent } from './trace-event.ts';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  log: Logger;
+  stores: Stores;
+  audit: AuditStore;
+  metrics: Metrics;
+  rules: RuleRegistry<RuleIndex>;
+  breaker: RunBreaker;
+  executor: Executor;
+  processor: EventProcessor;
+  api: ApiCaller;
+  /** Tokens accepted on /webhooks/feishu: the configured ones, or the built-in simulator's. */
+  webhookTokens: readonly string[];
+  now: () => number;
+}
+
+/** The HTTP surface: webhook intake, health and metrics, and the admin API when a token is set. */
+export function buildApp(deps: AppDeps): Express {
+  const { config, stores, metrics, now } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    webhookRoutes({
+      eventLog: stores.events,
+      now,
+      bodyLimitBytes: config.intake.bodyLimitBytes,
+      timestampToleranceMs: config.intake.timestampToleranceMs,
+      feishuTokens: () => deps.webhookTokens,
+      webhookSecrets: (name) =>
+        Object.hasOwn(config.webhooks, name) ? config.webhooks[name]?.secrets : undefined,
+      normalizeFeishu: (body, receivedAt) => normalizeFeishuWebhook(body, { receivedAt }),
+      extractFeishuToken: (body, headers) => extractWebhookToken(body, headers),
+      onStored: (event, inserted) => {
+        metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
+        if (inserted) deps.processor.notify();
+      },
+      onRejected: (route, code) => metrics.rejected.inc({ route, code }),
+    }),
+  );
+  app.use(
+    healthRoutes(
+      [
+        { name: 'store', check: async () => void (await stores.events.pendingCount()) },
+        { name: 'queue', check: async () => void (await stores.runs.stats(now())) },
+        { name: 'token', check: async () => void (await deps.api.tokenKey()) },
+      ],
+      metrics.registry,
+    ),
+  );
+  if (config.adminToken) {
+    app.use(
+      adminRoutes({
+        token: config.adminToken,
+        rules: deps.rules as never,
+        runs: stores.runs,
+        audit: stores.audit,
+        now,
+        traceEvent: (eventId) => traceEvent(stores, eventId),
+        pausedPairs: (at) => deps.breaker.paused(at),
+        onRequeued: () => deps.executor.notify(),
+      }),
+    );
+  }
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { Run } from '../plan/run.ts';
+import type { EventLog, StoredEvent } from '../store/ports.ts';
+
+export interface EventProcessorOptions {
+  events: EventLog;
+  /** Matches, plans and enqueues one event, then marks it processed (src/pipeline.ts). */
+  process: (stored: StoredEvent) => Promise<Run[]>;
+  now: () => number;
+  /** Called with the runs each event produced, to wake the executor. */
+  onRuns?: (runs: Run[]) => void;
+  onError?: (error: unknown, eventId: string) => void;
+  /** Events claimed at once. @defaultValue 64 */
+  batch?: number;
+  /** Work items matched in parallel within a batch. @defaultValue 8 */
+  parallel?: number;
+  /** Lease on claimed events; a crashed processor's events come back after it. @defaultValue 30000 */
+  leaseMs?: number;
+  /** Look for events this often when nothing woke the loop. @defaultValue 250 */
+  pollMs?: number;
+  owner?: string;
+}
+
+export interface EventProcessor {
+  start(): void;
+  /** New events were stored: look now. */
+  notify(): void;
+  /** Stops claiming; resolves when the batch in hand is done. */
+  stop(): Promise<void>;
+  /** Resolves when no stored event is left unprocessed. */
+  idle(): Promise<void>;
+}
+
+/**
+ * Claims stored events in arrival order and processes them. Events of one work item are handled
+ * one after another in order; different work items in parallel. When an event fails (a read the
+ * match needed did not succeed), the rest of its work item's events wait with it, so their runs
+ * are still enqueued in event order when its lease runs out and it is claimed again.
+ */
+export function createEventProcessor(options: EventProcessorOptions): EventProcessor {
+  const owner = options.owner ?? `processor-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const batch = options.batch ?? 64;
+  const parallel = options.parallel ?? 8;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const pollMs = options.pollMs ?? 250;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let pending = false;
+  const idleWaiters: Array<() => void> = [];
+
+  async function processGroup(group: StoredEvent[]): Promise<void> {
+    for (const stored of group) {
+      try {
+        const runs = await options.process(stored);
+        if (runs.length > 0) options.onRuns?.(runs);
+      } catch (error) {
+        options.onError?.(error, stored.event.id);
+        return;
+      }
+    }
+  }
+
+  async function once(): Promise<number> {
+    const claimed = await options.events.claimUnprocessed(owner, batch, leaseMs, options.now());
+    const groups = new Map<string, StoredEvent[]>();
+    for (const stored of claimed) {
+      const { event } = stored;
+      const key = event.workItem ? `${event.projectKey}:${event.workItem.id}` : `event:${event.id}`;
+      groups.set(key, [...(groups.get(key) ?? []), stored]);
+    }
+    const queue = [...groups.values()];
+    await Promise.all(
+      Array.from({ length: Math.min(parallel, queue.length) }, async () => {
+        for (let group = queue.shift(); group; group = queue.shift()) await processGroup(group);
+      }),
+    );
+    return claimed.length;
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      pending = false;
+      let claimed = 0;
+      try {
+        claimed = await once();
+      } catch (error) {
+        options.onError?.(error, '');
+      }
+      if (claimed > 0 || pending) continue;
+      if ((await options.events.pendingCount().catch(() => 1)) === 0)
+        idleWaiters.splice(0).forEach((f) => f());
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    notify() {
+      pending = true;
+      wake?.();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+    },
+    idle() {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        wake?.();
+      });
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { catalogueRateLimit } from '../executor/executor.ts';
+import type { RateLimiter } from '../executor/rate-limiter.ts';
+import { outcomeError } from '../openapi/outcome-error.ts';
+import type { ApiCaller } from '../openapi/types.ts';
+import type { ApiCall } from '../plan/run.ts';
+import type { ReadData } from './work-item-loader.ts';
+
+export interface LimitedReadOptions {
+  api: ApiCaller;
+  /** The executor's limiter: reads and writes share one budget per (token, endpoint). */
+  limiter: RateLimiter;
+  now: () => number;
+  /** Attempts for transient failures before giving up. @defaultValue 3 */
+  attempts?: number;
+  wait?: (ms: number) => Promise<unknown>;
+}
+
+/**
+ * Reads made while matching (the work item a condition needs). They wait for the limiter
+ * instead of being rescheduled, because matching an event is short and not a worker slot; a
+ * read that still fails throws, and the event stays unprocessed so it is matched again later.
+ */
+export function createLimitedRead(options: LimitedReadOptions): ReadData {
+  const { api, limiter, now } = options;
+  const wait = options.wait ?? ((ms: number) => sleep(ms));
+  const attempts = options.attempts ?? 3;
+  return async (call: ApiCall) => {
+    const { key, cls } = catalogueRateLimit(call.operation);
+    let tokenDropped = false;
+    for (let attempt = 1; ; attempt++) {
+      const limiterKey = `${await api.tokenKey()} ${key}`;
+      const reservation = await limiter.reserve(limiterKey, cls, now());
+      if (!reservation.ok) {
+        await wait(Math.max(1, reservation.retryAt - now()));
+        attempt--;
+        continue;
+      }
+      const outcome = await api.call(call);
+      if (outcome.class === 'ok') return outcome.data;
+      if (outcome.class === 'auth' && !tokenDropped) {
+        tokenDropped = true;
+        api.dropToken();
+        attempt--;
+        continue;
+      }
+      const retryable = outcome.class === 'transient' || outcome.class === 'rate_limited';
+      if (!retryable || attempt >= attempts) throw outcomeError(`read ${call.operation} failed`, outcome);
+      await wait(Math.min(2_000, 100 * 2 ** attempt));
+    }
+  };
+}

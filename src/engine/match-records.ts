@@ -1,0 +1,66 @@
+import type { Event } from '../events/event.ts';
+import type { MatchResult } from '../match/match-event.ts';
+import type { Run } from '../plan/run.ts';
+import type { AuditRecord } from '../store/ports.ts';
+
+/** Audit records of the match and plan stages, shaped like the executor's (src/audit/). */
+function workItemKey(event: Event): string | undefined {
+  return event.workItem ? `${event.projectKey ?? ''}:${event.workItem.id}` : undefined;
+}
+
+export function matchRecord(event: Event, result: MatchResult, at: number): AuditRecord {
+  const base = { at, eventId: event.id, ruleId: result.ruleId, workItem: workItemKey(event) };
+  if (result.skipped?.reason === 'depth_cap') {
+    return { ...base, kind: 'loop_stopped', detail: { ...result.skipped, causation: event.causation } };
+  }
+  if (result.error)
+    return { ...base, kind: 'rule.error', detail: { error: result.error, conditions: result.conditions } };
+  return {
+    ...base,
+    kind: result.matched ? 'rule.matched' : 'rule.not_matched',
+    detail: { conditions: result.conditions, ...(result.skipped && { skipped: result.skipped }) },
+  };
+}
+
+export function plannedRecord(run: Run, at: number): AuditRecord {
+  return {
+    at,
+    kind: 'run.planned',
+    eventId: run.eventId,
+    ruleId: run.ruleId,
+    runId: run.id,
+    workItem: run.lane,
+    detail: {
+      mode: run.mode,
+      priority: run.priority,
+      actions: run.actions.map((a) => ({
+        index: a.index,
+        type: a.type,
+        idempotencyKey: a.idempotencyKey,
+        planned: a.calls?.map((c) => `${c.method} ${c.path}`),
+      })),
+    },
+  };
+}
+
+export function planErrorRecord(event: Event, ruleId: string, error: unknown, at: number): AuditRecord {
+  const coded = error as { code?: string; message?: string; details?: unknown };
+  return {
+    at,
+    kind: 'rule.error',
+    eventId: event.id,
+    ruleId,
+    workItem: workItemKey(event),
+    detail: { stage: 'plan', code: coded.code ?? 'AP_INTERNAL', message: coded.message ?? String(error) },
+  };
+}
+
+export function breakerRecord(
+  event: Event,
+  ruleId: string,
+  lane: string,
+  pausedUntil: number | undefined,
+  at: number,
+): AuditRecord {
+  return { at, kind: 'breaker_open', eventId: event.id, ruleId, workItem: lane, detail: { pausedUntil } };
+}

@@ -1,0 +1,26 @@
+import { resolveDeferred } from '../actions/catalogue.ts';
+import { AutopilotError } from '../errors.ts';
+import type { ActionResolver } from '../executor/ports.ts';
+import type { EventLog } from '../store/ports.ts';
+import { referencesRoot, renderParams } from '../templates/render.ts';
+
+/**
+ * The executor's resolver: calls planned ahead are used as they are; otherwise the params'
+ * `{{steps.*}}` are rendered with the results of earlier actions (everything else was rendered
+ * at planning time) and the action catalogue performs the reads it needs (a transition id, the
+ * current owners) through the executor's limited `read`.
+ */
+export function createActionResolver(events: EventLog): ActionResolver {
+  return async (action, { run, steps, read }) => {
+    if (action.calls && !referencesRoot(action.params, ['steps'])) return action.calls;
+    const stored = await events.get(run.eventId);
+    if (!stored) {
+      throw new AutopilotError(
+        'AP_INTERNAL',
+        `event ${run.eventId} of run ${run.id} is no longer in the event log`,
+      );
+    }
+    const params = renderParams(action.params, { steps });
+    return resolveDeferred({ type: action.type, params }, { event: stored.event }, read);
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The composition root of `autopilot serve`: stores, Open API client (or the built-in
+ * simulator), rules, the event processor, the executor and the HTTP surface, wired once.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import { usesSimulator } from '../config/load-config.ts';
+import { createExecutor, type Executor } from '../executor/executor.ts';
+import { createGcraLimiter } from '../executor/rate-limiter.ts';
+import { RunBreaker } from '../loop/run-breaker.ts';
+import { buildRuleIndex, type RuleIndex } from '../match/rule-index.ts';
+import { OpenApiClient } from '../openapi/client.ts';
+import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
+import { processEvent } from '../pipeline.ts';
+import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
+import { RuleRegistry } from '../server/rule-registry.ts';
+import type { RunningSimulator } from '../simulator/server.ts';
+import type { Stores } from '../store/ports.ts';
+import { buildApp } from './build-app.ts';
+import { createEventProcessor, type EventProcessor } from './event-processor.ts';
+import { createLimitedRead } from './limited-read.ts';
+import { createRecheck } from './recheck.ts';
+import { createActionResolver } from './resolve-action.ts';
+import { startRetention } from './retention.ts';
+import { createWorkItemLoader } from './work-item-loader.ts';
+
+export interface EngineOptions {
+  config: Readonly<Config>;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface RunningEngine {
+  url: string;
+  config: Readonly<Config>;
+  stores: Stores;
+  metrics: Metrics;
+  rules: RuleRegistry<RuleIndex>;
+  executor: Executor;
+  processor: EventProcessor;
+  /** The built-in simulator when the engine runs without Feishu credentials. */
+  simulator?: RunningSimulator;
+  /** Resolves when every stored event is processed and every run finished. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
+  const { config, log } = options;
+  const now = options.now ?? Date.now;
+  const stores = await openStores(config, now);
+  const simulator = usesSimulator(config) ? await startBuiltInSimulator() : undefined;
+  const feishu = simulator ? { ...simulator.credentials, baseUrl: simulator.baseUrl } : config.feishu;
+  const api = new OpenApiClient({
+    baseUrl: feishu.baseUrl ?? 'https://project.feishu.cn',
+    pluginId: feishu.pluginId as string,
+    pluginSecret: feishu.pluginSecret as string,
+    userKey: feishu.userKey as string,
+    now,
+  });
+  const engineUserKey = feishu.userKey;
+  const metrics = createMetrics({ runs: stores.runs, events: stores.events, now });
+  const audit = countingAudit(stores.audit, metrics);
+  const rules = new RuleRegistry<RuleIndex>({
+    dir: config.rulesDir,
+    load: (dir) => loadRules([dir]).then(({ rules, diagnostics }) => ({ rules, diagnostics })),
+    buildIndex: buildRuleIndex,
+    now,
+    onReload: (outcome) => {
+      metrics.ruleReloads.inc({ result: outcome.ok ? 'ok' : 'refused' });
+      metrics.rulesLoaded.set(rules.lastOutcome?.rules ?? 0);
+      if (outcome.ok) log.info({ rules: outcome.rules }, 'rules loaded');
+      else
+        log.error(
+          { diagnostics: outcome.diagnostics.map(formatDiagnostic) },
+          'rules refused; the previous set keeps running',
+        );
+    },
+  });
+  const first = await rules.reload();
+  if (!first.ok) log.warn('starting with no rules: fix the diagnostics above and the set reloads by itself');
+  rules.watch();
+
+  const limiter = createGcraLimiter();
+  const workItems = createWorkItemLoader(createLimitedRead({ api, limiter, now }), now);
+  const executor = createExecutor({
+    runs: stores.runs,
+    audit,
+    api,
+    rules: (id) => rules.current.byId.get(id),
+    resolve: createActionResolver(stores.events),
+    recheck: createRecheck(stores.events, workItems, now),
+    limiter,
+    concurrency: config.executor.concurrency,
+    leaseMs: config.executor.leaseMs,
+    now,
+    onError: (error, context) => log.error({ err: error, ...context }, 'executor error'),
+  });
+  const breaker = new RunBreaker(config.loop.breakerMaxRuns, config.loop.breakerWindowMs);
+  const pipeline = {
+    rules: () => rules.current,
+    events: stores.events,
+    runs: stores.runs,
+    audit,
+    state: stores.state,
+    workItems,
+    breaker,
+    engineUserKey,
+    now,
+  };
+  const processor = createEventProcessor({
+    events: stores.events,
+    process: (stored) => processEvent(stored.event, pipeline),
+    now,
+    onRuns: () => executor.notify(),
+    onError: (error, eventId) => log.warn({ err: error, eventId }, 'event not processed; it will be retried'),
+  });
+
+  const webhookTokens = simulator ? [simulator.credentials.webhookToken] : config.feishu.webhookTokens;
+  const app = buildApp({
+    config,
+    log,
+    stores,
+    audit,
+    metrics,
+    rules,
+    breaker,
+    executor,
+    processor,
+    api,
+    webhookTokens,
+    now,
+  });
+  const server = await listen(app, config.host, config.port);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  if (simulator) {
+    simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: simulator.credentials.webhookToken });
+  }
+  const stopRetention = startRetention({ stores, config, now, log });
+  processor.start();
+  executor.start();
+
+  return {
+    url,
+    config,
+    stores,
+    metrics,
+    rules,
+    executor,
+    processor,
+    simulator,
+    async idle() {
+      for (;;) {
+        await processor.idle();
+        await executor.idle();
+        if ((await stores.events.pendingCount()) === 0) return;
+      }
+    },
+    async stop() {
+      rules.close();
+      stopRetention();
+      await new Promise<void>((done) => server.close(() => done()));
+      await processor.stop();
+      const report = await executor.stop(config.executor.shutdownDeadlineMs);
+      log.info(report, 'executor stopped');
+      await api.close();
+      await simulator?.close();
+      await stores.close();
+    },
+  };
+
+  async function startBuiltInSimulator(): Promise<RunningSimulator> {
+    const { startSimulator } = await import('../simulator/server.ts');
+    mkdirSync(config.dataDir, { recursive: true });
+    return startSimulator({ snapshotFile: join(config.dataDir, 'simulator.json') });
+  }
+}
+
+async function openStores(config: Readonly<Config>, now: () => number): Promise<Stores> {
+  if (config.profile === 'cluster') {
+    const { openClusterStores } = await import('../store/cluster/open-cluster-stores.ts');
+    return openClusterStores({
+      redisUrl: config.cluster.redisUrl as string,
+      databaseUrl: config.cluster.databaseUrl as string,
+      now,
+    });
+  }
+  const { openSqliteStores } = await import('../store/sqlite/open-sqlite-stores.ts');
+  mkdirSync(config.dataDir, { recursive: true });
+  return openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
+}
+
+function listen(
+  app: Parameters<typeof import('node:http').createServer>[1],
+  host: string,
+  port: number,
+): Promise<Server> {
+  return import('node:http').then(
+    ({ createServer }) =>
+      new Promise<Server>((resolveServer, reject) => {
+        const server = createServer(app);
+        server.once('error', reject);
+        server.listen(port, host, () => resolveServer(server));
+      }),
+  );
+}

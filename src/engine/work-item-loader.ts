@@ -1,0 +1,70 @@
+import type { Event } from '../events/event.ts';
+import { normalizeWorkItem, type FieldMeta, type NormalizedWorkItem } from '../match/work-item.ts';
+import { projectCalls } from '../openapi/project-calls.ts';
+import type { ApiCall } from '../plan/run.ts';
+
+/** Performs one read (through the limiter) and returns the envelope's `data`; throws when it fails. */
+export type ReadData = (call: ApiCall) => Promise<unknown>;
+
+export interface LoadedWorkItem {
+  item: NormalizedWorkItem;
+  fieldMeta: readonly FieldMeta[];
+}
+
+export interface WorkItemLoader {
+  /** The live work item of an event, or undefined when the event has none or it no longer exists. */
+  load(event: Pick<Event, 'projectKey' | 'workItem'>): Promise<LoadedWorkItem | undefined>;
+}
+
+/**
+ * Loads work items for conditions and rechecks. Field definitions (keys, aliases, types) change
+ * rarely, so they are cached per (space, type) for `fieldTtlMs`; the work item itself is always
+ * read fresh.
+ */
+export function createWorkItemLoader(
+  read: ReadData,
+  now: () => number,
+  fieldTtlMs = 5 * 60_000,
+): WorkItemLoader {
+  const fieldCache = new Map<string, { at: number; meta: Promise<FieldMeta[]> }>();
+
+  function fieldMeta(projectKey: string, typeKey: string): Promise<FieldMeta[]> {
+    const key = `${projectKey}\u0000${typeKey}`;
+    const cached = fieldCache.get(key);
+    if (cached && now() - cached.at < fieldTtlMs) return cached.meta;
+    const meta = read(projectCalls.allFields(projectKey, typeKey)).then(toFieldMeta);
+    // A failed read must not be cached: the next event tries again.
+    meta.catch(() => fieldCache.delete(key));
+    fieldCache.set(key, { at: now(), meta });
+    return meta;
+  }
+
+  return {
+    async load(event) {
+      if (!event.projectKey || !event.workItem) return undefined;
+      const { id, typeKey } = event.workItem;
+      const [data, meta] = await Promise.all([
+        read(projectCalls.queryWorkItems(event.projectKey, typeKey, [id])),
+        fieldMeta(event.projectKey, typeKey),
+      ]);
+      const raw = Array.isArray(data) ? data[0] : undefined;
+      if (raw === undefined) return undefined;
+      return { item: normalizeWorkItem(raw, meta), fieldMeta: meta };
+    },
+  };
+}
+
+function toFieldMeta(data: unknown): FieldMeta[] {
+  if (!Array.isArray(data)) return [];
+  return data.flatMap((entry) => {
+    const field = entry as Record<string, unknown>;
+    if (typeof field.field_key !== 'string') return [];
+    return [
+      {
+        field_key: field.field_key,
+        ...(typeof field.field_alias === 'string' && { field_alias: field.field_alias }),
+        ...(typeof field.field_type_key === 'string' && { field_type_key: field.field_type_key }),
+      },
+    ];
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * The whole flow for one stored event: rebuild its causation, match it against the running
+ * rules (every candidate's condition trace goes to the audit), plan a run per matched rule
+ * unless its breaker is open, enqueue the runs, then mark the event processed. Every step is
+ * idempotent (runs are unique per (event, rule)), so an event interrupted by a crash is simply
+ * processed again.
+ */
+import { breakerRecord, matchRecord, planErrorRecord, plannedRecord } from './engine/match-records.ts';
+import type { LoadedWorkItem, WorkItemLoader } from './engine/work-item-loader.ts';
+import type { Event } from './events/event.ts';
+import { attachCausation, rememberCause } from './loop/causation.ts';
+import type { RunBreaker } from './loop/run-breaker.ts';
+import { buildEventFacts } from './match/facts.ts';
+import { matchEvent } from './match/match-event.ts';
+import type { RuleIndex } from './match/rule-index.ts';
+import { laneOf, planRun } from './plan/plan-run.ts';
+import type { Run } from './plan/run.ts';
+import type { Rule } from './rules/rule.ts';
+import type { AuditRecord, AuditStore, EventLog, RunQueue, StateStore } from './store/ports.ts';
+
+export interface PipelineDeps {
+  rules: () => { index: RuleIndex; byId: ReadonlyMap<string, Rule> };
+  events: EventLog;
+  runs: RunQueue;
+  audit: AuditStore;
+  state: StateStore;
+  workItems: WorkItemLoader;
+  breaker: RunBreaker;
+  engineUserKey?: string;
+  now: () => number;
+}
+
+export async function processEvent(stored: Event, deps: PipelineDeps): Promise<Run[]> {
+  const now = deps.now();
+  const event = await attachCausation(deps.state, stored, deps.engineUserKey, now);
+  const { index, byId } = deps.rules();
+  let live: Promise<LoadedWorkItem | undefined> | undefined;
+  const loadLive = () => (live ??= deps.workItems.load(event));
+  const facts = buildEventFacts(event, now, async () => (await loadLive())?.item);
+  const results = await matchEvent(event, index, facts, { engineUserKey: deps.engineUserKey });
+  const records: AuditRecord[] = results.map((result) => matchRecord(event, result, now));
+  const runs: Run[] = [];
+  for (const result of results.filter((r) => r.matched)) {
+    const rule = byId.get(result.ruleId) as Rule;
+    const gate = deps.breaker.check(rule.id, laneOf(event, rule), now);
+    if (!gate.allowed) {
+      if (gate.tripped)
+        records.push(breakerRecord(event, rule.id, laneOf(event, rule), gate.pausedUntil, now));
+      continue;
+    }
+    try {
+      const loaded = live ? await live : undefined;
+      const workItem = loaded?.item ?? (await facts.workItem()).value;
+      runs.push(planRun(event, rule, { now, workItem, fieldMeta: loaded?.fieldMeta }));
+    } catch (error) {
+      records.push(planErrorRecord(event, rule.id, error, now));
+    }
+  }
+  records.push(...runs.map((run) => plannedRecord(run, now)));
+  if (runs.length > 0 && event.projectKey && event.workItem) {
+    await rememberCause(
+      deps.state,
+      event,
+      { projectKey: event.projectKey, workItemId: event.workItem.id },
+      now,
+    );
+  }
+  await deps.runs.enqueue(runs, now);
+  await deps.audit.record(records);
+  await deps.events.markProcessed(event.id, now);
+  return runs;
+}
