@@ -18,12 +18,18 @@ import type { ErrorCode } from '../errors.ts';
 export const MAX_RULE_FILE_BYTES = 1024 * 1024;
 export const MAX_ALIAS_COUNT = 100;
 export const MAX_NESTING_DEPTH = 64;
-/** The parser's own words where they would send a rule author to the library's API. */
-const YAML_MESSAGES: Partial<Record<string, string>> = {
-  MULTIPLE_DOCS: 'a rule file holds one document; remove the extra --- separator',
-  DUPLICATE_KEY: 'duplicate key: each key may appear once in a map',
-};
 const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const KEY_AT = /^("[^"\n]*"|'[^'\n]*'|[^:\n,{}]*?)\s*:/;
+
+/** The parser's words, except where they would send a rule author to the library's API. */
+function yamlMessage(code: string, message: string, textAtError: string): string {
+  if (code === 'MULTIPLE_DOCS') return 'a rule file holds one document; remove the extra --- separator';
+  if (code === 'DUPLICATE_KEY') {
+    const key = KEY_AT.exec(textAtError)?.[1]?.replace(/^['"]|['"]$/g, '');
+    return `duplicate key${key ? ` '${key}'` : ''}: each key may appear once in a map`;
+  }
+  return message.split('\n')[0] ?? message;
+}
 
 export interface YamlIssue {
   /** Character offset in the text. */
@@ -54,7 +60,7 @@ export function parseYamlSafely(text: string): SafeYaml {
   if (bytes > MAX_RULE_FILE_BYTES) {
     return { lineCounter, issues: [tooLarge(bytes)] };
   }
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
+  const doc = parseDocument(text, {
     lineCounter,
     uniqueKeys: true,
     prettyErrors: false,
@@ -62,7 +68,7 @@ export function parseYamlSafely(text: string): SafeYaml {
   const issues: YamlIssue[] = [...doc.errors, ...doc.warnings].map((e) => ({
     offset: e.pos[0],
     code: 'AP_RULE_YAML',
-    message: `YAML: ${YAML_MESSAGES[e.code] ?? e.message.split('\n')[0]}`,
+    message: `YAML: ${yamlMessage(e.code, e.message, text.slice(e.pos[0], e.pos[0] + 200))}`,
   }));
   if (issues.length > 0) return { doc, lineCounter, issues };
   if (doc.contents === null)

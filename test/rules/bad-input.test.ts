@@ -16,7 +16,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
   [
     'a duplicate key',
     yaml('id: r', ON, 'on: { event: node.reached }', DO),
-    ['3:1: YAML: duplicate key: each key may appear once in a map'],
+    ["3:1: YAML: duplicate key 'on': each key may appear once in a map"],
   ],
   [
     'a __proto__ key',
@@ -51,6 +51,11 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     ['2:68: nesting deeper than 64 levels is refused'],
   ],
   ['an empty file', '', ['1:1: the file has no rule (it is empty)']],
+  [
+    'a byte order mark and a duplicate key',
+    '\uFEFF' + yaml('id: r', ON, DO, 'id: r'),
+    ["4:1: YAML: duplicate key 'id': each key may appear once in a map"],
+  ],
   ['a file of comments', '# nothing here\n', ['1:1: the file has no rule (it is empty)']],
   [
     'two documents',
