@@ -3,7 +3,7 @@
  * simulator), rules, the event processor, the executor and the HTTP surface, wired once.
  */
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -195,17 +195,10 @@ async function openStores(config: Readonly<Config>, now: () => number): Promise<
   return openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
 }
 
-function listen(
-  app: Parameters<typeof import('node:http').createServer>[1],
-  host: string,
-  port: number,
-): Promise<Server> {
-  return import('node:http').then(
-    ({ createServer }) =>
-      new Promise<Server>((resolveServer, reject) => {
-        const server = createServer(app);
-        server.once('error', reject);
-        server.listen(port, host, () => resolveServer(server));
-      }),
-  );
+function listen(app: RequestListener, host: string, port: number): Promise<Server> {
+  return new Promise<Server>((resolveServer, reject) => {
+    const server = createServer(app);
+    server.once('error', reject);
+    server.listen(port, host, () => resolveServer(server));
+  });
 }
