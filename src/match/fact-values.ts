@@ -43,9 +43,21 @@ export function factsUsed(node: ConditionNode | undefined, into = new Set<string
   return into;
 }
 
-export function leaves(node: ConditionNode, into: ConditionLeaf[] = []): ConditionLeaf[] {
+const leavesOf = new WeakMap<ConditionNode, readonly ConditionLeaf[]>();
+
+/** The leaf conditions of a tree in written order (remembered per tree: rules are immutable). */
+export function leaves(node: ConditionNode): readonly ConditionLeaf[] {
+  let found = leavesOf.get(node);
+  if (found === undefined) {
+    found = collectLeaves(node, []);
+    leavesOf.set(node, found);
+  }
+  return found;
+}
+
+function collectLeaves(node: ConditionNode, into: ConditionLeaf[]): ConditionLeaf[] {
   if (isLeaf(node)) into.push(node);
-  else if ('not' in node) leaves(node.not, into);
-  else for (const child of 'all' in node ? node.all : node.any) leaves(child, into);
+  else if ('not' in node) collectLeaves(node.not, into);
+  else for (const child of 'all' in node ? node.all : node.any) collectLeaves(child, into);
   return into;
 }
