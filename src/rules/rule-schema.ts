@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import schema from '../../schema/rule.schema.json' with { type: 'json' };
 
 /** The rule format's JSON Schema (schema/rule.schema.json), the single source of truth. */
@@ -14,5 +14,3 @@ export function ruleValidator(): ValidateFunction {
   compiled ??= new Ajv({ strict: true, allErrors: true, verbose: true }).compile(schema);
   return compiled;
 }
-
-export type SchemaError = ErrorObject;
