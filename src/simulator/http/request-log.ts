@@ -55,14 +55,21 @@ export function redactBody(body: unknown): unknown {
   );
 }
 
+/** Keeps the most recent records only, so long benchmark runs do not grow without bound. */
 export class RequestLog {
   private records: RequestRecord[] = [];
   private seq = 0;
+  private readonly max: number;
+
+  constructor(max = 100_000) {
+    this.max = max;
+  }
 
   add(record: Omit<RequestRecord, 'seq'>): RequestRecord {
     this.seq += 1;
     const full = { seq: this.seq, ...record };
     this.records.push(full);
+    if (this.records.length > this.max) this.records.splice(0, this.records.length - this.max);
     return full;
   }
 
