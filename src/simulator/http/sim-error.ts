@@ -91,7 +91,3 @@ export class SimError extends Error {
 export function fail(code: number, inner?: string): SimError {
   return new SimError(code, inner);
 }
-
-export function httpStatusOf(code: number): number {
-  return CODES[code]?.[0] ?? 400;
-}
