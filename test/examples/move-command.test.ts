@@ -10,8 +10,8 @@ describe('rules/move-command', () => {
     expect(rule.matched).toBe(true);
     const [transition, reply] = rule.run!.actions;
     expect(transition!.params).toEqual({
-      to: 'resolved',
-      target: { project: 'demo', type: 'issue', id: '6437110012' },
+      to: 'in_progress',
+      target: { project: 'demo', type: 'issue', id: '6437110004' },
     });
     expect(transition!.deferred).toMatch(/transition_id/);
     expect(reply!.calls).toEqual([
@@ -19,7 +19,7 @@ describe('rules/move-command', () => {
         operation: 'lark.reply',
         method: 'POST',
         path: '/open-apis/im/v1/messages/om_dc13264520392913993dd051dba21dcf/reply',
-        body: { msg_type: 'text', content: JSON.stringify({ text: 'Moved bug 6437110012 to resolved.' }) },
+        body: { msg_type: 'text', content: JSON.stringify({ text: 'Moved bug 6437110004 to in_progress.' }) },
         headers: { 'X-IDEM-UUID': await expectedKey(report.event.id, 'move-command', 1) },
       },
     ]);
