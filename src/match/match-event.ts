@@ -11,13 +11,13 @@
  */
 import type { AutopilotError, ErrorCode } from '../errors.ts';
 import type { Event } from '../events/event.ts';
-import { isCommandTrigger, type Rule } from '../rules/rule.ts';
+import { isCommandTrigger, type ConditionNode, type Rule } from '../rules/rule.ts';
 import type { ConditionEvaluation, ConditionTrace } from './condition-trace.ts';
 import { evaluateDirect } from './evaluate-direct.ts';
 import { evaluateWithEngine } from './evaluate-engine.ts';
 import type { EventFacts } from './facts.ts';
 import { createOperators } from './operators.ts';
-import { candidateRules, type IndexedRule, type RuleIndex } from './rule-index.ts';
+import { candidateRules, type RuleIndex } from './rule-index.ts';
 
 /** Causation depth allowed when a rule sets no `max_depth`. */
 export const DEFAULT_MAX_DEPTH = 10;
@@ -56,19 +56,29 @@ export async function matchEvent(
   options: MatchOptions = {},
 ): Promise<MatchResult[]> {
   const candidates = candidateRules(index, event);
-  const results = new Map<string, MatchResult>();
-  const toEvaluate: IndexedRule[] = [];
-  for (const entry of candidates) {
-    const { id } = entry.rule;
-    const skipped = skipReason(entry.rule, event, options);
-    if (skipped !== undefined) results.set(id, { ruleId: id, matched: false, conditions: [], skipped });
-    else if (entry.rule.when === undefined) results.set(id, { ruleId: id, matched: true, conditions: [] });
-    else toEvaluate.push(entry);
+  const settled = new Map<string, MatchResult>();
+  const toEvaluate: Conditional[] = [];
+  for (const { rule, needsWorkItem } of candidates) {
+    const skipped = skipReason(rule, event, options);
+    if (skipped !== undefined)
+      settled.set(rule.id, { ruleId: rule.id, matched: false, conditions: [], skipped });
+    else if (rule.when === undefined)
+      settled.set(rule.id, { ruleId: rule.id, matched: true, conditions: [] });
+    else toEvaluate.push({ id: rule.id, when: rule.when, needsWorkItem });
   }
   const evaluate = options.evaluator === 'json-rules-engine' ? evaluateOnEngine : evaluateInProcess;
-  for (const [ruleId, evaluation] of await evaluate(toEvaluate, facts))
-    results.set(ruleId, toResult(ruleId, evaluation));
-  return candidates.map((c) => results.get(c.rule.id)!);
+  const evaluations = await evaluate(toEvaluate, facts);
+  return candidates.map(({ rule }) => {
+    const evaluation = evaluations.get(rule.id);
+    return evaluation === undefined ? (settled.get(rule.id) as MatchResult) : toResult(rule.id, evaluation);
+  });
+}
+
+/** A candidate that passed the guards and has conditions to evaluate. */
+interface Conditional {
+  id: string;
+  when: ConditionNode;
+  needsWorkItem: boolean;
 }
 
 type Evaluations = Map<string, ConditionEvaluation>;
@@ -77,7 +87,7 @@ function constantFacts(facts: EventFacts): Record<string, unknown> {
   return { event: facts.event, change: facts.change, command: facts.command, now: facts.now };
 }
 
-async function evaluateInProcess(entries: readonly IndexedRule[], facts: EventFacts): Promise<Evaluations> {
+async function evaluateInProcess(entries: readonly Conditional[], facts: EventFacts): Promise<Evaluations> {
   const known = constantFacts(facts);
   let workItemLive = false;
   if (entries.some((e) => e.needsWorkItem)) {
@@ -87,13 +97,12 @@ async function evaluateInProcess(entries: readonly IndexedRule[], facts: EventFa
   }
   const operators = createOperators({ change: facts.change, now: facts.now });
   const evaluations: Evaluations = new Map();
-  for (const { rule } of entries) {
-    evaluations.set(rule.id, evaluateDirect(rule.when!, known, operators, { workItemLive }));
-  }
+  for (const { id, when } of entries)
+    evaluations.set(id, evaluateDirect(when, known, operators, { workItemLive }));
   return evaluations;
 }
 
-async function evaluateOnEngine(entries: readonly IndexedRule[], facts: EventFacts): Promise<Evaluations> {
+async function evaluateOnEngine(entries: readonly Conditional[], facts: EventFacts): Promise<Evaluations> {
   if (entries.length === 0) return new Map();
   let workItemLive = false;
   const loadWorkItem = async () => {
@@ -102,7 +111,7 @@ async function evaluateOnEngine(entries: readonly IndexedRule[], facts: EventFac
     return fact.value;
   };
   return evaluateWithEngine(
-    entries.map(({ rule }) => ({ id: rule.id, when: rule.when! })),
+    entries.map(({ id, when }) => ({ id, when })),
     {
       constant: constantFacts(facts),
       dynamic: { work_item: loadWorkItem },
