@@ -167,21 +167,18 @@ function count(metrics: Metrics, entry: AuditRecord): void {
       metrics.runs.inc({ state: 'skipped' });
       break;
     case 'action.attempted': {
-      const operation = String(detail.operation ?? 'unknown');
+      const request = (detail.request ?? {}) as { operation?: string };
+      const outcome = (detail.outcome ?? {}) as { class?: string; errCode?: number };
+      const operation = request.operation ?? 'unknown';
       metrics.attempts.inc({
         operation,
-        outcome: String(detail.outcome ?? 'unknown'),
-        err_code: String(detail.errCode ?? 0),
+        outcome: outcome.class ?? 'unknown',
+        err_code: String(outcome.errCode ?? 0),
       });
       if (typeof detail.durationMs === 'number')
         metrics.apiLatency.observe({ operation }, detail.durationMs / 1000);
       break;
     }
-    case 'action.retry_scheduled':
-      if (detail.reason === 'rate_limited' || detail.class === 'rate_limited') {
-        metrics.limiterWaits.inc({ operation: String(detail.operation ?? 'unknown') });
-      }
-      break;
     case 'breaker_open':
       metrics.breakerOpen.inc({ rule: entry.ruleId ?? 'unknown' });
       break;

@@ -1,0 +1,21 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../src/demo/run-demo.ts';
+
+describe('npm run demo', () => {
+  it('runs the scripted scenario against the built-in simulator and prints its table', async () => {
+    let output = '';
+    const out = new Writable({
+      write(chunk, _encoding, done) {
+        output += String(chunk);
+        done();
+      },
+    });
+    const code = await runDemo(out);
+    expect(output).toContain('| event');
+    expect(output).toContain('escalate-p0-bugs');
+    expect(output).toContain('redelivered webhook answered 200, stored once');
+    expect(output).toMatch(/demo OK/);
+    expect(code).toBe(0);
+  }, 60_000);
+});
