@@ -76,6 +76,8 @@ export interface Simulator {
   webhookTargets(): WebhookTarget[];
   registerWebhook(target: Omit<WebhookTarget, 'id'>): WebhookTarget;
   unregisterWebhook(id: string): boolean;
+  /** Push a recorded delivery again, same body and `header.uuid` (de-duplication tests). */
+  redeliverWebhook(deliveryId: string): Delivery | undefined;
   /** Resolves once every queued webhook delivery has finished. */
   webhooksIdle(): Promise<void>;
   chaos(): ChaosOptions;
@@ -185,6 +187,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     webhookTargets: () => core.webhooks.list(),
     registerWebhook: (target) => core.webhooks.register(target),
     unregisterWebhook: (id) => core.webhooks.unregister(id),
+    redeliverWebhook: (id) => core.webhooks.redeliver(id),
     webhooksIdle: () => core.webhooks.idle(),
     chaos: () => core.chaos.current(),
     setChaos: (chaos) => core.chaos.configure(chaos),

@@ -134,4 +134,19 @@ describe('webhooks', () => {
     await api.sim.webhooksIdle();
     expect(receiver.bodies[0]?.header.token).toBe('t2');
   });
+
+  it('redelivers a recorded event with the same uuid', async () => {
+    receiver = await startReceiver();
+    api = await startApi({ webhooks: [{ url: receiver.url }] });
+    await api.call('POST', `/open_api/demo/work_item/story/${STORY}/comment/create`, { content: 'twice' });
+    await api.sim.webhooksIdle();
+    const [delivery] = api.sim.deliveries();
+    const again = await api.raw('POST', `/_sim/webhooks/deliveries/${delivery?.id}/redeliver`, undefined, {});
+    expect(again.status).toBe(202);
+    await api.sim.webhooksIdle();
+    expect(receiver.bodies.map((b) => b.header.uuid)).toEqual([delivery?.uuid, delivery?.uuid]);
+    expect((await api.raw('POST', '/_sim/webhooks/deliveries/nope/redeliver', undefined, {})).status).toBe(
+      404,
+    );
+  });
 });

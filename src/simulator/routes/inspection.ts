@@ -63,6 +63,11 @@ export function mountInspection(router: Router, sim: Simulator): void {
       res.status(201).json(sim.registerWebhook(body as { url: string }));
     }),
   );
+  router.post('/_sim/webhooks/deliveries/:id/redeliver', (req, res) => {
+    const delivery = sim.redeliverWebhook(String(req.params.id));
+    if (delivery) res.status(202).json(delivery);
+    else res.status(404).json({ error: `no delivery ${String(req.params.id)} to a registered target` });
+  });
   router.delete('/_sim/webhooks/:id', (req, res) => {
     res.status(sim.unregisterWebhook(String(req.params.id)) ? 204 : 404).end();
   });

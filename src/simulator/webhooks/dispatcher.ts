@@ -90,6 +90,17 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * Push a recorded delivery again with the same body and `header.uuid`, as a provider retrying
+   * after a lost acknowledgement would: receivers must de-duplicate it.
+   */
+  redeliver(deliveryId: string): Delivery | undefined {
+    const original = this.log.find((d) => d.id === deliveryId);
+    const target = this.targets.find((t) => t.id === original?.target_id);
+    if (!original || !target) return undefined;
+    return this.enqueue(target, original.body);
+  }
+
   /** Resolves when every queued delivery has finished (delivered or given up). */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
@@ -99,7 +110,7 @@ export class WebhookDispatcher {
     this.log = [];
   }
 
-  private enqueue(target: WebhookTarget, event: WebhookEvent): void {
+  private enqueue(target: WebhookTarget, event: WebhookEvent): Delivery {
     const body = target.token ? { ...event, header: { ...event.header, token: target.token } } : event;
     const delivery: Delivery = {
       id: randomUUID(),
@@ -121,6 +132,7 @@ export class WebhookDispatcher {
       this.pending.delete(run);
       if (this.lanes.get(lane) === run) this.lanes.delete(lane);
     });
+    return delivery;
   }
 
   private async deliver(delivery: Delivery): Promise<void> {
