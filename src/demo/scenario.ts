@@ -3,10 +3,11 @@
  * themselves), so the simulator pushes the webhooks Feishu Project would push and the engine
  * reacts. Each step names what it does and which rule should answer.
  */
-import { OpenApiClient } from '../openapi/client.ts';
+import type { OpenApiClient } from '../openapi/client.ts';
 import { projectCalls } from '../openapi/project-calls.ts';
 import type { ApiCall } from '../plan/run.ts';
-import { DEMO, USERS } from '../simulator/model/seed-config.ts';
+import type { USERS } from '../simulator/model/seed-config.ts';
+import { DEMO } from '../simulator/model/seed-config.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
 
 export interface ScenarioStep {
