@@ -9,14 +9,13 @@ import {
   abortChange,
   commentChange,
   fieldChange,
-  nodeChange,
-  nodeTransition,
   roleChange,
   scheduleChange,
   statusChange,
   subtaskChange,
 } from './changes.ts';
 import { bodyHashId } from './event-id.ts';
+import { nodeChange, nodeTransition } from './node-changes.ts';
 import { ENGINE_TYPE_OF_KIND, legacyKind, NEW_EVENT_KINDS, type FeishuKind } from './event-kinds.ts';
 import { asMillis, asObject, pick, pickId, pickString, type Obj } from './read.ts';
 

@@ -78,3 +78,8 @@ export function pickPresent(source: Obj | undefined, ...keys: string[]): { value
   for (const key of keys) if (key in source) return { value: source[key] };
   return undefined;
 }
+
+/** Drops undefined properties so changes print and compare cleanly. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
