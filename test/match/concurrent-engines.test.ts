@@ -6,6 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateWithEngine } from '../../src/match/evaluate-engine.ts';
 import { createOperators } from '../../src/match/operators.ts';
+import { buildEventFacts } from '../../src/match/facts.ts';
+import { matchEvent } from '../../src/match/match-event.ts';
+import { buildRuleIndex } from '../../src/match/rule-index.ts';
+import { buildEvent, buildRule } from '../support/match-builders.ts';
 
 async function settleAfter(turns: number): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -58,4 +62,39 @@ describe('evaluateWithEngine under concurrency', () => {
       expect(evaluations.get('low')?.conditions[1]?.actual).toBe(`item-${n}`);
     }
   });
+});
+
+describe('matchEvent under concurrency', () => {
+  it.each(['direct', 'json-rules-engine'] as const)(
+    'keeps 200 concurrent events apart (%s)',
+    async (evaluator) => {
+      const rules = [
+        buildRule({
+          id: 'big',
+          when: { fact: 'work_item', path: 'fields.n', operator: 'greaterThan', value: 100 },
+        }),
+        buildRule({
+          id: 'odd-event',
+          when: { fact: 'event', path: 'payload.odd', operator: 'equal', value: true },
+        }),
+      ];
+      const index = buildRuleIndex(rules);
+      const results = await Promise.all(
+        Array.from({ length: 200 }, async (_, n) => {
+          const event = buildEvent({ id: `evt-${n}`, payload: { odd: n % 2 === 1 } });
+          const loader = async () => (await settleAfter((n * 3) % 4), { fields: { n } } as never);
+          const facts = buildEventFacts(event, 0, loader);
+          return { n, results: await matchEvent(event, index, facts, { evaluator }) };
+        }),
+      );
+      for (const {
+        n,
+        results: [big, odd],
+      } of results) {
+        expect(big).toMatchObject({ ruleId: 'big', matched: n > 100 });
+        expect(big?.conditions[0]?.actual).toBe(n);
+        expect(odd).toMatchObject({ ruleId: 'odd-event', matched: n % 2 === 1 });
+      }
+    },
+  );
 });
