@@ -3,6 +3,7 @@
  * limit, body parsing, idempotency, the handler, the envelope, then webhooks. Handlers are
  * synchronous and validate before they mutate, so a rejected call changes nothing.
  */
+import { randomBytes } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import { stringify as losslessStringify } from 'lossless-json';
 import { Changes } from '../model/changes.ts';
@@ -117,14 +118,84 @@ function successBody(def: RouteDef, result: Result | void): unknown {
   return body;
 }
 
+type RecordAnswer = (r: Pick<RequestRecord, 'status' | 'err_code' | 'err_msg' | 'outcome'>) => void;
+
+const GATEWAY_PAGE =
+  '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>';
+
+/** The checks the real API makes before it looks at the request: token, user, limit, body, idempotency. */
+function admit(
+  core: SimCore,
+  def: RouteDef,
+  req: Request,
+  parsed: unknown,
+  idemKey: string | undefined,
+  now: number,
+) {
+  const auth = authenticate(core, def, req, now);
+  const scope = `${auth.token?.token ?? 'anonymous'}|${def.method} ${def.path}`;
+  if (core.rateLimits && !core.limiter.tryAcquire(scope, def.limit ?? { qps: 15 }, now)) {
+    throw fail(10429, 'request frequency exceeds the limit');
+  }
+  if (parsed === PARSE_ERROR) throw fail(9999, 'request body is not valid JSON');
+  if (def.write && idemKey !== undefined && core.ledger.isUsed(scope, idemKey)) {
+    throw fail(10430, `X-IDEM-UUID ${idemKey} was already used`);
+  }
+  return { ...auth, scope };
+}
+
+/** Run the handler; a write that returns has been applied (idempotency key used, snapshot due). */
+function apply(core: SimCore, def: RouteDef, req: Request, parsed: unknown, idemKey: string | undefined) {
+  const now = core.clock();
+  const auth = admit(core, def, req, parsed, idemKey, now);
+  const changes = new Changes(core.tenant, auth.operator, auth.operatorType, now, core.webhooks.token);
+  const result = def.handle({
+    core,
+    tenant: core.tenant,
+    now,
+    params: req.params as Record<string, string>,
+    query: { ...req.query },
+    body: asBody(parsed),
+    operator: auth.operator,
+    token: auth.token,
+    changes,
+    rawBody: Buffer.isBuffer(req.body) ? req.body : undefined,
+    headers: req.headers,
+  });
+  if (def.write) {
+    core.ledger.recordApplied(auth.scope, idemKey);
+    core.afterWrite();
+  }
+  return { result, changes };
+}
+
+function answer(
+  core: SimCore,
+  def: RouteDef,
+  req: Request,
+  res: Response,
+  result: Result | void,
+  logId: string,
+  record: RecordAnswer,
+) {
+  if (def.write && core.chaos.loseResponse()) {
+    record({ status: 0, err_code: 0, outcome: 'lost' });
+    req.socket.destroy();
+  } else if (result?.raw) {
+    res.status(200).type(result.raw.type).attachment(result.raw.name).send(result.raw.bytes);
+    record({ status: 200, err_code: 0, outcome: 'answered' });
+  } else {
+    send(res, 200, successBody(def, result), logId);
+    record({ status: 200, err_code: 0, outcome: 'answered' });
+  }
+}
+
 async function handle(core: SimCore, def: RouteDef, req: Request, res: Response): Promise<void> {
   const started = core.clock();
-  const logId = `${started}${Math.floor(Math.random() * 1e6)
-    .toString(16)
-    .padStart(5, '0')}`;
+  const logId = `${started}${randomBytes(3).toString('hex')}`;
   const parsed = parseJson(def, req);
   const idemKey = header(req, 'x-idem-uuid');
-  const record = (r: Pick<RequestRecord, 'status' | 'err_code' | 'err_msg' | 'outcome'>) =>
+  const record: RecordAnswer = (r) =>
     core.log.add({
       time: started,
       method: req.method,
@@ -148,62 +219,19 @@ async function handle(core: SimCore, def: RouteDef, req: Request, res: Response)
   }
   if (fault === 'http5xx') {
     record({ status: 502, outcome: 'http5xx' });
-    res
-      .status(502)
-      .type('html')
-      .send('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');
+    res.status(502).type('html').send(GATEWAY_PAGE);
     return;
   }
   try {
     if (fault === 'error50006') throw fail(50006, 'openapi system err, please try again later');
-    const now = core.clock();
-    const auth = authenticate(core, def, req, now);
-    const scope = `${auth.token?.token ?? 'anonymous'}|${def.method} ${def.path}`;
-    if (core.rateLimits && !core.limiter.tryAcquire(scope, def.limit ?? { qps: 15 }, now)) {
-      throw fail(10429, 'request frequency exceeds the limit');
-    }
-    if (parsed === PARSE_ERROR) throw fail(9999, 'request body is not valid JSON');
-    if (def.write && idemKey !== undefined && core.ledger.isUsed(scope, idemKey)) {
-      throw fail(10430, `X-IDEM-UUID ${idemKey} was already used`);
-    }
-    const changes = new Changes(core.tenant, auth.operator, auth.operatorType, now, core.webhooks.token);
-    const result = def.handle({
-      core,
-      tenant: core.tenant,
-      now,
-      params: req.params as Record<string, string>,
-      query: { ...req.query },
-      body: asBody(parsed),
-      operator: auth.operator,
-      token: auth.token,
-      changes,
-      rawBody: Buffer.isBuffer(req.body) ? req.body : undefined,
-      headers: req.headers,
-    });
-    if (def.write) {
-      core.ledger.recordApplied(scope, idemKey);
-      core.afterWrite();
-    }
-    if (def.write && core.chaos.loseResponse()) {
-      record({ status: 0, err_code: 0, outcome: 'lost' });
-      req.socket.destroy();
-    } else if (result?.raw) {
-      res.status(200).type(result.raw.type).attachment(result.raw.name).send(result.raw.bytes);
-      record({ status: 200, err_code: 0, outcome: 'answered' });
-    } else {
-      send(res, 200, successBody(def, result), logId);
-      record({ status: 200, err_code: 0, outcome: 'answered' });
-    }
+    const { result, changes } = apply(core, def, req, parsed, idemKey);
+    answer(core, def, req, res, result, logId, record);
     core.webhooks.push(changes.events);
   } catch (error) {
     const simError = error instanceof SimError ? error : internal(core, error);
     send(res, simError.status, errorBody(def, simError, logId), logId);
-    record({
-      status: simError.status,
-      err_code: simError.code,
-      err_msg: simError.message,
-      outcome: fault === 'error50006' ? 'error50006' : 'answered',
-    });
+    const outcome = fault === 'error50006' ? 'error50006' : 'answered';
+    record({ status: simError.status, err_code: simError.code, err_msg: simError.message, outcome });
   }
 }
 
