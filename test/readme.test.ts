@@ -1,0 +1,49 @@
+/** The README is the user's first contact: its reference tables must name everything the code has. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ACTION_NAMES } from '../src/actions/catalogue.ts';
+import { ENV_BINDINGS } from '../src/config/env-map.ts';
+import { ERROR_CATALOGUE } from '../src/errors.ts';
+import { WORK_ITEM_EVENT_TYPES } from '../src/events/event.ts';
+import { OPERATOR_NAMES } from '../src/match/operator-names.ts';
+import { FORMATTER_NAMES } from '../src/templates/parse.ts';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const section = (title: string) => {
+  const start = readme.indexOf(`## ${title}`);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end === -1 ? undefined : end);
+};
+
+describe('README', () => {
+  it('shows the quick start commands', () => {
+    expect(section('Quick start')).toContain('npm ci');
+    expect(section('Quick start')).toContain('npm test');
+  });
+
+  it('has a row for every error code, with the catalogue status', () => {
+    const table = section('Error codes');
+    for (const [code, spec] of Object.entries(ERROR_CATALOGUE)) {
+      const row = table.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+      expect(row, code).toBeDefined();
+      const status = 'status' in spec ? String(spec.status) : '';
+      expect(row?.split('|')[2]?.trim(), `${code} status`).toBe(status);
+      expect(row?.split('|')[3]?.trim(), `${code} retryable`).toBe(spec.retryable ? 'yes' : 'no');
+    }
+    const documented = [...table.matchAll(/^\| `(AP_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.filter((code) => !((code as string) in ERROR_CATALOGUE))).toEqual([]);
+  });
+
+  it('documents every environment variable', () => {
+    const table = section('Configuration');
+    for (const name of Object.keys(ENV_BINDINGS)) expect(table, name).toContain(`| \`${name}\` |`);
+  });
+
+  it('documents every action, operator, formatter and event type', () => {
+    const rules = section('Rule reference');
+    for (const action of ACTION_NAMES) expect(rules, action).toContain(`| \`${action}\` |`);
+    for (const operator of OPERATOR_NAMES) expect(rules, operator).toContain(`\`${operator}\``);
+    for (const formatter of FORMATTER_NAMES) expect(rules, formatter).toContain(`\`${formatter}`);
+    for (const type of WORK_ITEM_EVENT_TYPES) expect(rules, type).toContain(`\`${type}\``);
+  });
+});
