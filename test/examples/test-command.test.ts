@@ -192,6 +192,16 @@ describe('autopilot test: bad input gets a clear message and exit 1, never a sta
     expect(stderr).toContain('problem(s) in the rules');
   });
 
+  it('says so when --rules holds no rule file, or does not exist', async () => {
+    const dir = scratch({ 'e.json': '{"id": "e-1", "type": "work_item.created"}' });
+    const empty = await autopilot(['test', '--event', 'e.json', '--rules', '.'], dir);
+    expect(empty).toMatchObject({ code: 1, stdout: '' });
+    expect(empty.stderr).toBe('autopilot test: no rule files (*.yaml, *.yml) in .\n');
+    const missing = await autopilot(['test', '--event', 'e.json', '--rules', 'nowhere'], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nowhere:1:1: cannot read rules: no such file or directory');
+  });
+
   it('--help prints the usage and exits 0', async () => {
     const { code, stdout } = await autopilot(['test', '--help']);
     expect(code).toBe(0);

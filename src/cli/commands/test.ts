@@ -39,6 +39,10 @@ export const command: CliCommand = async (args, io) => {
     io.stderr.write(`autopilot test: ${diagnostics.length} problem(s) in the rules; fix them first\n`);
     return 1;
   }
+  if (rules.length === 0) {
+    io.stderr.write(`autopilot test: no rule files (*.yaml, *.yml) in ${parsed.rules}\n`);
+    return 1;
+  }
   const facts = buildEventFacts(event, now, workItem ? async () => workItem : undefined);
   const results = await matchEvent(event, buildRuleIndex(rules), facts);
   const byId = new Map(rules.map((r) => [r.id, r]));
