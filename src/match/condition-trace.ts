@@ -17,6 +17,8 @@ export interface ConditionTrace {
   /** The fact value the operator saw. */
   actual: unknown;
   outcome: ConditionOutcome;
+  /** Set when the condition sits under a `not` (an odd number of them): the rule wants it false. */
+  negated?: true;
 }
 
 export interface ConditionEvaluation {
@@ -87,6 +89,7 @@ export function conclude(
   conditions: ConditionTrace[],
   operatorError: AutopilotError | undefined,
 ): ConditionEvaluation {
+  markNegated(when, conditions);
   if (operatorError !== undefined) return { matched: false, conditions, error: operatorError };
   const verdict = combine(
     when,
@@ -99,6 +102,18 @@ export function conclude(
     { paths: conditions.filter((c) => c.outcome === 'needs_live_data').map((c) => c.path) },
   );
   return { matched: false, conditions, error };
+}
+
+function markNegated(when: ConditionNode, conditions: ConditionTrace[]): void {
+  let next = 0;
+  const walk = (n: ConditionNode, negated: boolean): void => {
+    if (isLeaf(n)) {
+      const trace = conditions[next++];
+      if (negated && trace !== undefined) trace.negated = true;
+    } else if ('not' in n) walk(n.not, !negated);
+    else for (const child of 'all' in n ? n.all : n.any) walk(child, negated);
+  };
+  walk(when, false);
 }
 
 /**

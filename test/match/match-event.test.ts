@@ -65,6 +65,7 @@ describe.each(EVALUATORS)('matchEvent with the %s evaluator', (evaluator) => {
             expected: true,
             actual: ['user_pm'],
             outcome: false,
+            negated: true,
           },
         ],
       });
