@@ -23,6 +23,7 @@ import type { Stores } from '../store/ports.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
 import { createLimitedRead } from './limited-read.ts';
+import { loggingAudit } from './logging-audit.ts';
 import { createRecheck } from './recheck.ts';
 import { createActionResolver } from './resolve-action.ts';
 import { startRetention } from './retention.ts';
@@ -64,7 +65,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   });
   const engineUserKey = feishu.userKey;
   const metrics = createMetrics({ runs: stores.runs, events: stores.events, now });
-  const audit = countingAudit(stores.audit, metrics);
+  const audit = loggingAudit(countingAudit(stores.audit, metrics), log);
   const rules = new RuleRegistry<RuleIndex>({
     dir: config.rulesDir,
     load: (dir) => loadRules([dir]).then(({ rules, diagnostics }) => ({ rules, diagnostics })),

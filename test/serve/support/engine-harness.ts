@@ -37,6 +37,8 @@ export interface EngineSetup {
   rules?: Record<string, string>;
   /** Leave the admin API off. */
   noAdmin?: boolean;
+  /** A YAML config file, passed as AUTOPILOT_CONFIG (for settings without an environment variable). */
+  configYaml?: string;
 }
 
 export function captureLogs(): { stream: Writable; logs: LogLine[]; raw: string[] } {
@@ -60,6 +62,8 @@ export async function startTestEngine(setup: EngineSetup = {}): Promise<TestEngi
   const rulesDir = join(dir, 'rules');
   mkdirSync(rulesDir);
   for (const [name, text] of Object.entries(setup.rules ?? {})) writeFileSync(join(rulesDir, name), text);
+  const configFile = join(dir, 'autopilot.yaml');
+  if (setup.configYaml !== undefined) writeFileSync(configFile, setup.configYaml);
   const config = loadConfig({
     env: {
       HOST: '127.0.0.1',
@@ -68,6 +72,7 @@ export async function startTestEngine(setup: EngineSetup = {}): Promise<TestEngi
       AUTOPILOT_RULES: rulesDir,
       LOG_LEVEL: 'info',
       ...(setup.noAdmin ? {} : { AUTOPILOT_ADMIN_TOKEN: ADMIN_TOKEN }),
+      ...(setup.configYaml === undefined ? {} : { AUTOPILOT_CONFIG: configFile }),
       ...setup.env,
     },
   });
