@@ -27,6 +27,8 @@ export interface PipelineDeps {
   workItems: WorkItemLoader;
   breaker: RunBreaker;
   engineUserKey?: string;
+  /** Causation depth cap for rules without `max_depth` (config `loop.maxDepth`). */
+  maxDepth?: number;
   now: () => number;
 }
 
@@ -37,7 +39,10 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
   let live: Promise<LoadedWorkItem | undefined> | undefined;
   const loadLive = () => (live ??= deps.workItems.load(event));
   const facts = buildEventFacts(event, now, async () => (await loadLive())?.item);
-  const results = await matchEvent(event, index, facts, { engineUserKey: deps.engineUserKey });
+  const results = await matchEvent(event, index, facts, {
+    engineUserKey: deps.engineUserKey,
+    maxDepth: deps.maxDepth,
+  });
   const records: AuditRecord[] = results.map((result) => matchRecord(event, result, now));
   const runs: Run[] = [];
   for (const result of results.filter((r) => r.matched)) {

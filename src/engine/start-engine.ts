@@ -111,6 +111,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     workItems,
     breaker,
     engineUserKey,
+    maxDepth: config.loop.maxDepth,
     now,
   };
   const processor = createEventProcessor({

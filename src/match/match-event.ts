@@ -30,6 +30,8 @@ export interface MatchOptions {
    * json-rules-engine Engine per evaluation (the reference semantics, slower). @defaultValue 'direct'
    */
   evaluator?: 'direct' | 'json-rules-engine';
+  /** The cap for rules without `max_depth` (config `loop.maxDepth`). @defaultValue DEFAULT_MAX_DEPTH */
+  maxDepth?: number;
 }
 
 export type SkipReason = 'self_event' | 'depth_cap' | 'chat_not_allowed' | 'user_not_allowed';
@@ -129,7 +131,7 @@ function skipReason(rule: Rule, event: Event, options: MatchOptions): MatchResul
     };
   }
   const depth = event.causation?.depth ?? 0;
-  const cap = rule.max_depth ?? DEFAULT_MAX_DEPTH;
+  const cap = rule.max_depth ?? options.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (depth > cap) {
     return { reason: 'depth_cap', message: `causation depth ${depth} is over the rule's cap of ${cap}` };
   }

@@ -81,6 +81,28 @@ describe('two rules playing ping-pong through the simulator', () => {
     expect(await metric(engine, /^autopilot_loop_stopped_total /)).toBe(2);
   });
 
+  it('stop at the configured loop.maxDepth for rules that set no max_depth', async () => {
+    t = await startTestEngine({
+      rules: {
+        'answer-ping.yaml': answerRule('answer-ping', 'ping', 'pong', 'allow_self: true'),
+        'answer-pong.yaml': answerRule('answer-pong', 'pong', 'ping', 'allow_self: true'),
+      },
+      configYaml: 'loop:\n  maxDepth: 3\n',
+    });
+    const engine = t;
+    await commentAsAlice(engine, 'ping');
+    await eventually(async () => {
+      const found = await engine.engine.stores.audit.query({ kind: 'loop_stopped' });
+      return found.length > 0 ? found : undefined;
+    }, 'loop_stopped');
+    await engine.engine.simulator?.webhooksIdle();
+    await engine.engine.idle();
+    expect(engineComments(engine)).toBe(4);
+    const [stopped] = await engine.engine.stores.audit.query({ kind: 'loop_stopped' });
+    expect(stopped?.detail).toMatchObject({ causation: { depth: 4 } });
+    expect(engine.logs.some((l) => /^loop stopped/.test(String(l.msg)))).toBe(true);
+  });
+
   it('stop at the breaker when their depth cap is raised, counted in /metrics and listed by the admin API', async () => {
     t = await startTestEngine({
       rules: {
