@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { buildRuleIndex, candidateRules } from '../../src/match/rule-index.ts';
 import { buildEvent, buildRule } from '../support/match-builders.ts';
 
@@ -74,5 +75,53 @@ describe('rule index', () => {
 
   it('counts enabled rules only', () => {
     expect(index.size).toBe(9);
+  });
+});
+
+describe('rule index against a plain scan', () => {
+  it('finds exactly the event rules whose trigger accepts the event, in rule order', () => {
+    const types = ['work_item.created', 'node.reached', 'work_item.updated'];
+    const projects = ['s1', 's2', 's3'];
+    const itemTypes = ['story', 'issue'];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            event: fc.oneof(fc.constantFrom(...types), fc.subarray(types, { minLength: 1 })),
+            project: fc.option(fc.subarray(projects), { nil: undefined }),
+            work_item_type: fc.option(fc.subarray(itemTypes), { nil: undefined }),
+            enabled: fc.boolean(),
+          }),
+          { maxLength: 30 },
+        ),
+        fc.constantFrom(...types),
+        fc.option(fc.constantFrom(...projects), { nil: undefined }),
+        fc.option(fc.constantFrom(...itemTypes), { nil: undefined }),
+        (triggers, type, project, itemType) => {
+          const rules = triggers.map(({ enabled, ...on }, i) => buildRule({ id: `r${i}`, enabled, on }));
+          const event = buildEvent({
+            type,
+            projectKey: project,
+            workItem: itemType === undefined ? undefined : { id: '1', typeKey: itemType },
+          });
+          const accepts = (list: string[] | undefined, value: string | undefined) =>
+            list === undefined || list.length === 0 || (value !== undefined && list.includes(value));
+          const expected = rules
+            .filter((rule, i) => {
+              const on = triggers[i] as (typeof triggers)[number];
+              const events = Array.isArray(on.event) ? on.event : [on.event];
+              return (
+                rule.enabled &&
+                events.includes(type) &&
+                accepts(on.project, project) &&
+                accepts(on.work_item_type, itemType)
+              );
+            })
+            .map((r) => r.id);
+          expect(ids(candidateRules(buildRuleIndex(rules), event))).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
