@@ -27,7 +27,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.get('/api/rules', async (_req, res) => res.json(await describeRules(deps)));
   router.post('/api/reload', async (_req, res) => {
     const outcome: ReloadOutcome = await deps.rules.reload();
-    res.status(outcome.ok ? 200 : 422).json(outcome);
+    res.status(outcome.ok ? 200 : 422).json(withLocations(outcome));
   });
   router.get('/api/events/:id/trace', async (req, res) => {
     const trace = await deps.traceEvent(String(req.params.id));
@@ -106,5 +106,14 @@ async function describeRules(deps: AdminDeps) {
       };
     }),
   );
-  return { loadedAt: snapshot.loadedAt, lastReload: deps.rules.lastOutcome, rules };
+  const last = deps.rules.lastOutcome;
+  return { loadedAt: snapshot.loadedAt, lastReload: last && withLocations(last), rules };
+}
+
+/** Each diagnostic also as `file:line:column`, the form editors and terminals jump to. */
+function withLocations(outcome: ReloadOutcome) {
+  return {
+    ...outcome,
+    diagnostics: outcome.diagnostics.map((d) => ({ ...d, location: `${d.file}:${d.line}:${d.column}` })),
+  };
 }

@@ -90,7 +90,8 @@ export class RuleRegistry<Index> {
   /** Watches the rules dir; bursts of changes (an editor saving, a git checkout) reload once. */
   watch(debounceMs = 200): void {
     if (this.#watcher) return;
-    this.#watcher = watch(this.#deps.dir, { persistent: false }, () => {
+    // Recursive: rule files are loaded from subdirectories too.
+    this.#watcher = watch(this.#deps.dir, { persistent: false, recursive: true }, () => {
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => void this.reload(), debounceMs);
     });
