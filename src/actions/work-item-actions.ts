@@ -102,7 +102,7 @@ function assignSpec(params: Params): { role: string; users: string[]; mode: 'rep
   return { role, users: userList('assign', params, 'users', true) ?? [], mode };
 }
 
-export function roleQuery(target: ActionTarget): ApiCall {
+function roleQuery(target: ActionTarget): ApiCall {
   return buildApiCall('workItem.query', {
     path: { project_key: target.project, work_item_type_key: target.type },
     body: { work_item_ids: [int64(target.id)], fields: ['role_owners'] },

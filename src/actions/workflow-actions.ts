@@ -37,7 +37,7 @@ export function transition(params: Params, ctx: ActionContext): BuildResult {
   return { deferred: 'transition needs the transition_id from the current state, read from workflow.query' };
 }
 
-export function workflowQuery(target: ActionTarget): ApiCall {
+function workflowQuery(target: ActionTarget): ApiCall {
   return buildApiCall('workflow.query', { path: itemPath(target), body: { flow_type: 1 } });
 }
 

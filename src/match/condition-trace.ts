@@ -64,7 +64,7 @@ type Tri = boolean | 'unknown';
  * live data, so a rule is only reported as needing live data when the answer depends on it.
  * Empty `all` and `any` are true, as in json-rules-engine.
  */
-export function combine(node: ConditionNode, outcomes: readonly ConditionOutcome[]): Tri {
+function combine(node: ConditionNode, outcomes: readonly ConditionOutcome[]): Tri {
   let next = 0;
   const walk = (n: ConditionNode): Tri => {
     if (isLeaf(n)) {

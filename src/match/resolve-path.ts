@@ -24,7 +24,7 @@ export function resolvePath(root: unknown, path: string): unknown {
   return resolveSegments(root, splitPath(path));
 }
 
-export function resolveSegments(root: unknown, segments: readonly string[]): unknown {
+function resolveSegments(root: unknown, segments: readonly string[]): unknown {
   let current = root;
   for (const segment of segments) {
     if (current === null || typeof current !== 'object') return undefined;
