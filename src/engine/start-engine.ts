@@ -22,6 +22,7 @@ import type { RunningSimulator } from '../simulator/server.ts';
 import type { Stores } from '../store/ports.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
+import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
 import { createRecheck } from './recheck.ts';
@@ -86,7 +87,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   if (!first.ok) log.warn('starting with no rules: fix the diagnostics above and the set reloads by itself');
   rules.watch();
 
-  const limiter = createGcraLimiter();
+  const limiter = countingLimiter(createGcraLimiter(), (key) => metrics.limiterWaits.inc({ operation: key }));
   const workItems = createWorkItemLoader(createLimitedRead({ api, limiter, now }), now);
   const executor = createExecutor({
     runs: stores.runs,

@@ -144,11 +144,12 @@ describe('POST /webhooks/feishu', () => {
 
   it('answers 415 to a body that is not declared JSON', async () => {
     const text = JSON.stringify(feishuBody());
-    for (const headers of [
+    const refused: Record<string, string>[] = [
       { 'content-type': 'text/plain' },
       { 'content-type': 'application/x-www-form-urlencoded' },
       {},
-    ]) {
+    ];
+    for (const headers of refused) {
       const answer = await post('/webhooks/feishu', text, headers);
       expect(answer).toMatchObject({ status: 415, body: { error: { code: 'AP_UNSUPPORTED_MEDIA_TYPE' } } });
     }

@@ -1,0 +1,25 @@
+import type { RateLimiter, Reservation } from '../executor/rate-limiter.ts';
+
+/**
+ * Counts every request the rate limiter holds back, for `autopilot_limiter_waits_total`. The
+ * limiter keys are `<token key> <rate-limit key>`; only the rate-limit key (an operation or its
+ * shared group) becomes the label.
+ */
+export function countingLimiter(limiter: RateLimiter, onWait: (key: string) => void): RateLimiter {
+  const counted = (key: string, reservation: Reservation): Reservation => {
+    if (!reservation.ok) onWait(key.slice(key.indexOf(' ') + 1));
+    return reservation;
+  };
+  return {
+    reserve(key, cls, now, holder) {
+      const reservation = limiter.reserve(key, cls, now, holder);
+      return reservation instanceof Promise
+        ? reservation.then((r) => counted(key, r))
+        : counted(key, reservation);
+    },
+    block: (key, until) => limiter.block(key, until),
+    ...(limiter.complete && {
+      complete: (key: string, holder: string, at: number) => limiter.complete?.(key, holder, at),
+    }),
+  };
+}
