@@ -154,6 +154,8 @@ interface LimiterRow {
   ratio: number;
   busiestSecond: number;
   answered10429: number;
+  /** Seconds from the first request of the phase to each 10429. */
+  at10429: number[];
 }
 
 async function sharedLimiter(svc: Services): Promise<LimiterRow[]> {
@@ -177,6 +179,7 @@ async function sharedLimiter(svc: Services): Promise<LimiterRow[]> {
       ratio: achievedPerSec / ALLOWED_QPS,
       busiestSecond: busiestWindow(answered, 1000),
       answered10429: own.filter((r) => r.err_code === 10429).length,
+      at10429: own.filter((r) => r.err_code === 10429).map((r) => (r.time - (requests[0]?.time ?? 0)) / 1000),
     };
   });
 }

@@ -1,8 +1,15 @@
 /**
- * The rate limiter of the cluster profile: the same GCRA as the in-process limiter
- * (./rate-limiter.ts: admissions spaced by `period / (limit × safety)` per window, no burst), with
- * its cells in Redis and every decision taken by one Lua script, so that any number of processes
- * sharing the Redis together stay within every limit of the class in any sliding window.
+ * The rate limiter of the cluster profile: a sliding log per limit window in Redis, every decision
+ * taken by one Lua script, so that any number of processes sharing the Redis together stay within
+ * every limit of the class (15/s, 450/min) in any sliding window.
+ *
+ * A window of `limit` per `period` keeps its last `limit` admission times; a request is admitted
+ * when the oldest of them is more than `period + marginMs` ago (`marginMs` absorbs jitter between
+ * our decision and the server's arrival time) and the newest more than `smoothing × period / limit`
+ * ago (bursts would queue in connection pools and reach the server closer together than sent). A
+ * caller that comes back late loses nothing: slots are counted from admissions, not from a
+ * schedule. Refused callers are told staggered times (one slot apart), so they do not all come
+ * back at once.
  *
  * Time. With `clock: 'server'` (the default) the script reads Redis's own clock, so the hosts'
  * clocks may disagree; the `retryAt` it returns is translated back to the caller's timeline
@@ -20,10 +27,16 @@ export interface RedisRateLimiterOptions {
    */
   prefix?: string;
   /**
-   * Fraction of the nominal rate actually used, leaving room for jitter on the wire.
-   * @defaultValue 0.97 (as the in-process limiter)
+   * Extra time each slot stays taken beyond its window, for jitter between the decision and the
+   * request's arrival at the server.
+   * @defaultValue 40
    */
-  safety?: number;
+  marginMs?: number;
+  /**
+   * Smallest gap between two admissions on a key, as a fraction of `period / limit`.
+   * @defaultValue 0.5
+   */
+  smoothing?: number;
   /**
    * Whose clock decides: Redis's (`'server'`) or the `now` each caller passes (`'caller'`).
    * @defaultValue `'server'`
@@ -33,8 +46,9 @@ export interface RedisRateLimiterOptions {
   now?: () => number;
 }
 
-// KEYS[1] = block key, KEYS[2..] = one cell per window. ARGV[1] = caller's now ('' = server clock),
-// ARGV[2..] = the spacing of each window in ms. Replies {admitted, admitAt, decidedAt}.
+// KEYS[1] = block key, KEYS[2] = waiting counter, KEYS[3..] = one log per window (newest first).
+// ARGV[1] = caller's now ('' = server clock), ARGV[2] = margin, ARGV[3] = smoothing,
+// then (limit, period) per window. Replies {admitted, admitAt or retryAt, decidedAt}.
 const RESERVE = redisScript(`
 if redis.replicate_commands then redis.replicate_commands() end
 local now = tonumber(ARGV[1])
@@ -42,19 +56,33 @@ if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 end
-local admit = tonumber(redis.call('GET', KEYS[1]) or '-1')
-for i = 2, #KEYS do
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '-1')
-  if tat > admit then admit = tat end
+local margin, smoothing = tonumber(ARGV[2]), tonumber(ARGV[3])
+local admitAt = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local slot = 0
+for i = 3, #KEYS do
+  local limit, period = tonumber(ARGV[2 * i - 2]), tonumber(ARGV[2 * i - 1])
+  if redis.call('LLEN', KEYS[i]) >= limit then
+    admitAt = math.max(admitAt, tonumber(redis.call('LINDEX', KEYS[i], limit - 1)) + period + margin)
+  end
+  local newest = redis.call('LINDEX', KEYS[i], 0)
+  if newest then admitAt = math.max(admitAt, tonumber(newest) + smoothing * period / limit) end
+  slot = math.max(slot, period / limit)
 end
-if admit > now then
-  return {0, string.format('%.3f', admit), string.format('%.3f', now)}
+if admitAt <= now then
+  for i = 3, #KEYS do
+    local limit, period = tonumber(ARGV[2 * i - 2]), tonumber(ARGV[2 * i - 1])
+    redis.call('LPUSH', KEYS[i], string.format('%.3f', now))
+    redis.call('LTRIM', KEYS[i], 0, limit - 1)
+    redis.call('PEXPIRE', KEYS[i], math.ceil(period + margin) + 60000)
+  end
+  if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+  return {1, string.format('%.3f', now), string.format('%.3f', now)}
 end
-for i = 2, #KEYS do
-  local interval = tonumber(ARGV[i])
-  redis.call('SET', KEYS[i], string.format('%.3f', now + interval), 'PX', math.ceil(interval) + 60000)
-end
-return {1, string.format('%.3f', now), string.format('%.3f', now)}
+-- the n-th caller waiting is told the n-th slot from the first free one, wrapping after a second
+local waiting = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], 2000)
+local retryAt = admitAt + ((waiting - 1) % math.ceil(1000 / slot)) * slot
+return {0, string.format('%.3f', retryAt), string.format('%.3f', now)}
 `);
 
 // KEYS[1] = block key. ARGV[1] = until, ARGV[2] = caller's now ('' = `until` is already on the
@@ -85,8 +113,12 @@ export interface RedisReservation {
   decidedAt: number;
 }
 
+/**
+ * `holder` (the run asking) is accepted for the interface and not needed: slots are not booked,
+ * refused callers are staggered instead.
+ */
 export interface RedisRateLimiter extends RateLimiter {
-  reserve(key: string, cls: RateLimitClass, now: number): Promise<Reservation>;
+  reserve(key: string, cls: RateLimitClass, now: number, holder?: string): Promise<Reservation>;
   block(key: string, until: number): Promise<void>;
   /** `reserve` plus the script's own time of decision. */
   reserveDetailed(key: string, cls: RateLimitClass, now: number): Promise<RedisReservation>;
@@ -97,10 +129,14 @@ export function createRedisRateLimiter(
   options: RedisRateLimiterOptions = {},
 ): RedisRateLimiter {
   const prefix = options.prefix ?? 'autopilot:';
-  const safety = options.safety ?? 0.97;
+  const marginMs = options.marginMs ?? 40;
+  const smoothing = options.smoothing ?? 0.5;
   const serverClock = (options.clock ?? 'server') === 'server';
   const callerNow = options.now ?? Date.now;
-  if (!(safety > 0 && safety <= 1)) throw new RangeError(`safety must be in (0, 1], got ${safety}`);
+  if (!(marginMs >= 0 && marginMs < 1000))
+    throw new RangeError(`marginMs must be in [0, 1000), got ${marginMs}`);
+  if (!(smoothing >= 0 && smoothing <= 1))
+    throw new RangeError(`smoothing must be in [0, 1], got ${smoothing}`);
 
   // One hash tag per limiter key: its cells share a slot, different keys spread over a cluster.
   const keyBase = (key: string) => `${prefix}rl:{${key}}`;
@@ -111,10 +147,13 @@ export function createRedisRateLimiter(
     now: number,
   ): Promise<RedisReservation> => {
     const windows = limitWindows(cls).map(checkedWindow);
-    const keys = [`${keyBase(key)}:block`, ...windows.map((w) => `${keyBase(key)}:${w.periodMs}`)];
+    const base = keyBase(key);
+    const keys = [`${base}:block`, `${base}:waiting`, ...windows.map((w) => `${base}:${w.periodMs}`)];
     const args = [
       serverClock ? '' : String(now),
-      ...windows.map((w) => String(w.periodMs / (w.limit * safety))),
+      String(marginMs),
+      String(smoothing),
+      ...windows.flatMap((w) => [String(w.limit), String(w.periodMs)]),
     ];
     const [admitted, admitAtText, decidedAtText] = (await RESERVE.run(redis, keys, args)) as [
       number,
@@ -144,8 +183,8 @@ export function createRedisRateLimiter(
 }
 
 function checkedWindow(window: { limit: number; periodMs: number }) {
-  if (!(Number.isFinite(window.limit) && window.limit > 0)) {
-    throw new RangeError(`rate limit must be a positive number, got ${window.limit}`);
+  if (!(Number.isSafeInteger(window.limit) && window.limit > 0)) {
+    throw new RangeError(`rate limit must be a positive integer, got ${window.limit}`);
   }
   return window;
 }

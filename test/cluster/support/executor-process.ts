@@ -24,8 +24,8 @@ export interface ExecutorProcessSettings {
   leaseMs: number;
   /** Per-second limit the limiter applies to every operation; absent = the catalogue's classes. */
   raisedQps?: number;
-  /** The limiter's safety factor. @defaultValue 0.97 */
-  safety?: number;
+  /** The limiter's margin for jitter between decision and arrival. @defaultValue 40 */
+  marginMs?: number;
 }
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as ExecutorProcessSettings;
@@ -48,7 +48,10 @@ const executor = createExecutor({
   audit: stores.audit,
   api,
   rules: () => undefined,
-  limiter: createRedisRateLimiter(stores.redis, { prefix: settings.prefix, safety: settings.safety ?? 0.97 }),
+  limiter: createRedisRateLimiter(stores.redis, {
+    prefix: settings.prefix,
+    marginMs: settings.marginMs ?? 40,
+  }),
   ...(settings.raisedQps
     ? { rateLimitOf: (operation: string) => ({ key: operation, cls: { qps: settings.raisedQps! } }) }
     : {}),
