@@ -93,6 +93,15 @@ export const CONFIG_SCHEMA = {
         shutdownDeadlineMs: { ...positiveInt, default: 10_000 },
       },
     },
+    triggers: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        tickMs: { ...positiveInt, default: 1000 },
+        catchUpMs: { type: 'integer', minimum: 0, default: 3_600_000 },
+      },
+    },
     retention: {
       type: 'object',
       additionalProperties: false,

@@ -38,4 +38,11 @@ export interface Config {
   loop: { maxDepth: number; breakerMaxRuns: number; breakerWindowMs: number };
   executor: { concurrency: number; leaseMs: number; shutdownDeadlineMs: number };
   retention: { eventsMs: number; auditMs: number };
+  /** Polls and schedules (src/triggers/). */
+  triggers: {
+    /** How often due polls and schedules are looked for. */
+    tickMs: number;
+    /** A schedule tick missed while no engine ran still fires when at most this late. */
+    catchUpMs: number;
+  };
 }

@@ -2,6 +2,9 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../executor/executor.ts';
+import type { Event } from '../events/event.ts';
+import { chatRoutes } from '../ingest/chat/chat-routes.ts';
+import { commandCatalogOf } from '../ingest/chat/command-catalog.ts';
 import { extractWebhookToken, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
 import { errorHandler } from '../ingest/http/http-errors.ts';
 import { webhookRoutes } from '../ingest/http/webhook-routes.ts';
@@ -9,6 +12,7 @@ import type { RunBreaker } from '../loop/run-breaker.ts';
 import type { RuleIndex } from '../match/rule-index.ts';
 import type { ApiCaller } from '../openapi/types.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import type { ChatReplier } from '../outbound/chat-replier.ts';
 import { adminRoutes } from '../server/admin-routes.ts';
 import { healthRoutes } from '../server/health-routes.ts';
 import type { RuleRegistry } from '../server/rule-registry.ts';
@@ -29,6 +33,10 @@ export interface AppDeps {
   api: ApiCaller;
   /** Tokens accepted on /webhooks/feishu: the configured ones, or the built-in simulator's. */
   webhookTokens: readonly string[];
+  /** The Lark bot's event subscription (POST /chat/events). */
+  chat?: { verificationToken?: string; encryptKey?: string; replier?: ChatReplier };
+  /** Every newly stored Feishu webhook event (polls use it not to deliver a change twice). */
+  onWebhookStored?: (event: Event) => void;
   now: () => number;
 }
 
@@ -52,8 +60,24 @@ export function buildApp(deps: AppDeps): Express {
       onStored: (event, inserted) => {
         metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
         if (inserted) deps.processor.notify();
+        if (inserted) deps.onWebhookStored?.(event);
       },
       onRejected: (route, code) => metrics.rejected.inc({ route, code }),
+    }),
+  );
+  app.use(
+    chatRoutes({
+      eventLog: stores.events,
+      now,
+      bodyLimitBytes: config.intake.bodyLimitBytes,
+      timestampToleranceMs: config.intake.timestampToleranceMs,
+      ...deps.chat,
+      catalog: () => commandCatalogOf(deps.rules.current.rules),
+      onStored: (event, inserted) => {
+        metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
+        if (inserted) deps.processor.notify();
+      },
+      onRejected: (code) => metrics.rejected.inc({ route: 'chat', code }),
     }),
   );
   app.use(

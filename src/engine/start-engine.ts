@@ -11,15 +11,20 @@ import type { Config } from '../config/config.ts';
 import { usesSimulator } from '../config/load-config.ts';
 import { createExecutor, type Executor } from '../executor/executor.ts';
 import { createGcraLimiter } from '../executor/rate-limiter.ts';
+import type { LeaderElector } from '../leader/leader-elector.ts';
 import { RunBreaker } from '../loop/run-breaker.ts';
 import { buildRuleIndex, type RuleIndex } from '../match/rule-index.ts';
 import { OpenApiClient } from '../openapi/client.ts';
+import type { ApiCaller } from '../openapi/types.ts';
+import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
 import { processEvent } from '../pipeline.ts';
 import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
 import { RuleRegistry } from '../server/rule-registry.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
 import type { Stores } from '../store/ports.ts';
+import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
+import { triggerRulesOf } from '../triggers/trigger-runner.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
 import { countingLimiter } from './counting-limiter.ts';
@@ -34,6 +39,10 @@ export interface EngineOptions {
   config: Readonly<Config>;
   log: Logger;
   now?: () => number;
+  /** Who runs polls and schedules. @defaultValue embedded (always leads), or Redis in the cluster profile */
+  elector?: LeaderElector;
+  /** The outbound `http` action's caller; without one `http.*` calls end with a clear permanent error. */
+  httpCaller?: ApiCaller;
 }
 
 export interface RunningEngine {
@@ -44,6 +53,10 @@ export interface RunningEngine {
   rules: RuleRegistry<RuleIndex>;
   executor: Executor;
   processor: EventProcessor;
+  /** Polls and schedules, run while this process leads. */
+  triggers: Triggers;
+  /** The Lark IM client, the routing caller and the engine's own chat replies. */
+  outbound: Outbound;
   /** The built-in simulator when the engine runs without Feishu credentials. */
   simulator?: RunningSimulator;
   /** Resolves when every stored event is processed and every run finished. */
@@ -65,8 +78,12 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     now,
   });
   const engineUserKey = feishu.userKey;
+  const outbound = createOutbound({ config, simulator, openApi: api, http: options.httpCaller, log, now });
   const metrics = createMetrics({ runs: stores.runs, events: stores.events, now });
-  const audit = loggingAudit(countingAudit(stores.audit, metrics), log);
+  const audit = outbound.auditWithReplies(
+    loggingAudit(countingAudit(stores.audit, metrics), log),
+    stores.events,
+  );
   const rules = new RuleRegistry<RuleIndex>({
     dir: config.rulesDir,
     load: (dir) => loadRules([dir]).then(({ rules, diagnostics }) => ({ rules, diagnostics })),
@@ -88,11 +105,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   rules.watch();
 
   const limiter = countingLimiter(createGcraLimiter(), (key) => metrics.limiterWaits.inc({ operation: key }));
-  const workItems = createWorkItemLoader(createLimitedRead({ api, limiter, now }), now);
+  const read = createLimitedRead({ api, limiter, now });
+  const workItems = createWorkItemLoader(read, now);
   const executor = createExecutor({
     runs: stores.runs,
     audit,
-    api,
+    api: outbound.caller,
+    rateLimitOf: outbound.rateLimitOf,
     rules: (id) => rules.current.byId.get(id),
     resolve: createActionResolver(stores.events),
     recheck: createRecheck(stores.events, workItems, now),
@@ -122,6 +141,19 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     onRuns: () => executor.notify(),
     onError: (error, eventId) => log.warn({ err: error, eventId }, 'event not processed; it will be retried'),
   });
+  const triggers = await createTriggers({
+    config,
+    stores,
+    rules: () => triggerRulesOf(rules.current.index),
+    read,
+    log,
+    now,
+    elector: options.elector,
+    onStored: (event, inserted) => {
+      metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
+      if (inserted) processor.notify();
+    },
+  });
 
   const webhookTokens = simulator ? [simulator.credentials.webhookToken] : config.feishu.webhookTokens;
   const app = buildApp({
@@ -136,6 +168,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     processor,
     api,
     webhookTokens,
+    chat: { ...outbound.chat, replier: outbound.replier },
+    onWebhookStored: triggers.webhookStored,
     now,
   });
   const server = await listen(app, config.host, config.port);
@@ -147,6 +181,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const stopRetention = startRetention({ stores, config, now, log });
   processor.start();
   executor.start();
+  triggers.start();
 
   return {
     url,
@@ -156,21 +191,28 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     rules,
     executor,
     processor,
+    triggers,
+    outbound,
     simulator,
     async idle() {
       for (;;) {
+        await triggers.idle();
         await processor.idle();
         await executor.idle();
+        await outbound.idle();
         if ((await stores.events.pendingCount()) === 0) return;
       }
     },
     async stop() {
       rules.close();
       stopRetention();
+      await triggers.stop();
       await new Promise<void>((done) => server.close(() => done()));
       await processor.stop();
       const report = await executor.stop(config.executor.shutdownDeadlineMs);
       log.info(report, 'executor stopped');
+      await outbound.idle();
+      await outbound.close();
       await api.close();
       await simulator?.close();
       await stores.close();

@@ -1,0 +1,54 @@
+/**
+ * A matched chat message → the canonical `chat.command` event. The id is the Lark message id,
+ * so a redelivered message is deduplicated by the event log. The work item is filled in when
+ * an argument names one (`id`, or `work_item_id`) and the space is known: an argument
+ * `project`, else the only space the rules name; its type from an argument `type`, else the
+ * command rules' one type.
+ */
+import type { Event, WorkItemRef } from '../../events/event.ts';
+import { literalType, type CommandCatalog, type CommandEntry } from './command-catalog.ts';
+import type { ChatMessage } from './lark-delivery.ts';
+
+const ID_ARGS = ['id', 'work_item_id', 'work_item'];
+
+export function chatEventId(messageId: string): string {
+  return `chat:${messageId}`;
+}
+
+export function chatCommandEvent(
+  message: ChatMessage,
+  command: { name: string; args: Record<string, string>; entries: CommandEntry[] },
+  catalog: CommandCatalog,
+  receivedAt: number,
+): Event {
+  const event: Event = {
+    id: chatEventId(message.messageId),
+    source: 'chat',
+    type: 'chat.command',
+    occurredAt: message.sentAt ?? receivedAt,
+    operator: message.sender,
+    command: {
+      name: command.name,
+      args: command.args,
+      chatId: message.chatId,
+      messageId: message.messageId,
+      sender: message.sender,
+    },
+    payload: { text: message.text, chat_type: message.chatType, lark_event_id: message.eventId },
+  };
+  const projectKey = command.args.project ?? single(catalog.projects);
+  if (projectKey !== undefined) event.projectKey = projectKey;
+  const workItem = workItemOf(command.args, command.entries);
+  if (projectKey !== undefined && workItem !== undefined) event.workItem = workItem;
+  return event;
+}
+
+function workItemOf(args: Record<string, string>, entries: CommandEntry[]): WorkItemRef | undefined {
+  const id = ID_ARGS.map((name) => args[name]).find((v) => v !== undefined && /^\d{1,20}$/.test(v));
+  const typeKey = args.type ?? literalType(entries);
+  return id === undefined || typeKey === undefined ? undefined : { id, typeKey };
+}
+
+function single(values: ReadonlySet<string>): string | undefined {
+  return values.size === 1 ? [...values][0] : undefined;
+}
