@@ -15,7 +15,8 @@ import { OpenApiClient } from '../openapi/client.ts';
 import type { ApiCall } from '../plan/run.ts';
 import { USERS } from '../simulator/model/seed-config.ts';
 import { renderReport, summarize } from './report.ts';
-import { SCENARIO, type ScenarioContext } from './scenario.ts';
+import { SCENARIO } from './scenario.ts';
+import { demoClock, TRIGGER_SCENARIO, type TriggerContext } from './triggers-scenario.ts';
 
 export async function runDemo(out: NodeJS.WritableStream, rulesDir = 'rules'): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'autopilot-demo-'));
@@ -30,11 +31,14 @@ export async function runDemo(out: NodeJS.WritableStream, rulesDir = 'rules'): P
     },
   });
   const log = createLogger({ level: 'warn', destination: collect(logLines) });
-  const engine = await startEngine({ config, log });
+  const clock = demoClock();
+  const engine = await startEngine({ config, log, now: clock.now });
   const sim = engine.simulator;
   if (!sim) throw new Error('the demo runs on the built-in simulator');
   const clients = new Map<string, OpenApiClient>();
-  const ctx: ScenarioContext = {
+  const ctx: TriggerContext = {
+    engine,
+    clock,
     sim,
     ids: {},
     as: (user) => {
@@ -60,7 +64,7 @@ export async function runDemo(out: NodeJS.WritableStream, rulesDir = 'rules'): P
   out.write(`fp-autopilot demo: engine ${engine.url}, simulator ${sim.baseUrl}, rules from ${rulesDir}/\n\n`);
   try {
     const stepEvents: Array<{ title: string; expect: string[]; eventIds: string[] }> = [];
-    for (const step of SCENARIO) {
+    for (const step of [...SCENARIO, ...TRIGGER_SCENARIO]) {
       const before = new Set((await stored(engine)).map((e) => e.id));
       out.write(`→ ${step.title}\n`);
       await step.run(ctx);

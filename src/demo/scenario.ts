@@ -10,11 +10,11 @@ import type { USERS } from '../simulator/model/seed-config.ts';
 import { DEMO } from '../simulator/model/seed-config.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
 
-export interface ScenarioStep {
+export interface ScenarioStep<Context extends ScenarioContext = ScenarioContext> {
   title: string;
   /** The rules expected to act on the webhook this step causes. */
   expect: string[];
-  run: (ctx: ScenarioContext) => Promise<void>;
+  run: (ctx: Context) => Promise<void>;
 }
 
 export interface ScenarioContext {

@@ -28,8 +28,8 @@ export interface PollDeps {
 interface PollMeta {
   /** search + watch as last polled; a different one starts a new baseline. */
   spec: string;
-  /** Largest updated_at seen; the next search asks for updated_at ≥ it. */
-  watermark: number;
+  /** Largest updated_at seen; the next search asks for updated_at ≥ it. Absent: nothing seen yet. */
+  watermark?: number;
   lastRunAt: number;
   fencingToken: number;
 }
@@ -60,7 +60,8 @@ export async function pollOnce(rule: Rule, deps: PollDeps, fencingToken: number)
   const meta = await readFenced<PollMeta>(deps.state, metaKey, fencingToken);
   const spec = canonical({ search: poll.search, watch: poll.watch ?? [] });
   const baseline = meta === undefined || meta.spec !== spec;
-  const items = await searchItems(deps.read, poll.search, baseline ? {} : { updatedSince: meta.watermark });
+  const since = baseline ? undefined : meta.watermark;
+  const items = await searchItems(deps.read, poll.search, since === undefined ? {} : { updatedSince: since });
   const round: PollRound = {
     ruleId: rule.id,
     baseline,
@@ -78,8 +79,15 @@ export async function pollOnce(rule: Rule, deps: PollDeps, fencingToken: number)
     }
     await deps.state.set(key, snapshot);
   }
-  const watermark = Math.max(meta?.watermark ?? 0, ...items.map((i) => Number(i.updated_at ?? 0)));
-  await writeFenced(deps.state, metaKey, meta, { spec, watermark, lastRunAt: now, fencingToken });
+  const seen = items.map((i) => Number(i.updated_at ?? 0));
+  const watermark = seen.length === 0 ? since : Math.max(since ?? 0, ...seen);
+  const next: PollMeta = {
+    spec,
+    lastRunAt: now,
+    fencingToken,
+    ...(watermark === undefined ? {} : { watermark }),
+  };
+  await writeFenced(deps.state, metaKey, meta, next);
   return round;
 }
 
@@ -93,12 +101,12 @@ async function changesOf(
   round: PollRound,
 ): Promise<Event[]> {
   if (previous === undefined) {
-    // New to this search: created since the last round is a creation; an older item that only
-    // now matches the search is taken as its baseline (what changed before is unknown).
+    // New to this search: created after the last item seen (or, while the search was empty,
+    // after the last round) is a creation; an older item that only now matches the search is
+    // taken as its baseline, since what changed before it matched is unknown.
     const created = Number(item.created_at ?? 0);
-    return created >= (meta?.watermark ?? Infinity)
-      ? [pollEvent(rule, item, snapshot, undefined, deps.now())]
-      : [];
+    const since = meta?.watermark ?? meta?.lastRunAt ?? Infinity;
+    return created > since ? [pollEvent(rule, item, snapshot, undefined, deps.now())] : [];
   }
   const events: Event[] = [];
   const projectKey = item.project_key ?? (rule.on as PollTrigger).poll.search.project;

@@ -126,6 +126,15 @@ describe('a poll', () => {
     expect(commentsOn(t.engine.simulator!, typo, 'poll saw priority P2 -> P0')).toHaveLength(1);
   });
 
+  it('reports a work item created since the last round as work_item.created', async () => {
+    disconnectWebhooks();
+    const id = await user.createIssue('Poll-only bug');
+    const round = await pollRound();
+    expect(round.stored.map((e) => [e.type, e.workItem?.id, e.change])).toEqual([
+      ['work_item.created', id, undefined],
+    ]);
+  });
+
   it('waits for its interval: a check before it is due searches nothing', async () => {
     const before = t.engine.simulator!.requests({ route: 'workItem.searchByParams' }).length;
     const report = await t.engine.triggers.runner.runDue();
