@@ -4,7 +4,8 @@
  * checks the verification token in constant time (401), answers the url_verification
  * challenge, and turns a text message into a `chat.command` event stored in the event log
  * before answering 200. An unknown command gets the help text, a refused chat or sender a
- * refusal, both as replies in the thread, sent after the answer.
+ * refusal, both as replies in the thread, sent after the answer; neither is stored, so
+ * neither can run anything.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { AutopilotError } from '../../errors.ts';
@@ -32,7 +33,7 @@ export interface ChatRouteOptions {
   encryptKey?: string;
   /** The commands of the rules running now. */
   catalog: () => CommandCatalog;
-  /** Sends help and refusals; without it they are only recorded through `onIgnored`. */
+  /** Sends help and refusals; without it (no Lark app) they are only in the HTTP answer. */
   replier?: ChatReplier;
   onStored: (event: Event, inserted: boolean) => void;
   onRejected?: (code: string) => void;
