@@ -60,6 +60,8 @@ export interface Event {
   /** Epoch milliseconds. */
   occurredAt: number;
   projectKey?: string;
+  /** The space's simple_name (URL slug) when the source gave it: rules may name a space either way. */
+  projectName?: string;
   workItem?: WorkItemRef;
   /** user_key of whoever caused it. */
   operator?: string;

@@ -55,10 +55,10 @@ export function buildRuleIndex(rules: readonly Rule[]): RuleIndex {
 /** Candidate rules for an event, in rule-set order, each once. */
 export function candidateRules(index: RuleIndex, event: Event): IndexedRule[] {
   const found: (readonly IndexedRule[])[] = [];
-  const project = event.projectKey ?? ANY;
+  const projects = [...new Set([event.projectKey, event.projectName, ANY].filter((p) => p !== undefined))];
   const workItemType = event.workItem?.typeKey ?? ANY;
   for (const type of unique(event.type, ANY)) {
-    for (const p of unique(project, ANY)) {
+    for (const p of projects) {
       for (const w of unique(workItemType, ANY)) {
         const list = index.byEvent.get(key(type, p, w));
         if (list !== undefined) found.push(list);
@@ -90,7 +90,8 @@ export function producingRuleId(event: Event): string | undefined {
 
 function matchesPrefilter(on: Trigger, event: Event): boolean {
   const { project, work_item_type: types } = on;
-  if (project && project.length > 0 && !project.includes(event.projectKey ?? '')) return false;
+  const names = [event.projectKey, event.projectName].filter((p) => p !== undefined);
+  if (project && project.length > 0 && !names.some((name) => project.includes(name))) return false;
   return !(types && types.length > 0 && !types.includes(event.workItem?.typeKey ?? ''));
 }
 

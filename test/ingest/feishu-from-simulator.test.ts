@@ -85,7 +85,13 @@ describe('normalizing what the simulator pushes', () => {
     for (const r of h.received) expect(extractWebhookToken(r.body, r.headers)).toBe('harness-token');
     const events = normalizedAll();
     for (const e of events) {
-      expect(e).toMatchObject({ source: 'feishu', projectKey: PK, operator: ALICE, occurredAt: T0 });
+      expect(e).toMatchObject({
+        source: 'feishu',
+        projectKey: PK,
+        projectName: 'demo',
+        operator: ALICE,
+        occurredAt: T0,
+      });
       expect(e.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(JSON.stringify(e)).not.toContain('harness-token');
     }

@@ -32,6 +32,19 @@ describe('rule index', () => {
   ];
   const index = buildRuleIndex(rules);
 
+  it('matches a project pre-filter by space id or by simple name', () => {
+    const byName = buildRuleIndex([
+      buildRule({ id: 'by-name', on: { event: 'work_item.created', project: ['demo'] } }),
+      buildRule({ id: 'by-both', on: { event: 'work_item.created', project: ['66a1', 'demo'] } }),
+    ]);
+    const event = buildEvent({ projectKey: '66a1', projectName: 'demo' });
+    expect(ids(candidateRules(byName, event))).toEqual(['by-name', 'by-both']);
+    expect(ids(candidateRules(byName, buildEvent({ projectKey: '66a1' })))).toEqual(['by-both']);
+    expect(
+      ids(candidateRules(byName, buildEvent({ projectKey: 'other', projectName: 'elsewhere' }))),
+    ).toEqual([]);
+  });
+
   it('finds event rules by type, project and work item type, in rule order, each once', () => {
     expect(ids(candidateRules(index, buildEvent()))).toEqual([
       'created-any',

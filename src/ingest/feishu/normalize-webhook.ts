@@ -178,6 +178,8 @@ export function normalizeFeishuWebhook(body: unknown, options: NormalizeOptions)
   };
   const projectKey = pickString(p, 'project_key', 'projectKey', 'project_simple_name', 'simple_name');
   if (projectKey !== undefined) event.projectKey = projectKey;
+  const projectName = pickString(p, 'project_simple_name', 'simple_name');
+  if (projectName !== undefined && projectName !== projectKey) event.projectName = projectName;
   if (workItem) event.workItem = workItem;
   const operator = delivery.operator ?? pickId(p, 'operator', 'updated_by', 'created_by');
   if (operator !== undefined) event.operator = operator;
