@@ -36,11 +36,17 @@ export const clusterAvailable = externalServices() !== undefined || binariesPres
 
 /**
  * `describe` for suites that need the servers: the body receives a getter valid inside tests
- * and hooks. Skipped, with a plain console line, where the servers cannot be had.
+ * and hooks. Skipped, with a plain console line, where the servers cannot be had (or when the
+ * suite gives a reason of its own).
  */
-export function describeCluster(name: string, body: (services: () => ClusterServices) => void): void {
-  if (!clusterAvailable) {
-    console.log(`cluster suites skipped: redis-server/postgres not found (${name})`);
+export function describeCluster(
+  name: string,
+  body: (services: () => ClusterServices) => void,
+  options: { skipReason?: string } = {},
+): void {
+  const skipReason = options.skipReason ?? (clusterAvailable ? undefined : 'redis-server/postgres not found');
+  if (skipReason) {
+    console.log(`cluster suites skipped: ${skipReason} (${name})`);
     describe.skip(name, () => body(() => ({ redisUrl: '', databaseUrl: '' })));
     return;
   }
