@@ -77,7 +77,11 @@ export async function attemptCall(
     let decisionName = 'unknown';
     let outcome: ApiOutcome | undefined;
     try {
-      outcome = await callSafely(deps.api, call, { idempotencyKey, signal: state.signal });
+      try {
+        outcome = await callSafely(deps.api, call, { idempotencyKey, signal: state.signal });
+      } finally {
+        await deps.limiter.complete?.(limiterKey, state.run.id, deps.now());
+      }
       if (state.signal.aborted) throw new ActionAborted();
       const decision = decideRetry({
         outcome,

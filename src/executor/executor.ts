@@ -10,7 +10,7 @@ import type { ApiCaller } from '../openapi/types.ts';
 import type { AuditStore, RunQueue, RunRecord } from '../store/ports.ts';
 import { plannedCallsOnly, type ActionResolver, type Recheck, type RuleGetter } from './ports.ts';
 import { processRun, type RunDeps } from './process-run.ts';
-import { createGcraLimiter, type RateLimitClass, type RateLimiter } from './rate-limiter.ts';
+import { createLocalLimiter, type RateLimitClass, type RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_RETRY, type RetrySettings } from './retry-policy.ts';
 
 export interface ExecutorOptions {
@@ -23,7 +23,7 @@ export interface ExecutorOptions {
   resolve?: ActionResolver;
   /** Re-evaluates a rule's `when` on fresh data for `recheck: true` actions. */
   recheck?: Recheck;
-  /** @defaultValue an in-process GCRA limiter (`createGcraLimiter()`) */
+  /** @defaultValue an in-process GCRA limiter (`createLocalLimiter()`) */
   limiter?: RateLimiter;
   /** Limiter key and class of an operation. @defaultValue from the operation catalogue */
   rateLimitOf?: (operation: string) => { key: string; cls: RateLimitClass };
@@ -92,7 +92,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     runs: options.runs,
     audit,
     api: options.api,
-    limiter: options.limiter ?? createGcraLimiter(),
+    limiter: options.limiter ?? createLocalLimiter(),
     rateLimitOf: options.rateLimitOf ?? catalogueRateLimit,
     resolve: options.resolve ?? plannedCallsOnly,
     recheck: options.recheck,

@@ -1,14 +1,18 @@
 /**
- * Client-side rate limiting per (token, operation): a GCRA cell per limit of the operation's
- * class (15/s; 15/s + 450/min; 10/s; 1/s). Pure: time is passed in, nothing sleeps. A caller
- * that is refused gets the time at which it will be admitted and reschedules its run.
+ * Client-side rate limiting per (token, operation), one cell per limit of the operation's class
+ * (15/s; 15/s + 450/min; 10/s; 1/s). Pure: time is passed in, nothing sleeps. A caller that is
+ * refused learns when to come back and reschedules its run.
  *
- * Admissions are spaced `period / (limit × safety)` apart on a schedule that never drifts: a
- * refused caller that names itself (`holder`) books the next free slot and is admitted when it
- * comes back, up to `lateMs` after the slot; later than that, the slot is forfeited. Every
- * sliding window of `period` then holds at most `limit` admissions as long as
- * `lateMs ≤ period × (1/safety − 1)`, and what is left of that gap absorbs jitter on the wire
- * between our clock and the server's.
+ * A cell of `limit` per `period` is `limit` lanes ("lineages"), each used at most once per
+ * `period + marginMs`. Any sliding window of `period` then holds at most `limit` admissions,
+ * and `marginMs` absorbs jitter between our clock and the server's. Unlike evenly spaced
+ * slots, a caller that comes back a little late costs only its lineage that delay once per
+ * period, instead of shifting every later slot.
+ *
+ * A refused caller that names itself (`holder`) books the lineage that frees first; the
+ * lineage waits for it (up to `holdMs` past the slot), so refused callers come back one by one
+ * instead of all at once. Callers refused while every lineage is booked are spread over the
+ * following period.
  */
 import type { RateLimit } from '../openapi/operation.ts';
 
@@ -19,36 +23,52 @@ export type Reservation = { ok: true } | { ok: false; retryAt: number };
 
 /**
  * The limiter as the executor sees it. The embedded profile keeps it in process
- * (`createGcraLimiter`); the cluster profile can implement it on Redis with the same contract.
+ * (`createLocalLimiter`); the cluster profile can implement it on Redis with the same contract.
  */
 export interface RateLimiter {
   /**
    * Admits one request on `key` at `now` if every limit of `cls` allows it; otherwise says when
-   * to come back and, when `holder` is given, keeps that slot for it. Never blocks.
+   * to come back and, when `holder` is given, keeps a slot for it. Never blocks.
    */
   reserve(key: string, cls: RateLimitClass, now: number, holder?: string): Reservation | Promise<Reservation>;
   /** The server answered 10429 on `key`: admit nothing there before `until`. */
   block(key: string, until: number): void | Promise<void>;
+  /**
+   * The request admitted for `holder` on `key` was answered at `at`. Optional: a limiter that
+   * counts from the answer (which the server saw before it) is immune to delays between our
+   * admission and the request leaving the process.
+   */
+  complete?(key: string, holder: string, at: number): void | Promise<void>;
 }
 
 /** The in-process limiter answers at once. */
 export interface LocalRateLimiter extends RateLimiter {
   reserve(key: string, cls: RateLimitClass, now: number, holder?: string): Reservation;
   block(key: string, until: number): void;
+  complete(key: string, holder: string, at: number): void;
 }
 
-export interface GcraLimiterOptions {
+export interface LocalLimiterOptions {
   /**
-   * Fraction of the nominal rate used; the rest is the room for late callers and wire jitter.
-   * @defaultValue 0.965
-   */
-  safety?: number;
-  /**
-   * How late after its booked slot a holder may come back and still be admitted.
-   * Must not exceed `1000 × (1/safety − 1)` (the per-second window's room).
+   * Extra spacing per lineage beyond the period. With `complete` called, a lineage counts
+   * from the answer, so this only covers clock granularity; without it, it must also cover
+   * every delay between admission and the server receiving the request.
    * @defaultValue 15
    */
-  lateMs?: number;
+  marginMs?: number;
+  /**
+   * How long past its slot a booking is kept for a holder that has not come back, and how long
+   * an admitted holder's lineage waits for `complete` before counting from the admission.
+   * @defaultValue 2000
+   */
+  holdMs?: number;
+  /**
+   * Smallest gap between two admissions on a key, as a fraction of `1000 / qps`. Bursts queue
+   * up in connection pools and reach the server spread out, which would eat the margin;
+   * spacing them keeps what the server sees close to what we sent.
+   * @defaultValue 0.5
+   */
+  smoothing?: number;
 }
 
 export function limitWindows(cls: RateLimitClass): Array<{ limit: number; periodMs: number }> {
@@ -57,71 +77,172 @@ export function limitWindows(cls: RateLimitClass): Array<{ limit: number; period
   return windows;
 }
 
-interface KeyState {
-  /** Theoretical arrival time per window period: the next free slot of that cell. */
-  tat: Map<number, number>;
-  /** Slots booked by refused holders. */
-  booked: Map<string, number>;
+interface Lineage {
+  /** Earliest time of its next admission. */
+  free: number;
+  /** Booked for this holder at `slot`. */
+  holder?: string;
+  slot?: number;
+  /** Admitted for this holder at `since`, answer not seen yet. */
+  inFlight?: string;
+  since?: number;
 }
 
-/** Bookings whose holder never came back are forgotten after this long. */
-const BOOKING_TTL_MS = 120_000;
+interface Cell {
+  lineages: Lineage[];
+  spacing: number;
+}
 
-export function createGcraLimiter(options: GcraLimiterOptions = {}): LocalRateLimiter {
-  const safety = options.safety ?? 0.965;
-  const lateMs = options.lateMs ?? 15;
-  if (!(safety > 0 && safety <= 1)) throw new RangeError(`safety must be in (0, 1], got ${safety}`);
-  const room = 1000 * (1 / safety - 1);
-  if (!(lateMs >= 0 && lateMs <= room + 1e-9)) {
-    throw new RangeError(`lateMs must be in [0, ${room.toFixed(1)}] for safety ${safety}, got ${lateMs}`);
-  }
+interface KeyState {
+  cells: Map<number, Cell>;
+  /** Set by a 10429: nothing is admitted before. */
+  blockedUntil: number;
+  /** Callers refused while every lineage was booked, for spreading their return. */
+  overflow: number;
+  /** Earliest time of the next admission or booking, by the smoothing gap. */
+  gapFree: number;
+}
+
+function newState(): KeyState {
+  return { cells: new Map(), blockedUntil: -Infinity, overflow: 0, gapFree: -Infinity };
+}
+
+function unbook(l: Lineage): void {
+  delete l.holder;
+  delete l.slot;
+}
+
+function land(l: Lineage): void {
+  delete l.inFlight;
+  delete l.since;
+}
+
+export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRateLimiter {
+  const marginMs = options.marginMs ?? 15;
+  const holdMs = options.holdMs ?? 2000;
+  const smoothing = options.smoothing ?? 0.5;
+  if (!(smoothing >= 0 && smoothing <= 1))
+    throw new RangeError(`smoothing must be in [0, 1], got ${smoothing}`);
+  if (!(marginMs >= 0)) throw new RangeError(`marginMs must be ≥ 0, got ${marginMs}`);
+  if (!(holdMs >= 0)) throw new RangeError(`holdMs must be ≥ 0, got ${holdMs}`);
   const keys = new Map<string, KeyState>();
 
-  const stateOf = (key: string): KeyState => {
+  const cellsOf = (key: string, cls: RateLimitClass): { state: KeyState; cells: Cell[] } => {
     let state = keys.get(key);
     if (!state) {
-      state = { tat: new Map(), booked: new Map() };
+      state = newState();
       keys.set(key, state);
     }
-    return state;
+    const cells = limitWindows(cls).map((w) => {
+      let cell = state.cells.get(w.periodMs);
+      if (!cell || cell.lineages.length !== w.limit) {
+        cell = {
+          lineages: Array.from({ length: w.limit }, () => ({ free: -Infinity })),
+          spacing: w.periodMs + marginMs,
+        };
+        state.cells.set(w.periodMs, cell);
+      }
+      return cell;
+    });
+    return { state, cells };
   };
 
-  /** Takes the slot at `at` in every cell of the class. */
-  const take = (state: KeyState, cls: RateLimitClass, at: number) => {
-    for (const w of limitWindows(cls)) state.tat.set(w.periodMs, at + w.periodMs / (w.limit * safety));
+  const release = (cell: Cell, now: number) => {
+    for (const l of cell.lineages) {
+      if (l.holder !== undefined && (l.slot as number) + holdMs < now) unbook(l);
+      if (l.inFlight !== undefined && (l.since as number) + holdMs < now) {
+        // No answer seen: it may still reach the server, so count from now.
+        l.free = Math.max(l.free, now + cell.spacing);
+        land(l);
+      }
+    }
   };
 
-  const nextFree = (state: KeyState, cls: RateLimitClass) =>
-    Math.max(...limitWindows(cls).map((w) => state.tat.get(w.periodMs) ?? -Infinity));
+  /** The lineage neither booked nor in flight that frees first, if any. */
+  const firstFree = (cell: Cell): Lineage | undefined => {
+    let best: Lineage | undefined;
+    for (const l of cell.lineages) {
+      if (l.holder === undefined && l.inFlight === undefined && (!best || l.free < best.free)) best = l;
+    }
+    return best;
+  };
 
-  const forgetStale = (state: KeyState, now: number) => {
-    for (const [holder, slot] of state.booked) if (slot + BOOKING_TTL_MS < now) state.booked.delete(holder);
+  const admit = (cells: Cell[], lineages: Lineage[], now: number, holder: string | undefined) => {
+    lineages.forEach((l, i) => {
+      unbook(l);
+      l.free = now + (cells[i] as Cell).spacing;
+      if (holder !== undefined) {
+        l.inFlight = holder;
+        l.since = now;
+      }
+    });
   };
 
   return {
     reserve(key, cls, now, holder) {
-      const state = stateOf(key);
-      const slot = holder === undefined ? undefined : state.booked.get(holder);
-      if (holder !== undefined && slot !== undefined) {
-        if (now < slot) return { ok: false, retryAt: Math.ceil(slot) };
-        state.booked.delete(holder);
-        if (now <= slot + lateMs) return { ok: true };
+      const { state, cells } = cellsOf(key, cls);
+      if (now < state.blockedUntil) return { ok: false, retryAt: Math.ceil(state.blockedUntil) };
+      for (const cell of cells) release(cell, now);
+
+      if (holder !== undefined) {
+        const mine = cells.map((c) => c.lineages.find((l) => l.holder === holder));
+        if (mine.every((l) => l !== undefined)) {
+          const slot = Math.max(...mine.map((l) => l.slot as number));
+          if (now < slot) return { ok: false, retryAt: Math.ceil(slot) };
+          admit(cells, mine, now, holder);
+          return { ok: true };
+        }
+        for (const l of mine) if (l) unbook(l);
       }
-      const free = nextFree(state, cls);
-      if (free <= now) {
-        take(state, cls, now);
-        return { ok: true };
+
+      const gap = (1000 / cls.qps) * smoothing;
+      const picks = cells.map(firstFree);
+      if (picks.every((l) => l !== undefined)) {
+        const at = Math.max(state.gapFree, ...picks.map((l) => l.free));
+        if (at <= now) {
+          admit(cells, picks, now, holder);
+          state.gapFree = now + gap;
+          return { ok: true };
+        }
+        if (holder === undefined) return { ok: false, retryAt: Math.ceil(at) };
+        for (const l of picks) {
+          l.holder = holder;
+          l.slot = at;
+        }
+        state.gapFree = at + gap;
+        return { ok: false, retryAt: Math.ceil(at) };
       }
-      if (holder === undefined) return { ok: false, retryAt: Math.ceil(free) };
-      forgetStale(state, now);
-      take(state, cls, free);
-      state.booked.set(holder, free);
-      return { ok: false, retryAt: Math.ceil(free) };
+      // Every lineage of some cell is booked: come back around when those bookings are used,
+      // spread over the period so the returns do not collide.
+      const retryAt = Math.max(
+        ...cells.map((cell) => {
+          const slots = cell.lineages.map((l) => l.slot ?? (l.inFlight !== undefined ? now : l.free));
+          const step = cell.spacing / cell.lineages.length;
+          return Math.min(...slots) + cell.spacing + (state.overflow % cell.lineages.length) * step;
+        }),
+      );
+      state.overflow++;
+      return { ok: false, retryAt: Math.ceil(Math.max(retryAt, now + 1)) };
     },
     block(key, until) {
-      const state = stateOf(key);
-      state.booked.clear();
-      for (const w of [1000, 60_000]) state.tat.set(w, Math.max(state.tat.get(w) ?? -Infinity, until));
+      const state = keys.get(key) ?? newState();
+      keys.set(key, state);
+      state.blockedUntil = Math.max(state.blockedUntil, until);
+      for (const cell of state.cells.values()) for (const l of cell.lineages) unbook(l);
+    },
+    complete(key, holder, at) {
+      const state = keys.get(key);
+      if (!state) return;
+      for (const cell of state.cells.values()) {
+        for (const l of cell.lineages) {
+          if (l.inFlight !== holder) continue;
+          l.free = Math.max(l.free, at + cell.spacing);
+          land(l);
+        }
+      }
     },
   };
 }
+
+/** The first name of `createLocalLimiter`, kept for callers that use it. */
+export const createGcraLimiter = createLocalLimiter;

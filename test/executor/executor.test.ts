@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AutopilotError } from '../../src/errors.ts';
-import { createGcraLimiter } from '../../src/executor/rate-limiter.ts';
+import { createLocalLimiter } from '../../src/executor/rate-limiter.ts';
 import type { ApiCall } from '../../src/plan/run.ts';
 import { buildAction, buildRule, buildRun, commentCall } from './support/builders.ts';
 import { startHarness, type Harness } from './support/harness.ts';
@@ -148,7 +148,7 @@ describe('executor', () => {
 
   it('repeats only once after a token drop even when the repeat must wait for the limiter', async () => {
     let limited = false;
-    const limiter = createGcraLimiter();
+    const limiter = createLocalLimiter();
     h = await startHarness({
       limiter: {
         reserve: (key, cls, now) => {
@@ -325,7 +325,7 @@ describe('executor', () => {
   });
 
   it('reschedules a run the limiter refuses instead of holding a worker slot', async () => {
-    const limiter = createGcraLimiter();
+    const limiter = createLocalLimiter();
     limiter.block('plugin-token-key comment.create', Date.now() + 300);
     h = await startHarness({ concurrency: 1, limiter });
     const blocked = buildRun({ lane: 'space:1' });
