@@ -11,7 +11,8 @@ import { summarizeRequest } from './request-summary.ts';
 
 export interface AuditWriter {
   eventStored(event: Event, inserted: boolean): Promise<void>;
-  ruleEvaluated(event: Event, ruleId: string, matched: boolean, trace: unknown): Promise<void>;
+  /** `conditions`: every leaf condition's trace, in the order written (src/match/condition-trace.ts). */
+  ruleEvaluated(event: Event, ruleId: string, matched: boolean, conditions: unknown[]): Promise<void>;
   runPlanned(run: Run): Promise<void>;
   runShadow(run: Run): Promise<void>;
   actionAttempted(a: AttemptRecord): Promise<void>;
@@ -62,13 +63,13 @@ export function createAuditWriter(store: AuditStore, now: () => number): AuditWr
         ...workItemOf(event),
         detail: { type: event.type, source: event.source, occurredAt: event.occurredAt },
       }),
-    ruleEvaluated: (event, ruleId, matched, trace) =>
+    ruleEvaluated: (event, ruleId, matched, conditions) =>
       write({
         kind: matched ? 'rule.matched' : 'rule.not_matched',
         eventId: event.id,
         ruleId,
         ...workItemOf(event),
-        detail: { trace },
+        detail: { conditions },
       }),
     runPlanned: (run) =>
       write({

@@ -34,19 +34,17 @@ beforeAll(async () => {
   };
   await stores.events.append(event, Date.now());
   await audit.eventStored(event, true);
-  await audit.ruleEvaluated(event, 'rule-a', true, {
-    matched: true,
-    conditions: [
-      {
-        fact: 'work_item',
-        path: 'fields.priority',
-        operator: 'equal',
-        expected: 'P0',
-        actual: 'P0',
-        outcome: true,
-      },
-    ],
-  });
+  await audit.ruleEvaluated(event, 'rule-a', true, [
+    {
+      fact: 'work_item',
+      path: 'fields.priority',
+      operator: 'equal',
+      expected: 'P0',
+      actual: 'P0',
+      outcome: true,
+    },
+  ]);
+  await audit.ruleEvaluated(event, 'rule-c', false, []);
   await audit.runPlanned(ok);
   await audit.runPlanned(dead);
   await stores.runs.enqueue([ok, dead], Date.now());

@@ -70,7 +70,12 @@ function formatRecord(r: AuditRecord): string[] {
   switch (r.kind) {
     case 'rule.matched':
     case 'rule.not_matched':
-      return [head, ...conditionLines(d.trace)];
+    case 'rule.error': {
+      const skipped = d.skipped ? `  skipped: ${compact(d.skipped)}` : '';
+      const error = d.error ?? (d.code ? { code: d.code, message: d.message } : undefined);
+      const why = error ? `  ${compact(error)}` : '';
+      return [`${head}${skipped}${why}`, ...conditionLines(d.conditions)];
+    }
     case 'run.planned':
       return say(`run ${r.runId}: ${listActions(d.actions)} (${String(d.mode)})`);
     case 'action.attempted': {
@@ -105,9 +110,8 @@ function formatRecord(r: AuditRecord): string[] {
   }
 }
 
-function conditionLines(trace: unknown): string[] {
-  const conditions = (trace as { conditions?: unknown } | undefined)?.conditions;
-  if (!Array.isArray(conditions)) return trace === undefined ? [] : [`    ${compact(trace)}`];
+function conditionLines(conditions: unknown): string[] {
+  if (!Array.isArray(conditions)) return conditions === undefined ? [] : [`    ${compact(conditions)}`];
   return conditions.map((c: Record<string, unknown>) => {
     const where = [c.fact, c.path].filter((x) => x !== undefined).join('.');
     return `    ${where} ${String(c.operator)} ${compact(c.expected)} (was ${compact(c.actual)}) → ${String(c.outcome)}`;
