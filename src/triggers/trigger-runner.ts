@@ -52,9 +52,11 @@ export function createTriggerRunner(options: TriggerRunnerOptions): TriggerRunne
   const loop = () => {
     timer = undefined;
     if (token === undefined) return;
-    void runDue().finally(() => {
-      if (token !== undefined) timer = timers.set(loop, tickMs);
-    });
+    runDue()
+      .catch((error: unknown) => options.onError(error, '*'))
+      .finally(() => {
+        if (token !== undefined) timer = timers.set(loop, tickMs);
+      });
   };
 
   function runDue(): Promise<TriggerReport> {
@@ -75,8 +77,9 @@ export function createTriggerRunner(options: TriggerRunnerOptions): TriggerRunne
     for (const rule of polls) {
       const current = token;
       if (current === undefined) break;
-      if (!(await pollDue(rule))) continue;
-      const round = await guarded(rule.id, () => pollOnce(rule, options, current));
+      const round = await guarded(rule.id, async () =>
+        (await pollDue(rule)) ? pollOnce(rule, options, current) : undefined,
+      );
       if (round) report.polls.push(round);
     }
     return report;
@@ -94,7 +97,8 @@ export function createTriggerRunner(options: TriggerRunnerOptions): TriggerRunne
   async function guarded<T>(ruleId: string, round: () => Promise<T>): Promise<T | undefined> {
     try {
       const result = await round();
-      failedAt.delete(ruleId);
+      // A poll that was not due did not run: its failure backoff stays.
+      if (result !== undefined) failedAt.delete(ruleId);
       return result;
     } catch (error) {
       failedAt.set(ruleId, options.now());

@@ -105,3 +105,61 @@ describe('leadership', () => {
     expect(await t.engine.triggers.runner.runDue()).toEqual({ polls: [], schedules: [] });
   });
 });
+
+describe('a failing round', () => {
+  it('is reported, and the poll waits before trying again', async () => {
+    const errors: string[] = [];
+    const state = new Map<string, unknown>();
+    let searches = 0;
+    let at = 1_000_000;
+    const runner = createTriggerRunner({
+      state: {
+        get: async <T>(key: string) => state.get(key) as T | undefined,
+        set: async (key, value) => void state.set(key, value),
+        compareAndSet: async (key, expected, value) => {
+          if (JSON.stringify(state.get(key)) !== JSON.stringify(expected)) return false;
+          state.set(key, value);
+          return true;
+        },
+        delete: async (key) => void state.delete(key),
+      },
+      eventLog: { append: async () => ({ inserted: true }) } as never,
+      read: async () => {
+        searches++;
+        throw new Error('search refused');
+      },
+      webhookChanges: { record: async () => {}, seen: async () => false },
+      now: () => at,
+      catchUpMs: 0,
+      tickMs: 3_600_000,
+      retryMs: 30_000,
+      rules: () => ({
+        polls: [
+          {
+            id: 'p',
+            enabled: true,
+            mode: 'live',
+            allow_self: false,
+            do: [],
+            version: 'v',
+            source: { file: 'p.yaml' },
+            on: { poll: { every: '1m', search: { project: 'demo', work_item_type: 'issue' } } },
+          },
+        ],
+        schedules: [],
+      }),
+      onStored: () => {},
+      onError: (error) => errors.push((error as Error).message),
+    });
+    runner.start(1);
+    await runner.runDue();
+    expect(errors).toEqual(['search refused']);
+    at += 10_000;
+    await runner.runDue();
+    expect(searches).toBe(1);
+    at += 30_000;
+    await runner.runDue();
+    expect(searches).toBe(2);
+    await runner.stop();
+  });
+});
