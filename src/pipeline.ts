@@ -10,6 +10,7 @@ import type { LoadedWorkItem, WorkItemLoader } from './engine/work-item-loader.t
 import type { Event } from './events/event.ts';
 import { attachCausation, rememberCause } from './loop/causation.ts';
 import type { RunBreaker } from './loop/run-breaker.ts';
+import { readsSubtasks } from './match/fact-values.ts';
 import { buildEventFacts } from './match/facts.ts';
 import { matchEvent } from './match/match-event.ts';
 import type { RuleIndex } from './match/rule-index.ts';
@@ -32,12 +33,23 @@ export interface PipelineDeps {
   now: () => number;
 }
 
+const subtaskReaders = new WeakMap<ReadonlyMap<string, Rule>, boolean>();
+
+function anyReadsSubtasks(rules: ReadonlyMap<string, Rule>): boolean {
+  let reads = subtaskReaders.get(rules);
+  if (reads === undefined) {
+    reads = [...rules.values()].some((rule) => readsSubtasks(rule.when));
+    subtaskReaders.set(rules, reads);
+  }
+  return reads;
+}
+
 export async function processEvent(stored: Event, deps: PipelineDeps): Promise<Run[]> {
   const now = deps.now();
   const event = await attachCausation(deps.state, stored, deps.engineUserKey, now);
   const { index, byId } = deps.rules();
   let live: Promise<LoadedWorkItem | undefined> | undefined;
-  const loadLive = () => (live ??= deps.workItems.load(event));
+  const loadLive = () => (live ??= deps.workItems.load(event, { subtasks: anyReadsSubtasks(byId) }));
   const facts = buildEventFacts(event, now, async () => (await loadLive())?.item);
   const results = await matchEvent(event, index, facts, {
     engineUserKey: deps.engineUserKey,

@@ -1,4 +1,5 @@
 import type { Recheck } from '../executor/ports.ts';
+import { readsSubtasks } from '../match/fact-values.ts';
 import { buildEventFacts } from '../match/facts.ts';
 import { matchEvent } from '../match/match-event.ts';
 import { buildRuleIndex } from '../match/rule-index.ts';
@@ -14,7 +15,7 @@ export function createRecheck(events: EventLog, workItems: WorkItemLoader, now: 
     if (rule.when === undefined) return { holds: true };
     const stored = await events.get(run.eventId);
     if (!stored) return { holds: false, trace: { reason: 'event no longer in the event log' } };
-    const loaded = await workItems.load(stored.event);
+    const loaded = await workItems.load(stored.event, { subtasks: readsSubtasks(rule.when) });
     if (!loaded) return { holds: false, trace: { reason: 'work item no longer exists' } };
     const facts = buildEventFacts(stored.event, now(), async () => loaded.item);
     // Loop guards were applied when the event was first matched; here only the conditions count.

@@ -1,5 +1,10 @@
 import type { Event } from '../events/event.ts';
-import { normalizeWorkItem, type FieldMeta, type NormalizedWorkItem } from '../match/work-item.ts';
+import {
+  normalizeWorkItem,
+  subtaskViews,
+  type FieldMeta,
+  type NormalizedWorkItem,
+} from '../match/work-item.ts';
 import { projectCalls } from '../openapi/project-calls.ts';
 import type { ApiCall } from '../plan/run.ts';
 
@@ -12,8 +17,14 @@ export interface LoadedWorkItem {
 }
 
 export interface WorkItemLoader {
-  /** The live work item of an event, or undefined when the event has none or it no longer exists. */
-  load(event: Pick<Event, 'projectKey' | 'workItem'>): Promise<LoadedWorkItem | undefined>;
+  /**
+   * The live work item of an event, or undefined when the event has none or it no longer exists.
+   * With `subtasks`, its sub-tasks are read too (only rules that mention them pay for it).
+   */
+  load(
+    event: Pick<Event, 'projectKey' | 'workItem'>,
+    options?: { subtasks?: boolean },
+  ): Promise<LoadedWorkItem | undefined>;
 }
 
 /**
@@ -40,16 +51,19 @@ export function createWorkItemLoader(
   }
 
   return {
-    async load(event) {
+    async load(event, options = {}) {
       if (!event.projectKey || !event.workItem) return undefined;
       const { id, typeKey } = event.workItem;
-      const [data, meta] = await Promise.all([
+      const ref = { projectKey: event.projectKey, typeKey, id };
+      const [data, meta, tasks] = await Promise.all([
         read(projectCalls.queryWorkItems(event.projectKey, typeKey, [id])),
         fieldMeta(event.projectKey, typeKey),
+        options.subtasks ? read(projectCalls.listSubtasks(ref)) : undefined,
       ]);
       const raw = Array.isArray(data) ? data[0] : undefined;
       if (raw === undefined) return undefined;
-      return { item: normalizeWorkItem(raw, meta), fieldMeta: meta };
+      const item = normalizeWorkItem(raw, meta);
+      return { item: options.subtasks ? { ...item, ...subtaskViews(tasks) } : item, fieldMeta: meta };
     },
   };
 }

@@ -61,3 +61,17 @@ function collectLeaves(node: ConditionNode, into: ConditionLeaf[]): ConditionLea
   else for (const child of 'all' in node ? node.all : node.any) collectLeaves(child, into);
   return into;
 }
+
+const SUBTASK_PATH = /^(subtasks|open_subtask_nodes)(\.|$)/;
+
+/** Whether conditions read the work item's sub-tasks, which cost one more API call to load. */
+export function readsSubtasks(node: ConditionNode | undefined): boolean {
+  if (node === undefined) return false;
+  return leaves(node).some((leaf) => {
+    const ref = isFactRef(leaf.value) ? leaf.value : undefined;
+    return (
+      (leaf.fact === 'work_item' && SUBTASK_PATH.test(leaf.path ?? '')) ||
+      (ref?.fact === 'work_item' && SUBTASK_PATH.test(ref.path ?? ''))
+    );
+  });
+}

@@ -26,6 +26,39 @@ export interface NormalizedWorkItem {
   created_by: string | undefined;
   updated_by: string | undefined;
   raw_fields: unknown[];
+  /**
+   * Read only when a rule's conditions mention them (one more API call): the sub-tasks, and the
+   * nodes that still have an open one (`open_subtask_nodes doesNotContain <node>` = all done).
+   */
+  subtasks?: SubtaskRef[];
+  open_subtask_nodes?: string[];
+}
+
+export interface SubtaskRef {
+  id: string;
+  name: string;
+  node_id: string;
+  passed: boolean;
+}
+
+/** `subtask.list`'s answer (NodeTask[] with sub_tasks) as the fact's two views. */
+export function subtaskViews(data: unknown): { subtasks: SubtaskRef[]; open_subtask_nodes: string[] } {
+  const subtasks: SubtaskRef[] = [];
+  for (const node of Array.isArray(data) ? data : []) {
+    const n = asRecord(node);
+    const nodeId = String(n.state_key ?? n.id ?? '');
+    for (const task of Array.isArray(n.sub_tasks) ? n.sub_tasks : []) {
+      const t = asRecord(task);
+      subtasks.push({
+        id: idString(t.id),
+        name: String(t.name ?? ''),
+        node_id: nodeId,
+        passed: t.passed === true,
+      });
+    }
+  }
+  const open = new Set(subtasks.filter((t) => !t.passed).map((t) => t.node_id));
+  return { subtasks, open_subtask_nodes: [...open] };
 }
 
 /** What is known about a field beyond its key: its alias and its type (from meta or the field list). */
