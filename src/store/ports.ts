@@ -22,6 +22,13 @@ export interface EventLog {
   /** Appends unless an event with the same id was stored before (dedupe, kept ≥ retention). */
   append(event: Event, now: number): Promise<{ inserted: boolean }>;
   /**
+   * Optional: appends several events in one durable write (one disk sync for all), with the
+   * results in order; an id repeated within the batch is a duplicate after its first
+   * occurrence. All or nothing: on failure nothing is stored. Intake batches concurrent
+   * deliveries through it when the store has it.
+   */
+  appendMany?(events: readonly Event[], now: number): Promise<Array<{ inserted: boolean }>>;
+  /**
    * Claims up to `limit` unprocessed events in arrival order, leasing them to `owner` until
    * `now + leaseMs`; an event whose lease expired is claimable again (its processor crashed).
    */

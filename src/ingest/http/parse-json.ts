@@ -7,7 +7,8 @@ import { parseJson } from '../../openapi/json.ts';
  */
 export function parseJsonBody(body: Buffer): unknown {
   const text = body.toString('utf8');
-  if (text.trim() === '') throw new AutopilotError('AP_BAD_REQUEST', 'body is empty; a JSON document is expected');
+  if (text.trim() === '')
+    throw new AutopilotError('AP_BAD_REQUEST', 'body is empty; a JSON document is expected');
   try {
     return parseJson(text);
   } catch (error) {

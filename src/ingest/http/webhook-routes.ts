@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { AutopilotError, isAutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
 import type { EventLog } from '../../store/ports.ts';
+import { batchedAppend, type Append } from './batched-append.ts';
 import { sendError, wrapStoreError } from './http-errors.ts';
 import { parseJsonBody } from './parse-json.ts';
 import { readBody, requireJson } from './read-body.ts';
@@ -31,17 +32,19 @@ export interface IntakeDeps {
  */
 export function webhookRoutes(deps: IntakeDeps): Router {
   const router = Router();
+  const append = batchedAppend(deps.eventLog);
   router.post('/webhooks/feishu', (req, res) =>
-    handle(deps, 'feishu', req, res, () => feishuEvent(deps, req)),
+    handle(deps, append, 'feishu', req, res, () => feishuEvent(deps, req)),
   );
   router.post('/webhooks/:name', (req, res) =>
-    handle(deps, 'generic', req, res, () => genericEvent(deps, req)),
+    handle(deps, append, 'generic', req, res, () => genericEvent(deps, req)),
   );
   return router;
 }
 
 async function handle(
   deps: IntakeDeps,
+  append: Append,
   route: string,
   req: Request,
   res: Response,
@@ -51,7 +54,7 @@ async function handle(
     const event = await makeEvent();
     let inserted: boolean;
     try {
-      ({ inserted } = await deps.eventLog.append(event, deps.now()));
+      ({ inserted } = await append(event, deps.now()));
     } catch (error) {
       throw wrapStoreError(error);
     }

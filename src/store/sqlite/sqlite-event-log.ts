@@ -25,21 +25,26 @@ export class SqliteEventLog implements EventLog {
   }
 
   async append(event: Event, now: number): Promise<{ inserted: boolean }> {
-    requireId('event id', event?.id);
-    const body = encodeJson(event, `event ${event.id}`);
-    return this.#db.write(() => {
-      const fresh = this.#db.run('INSERT OR IGNORE INTO event_ids (id, received_at) VALUES (:id, :now)', {
-        id: event.id,
-        now,
-      });
-      if (fresh.changes === 0) return { inserted: false };
-      this.#db.run('INSERT INTO events (id, body, received_at) VALUES (:id, :body, :now)', {
-        id: event.id,
-        body,
-        now,
-      });
-      return { inserted: true };
+    const [result] = await this.appendMany([event], now);
+    return result as { inserted: boolean };
+  }
+
+  async appendMany(events: readonly Event[], now: number): Promise<Array<{ inserted: boolean }>> {
+    const encoded = events.map((event) => {
+      requireId('event id', event?.id);
+      return { id: event.id, body: encodeJson(event, `event ${event.id}`) };
     });
+    return this.#db.write(() => encoded.map(({ id, body }) => this.#insert(id, body, now)));
+  }
+
+  #insert(id: string, body: string, now: number): { inserted: boolean } {
+    const fresh = this.#db.run('INSERT OR IGNORE INTO event_ids (id, received_at) VALUES (:id, :now)', {
+      id,
+      now,
+    });
+    if (fresh.changes === 0) return { inserted: false };
+    this.#db.run('INSERT INTO events (id, body, received_at) VALUES (:id, :body, :now)', { id, body, now });
+    return { inserted: true };
   }
 
   async claimUnprocessed(owner: string, limit: number, leaseMs: number, now: number): Promise<StoredEvent[]> {
