@@ -53,7 +53,7 @@ export interface LocalLimiterOptions {
    * Extra spacing per lineage beyond the period. With `complete` called, a lineage counts
    * from the answer, so this only covers clock granularity; without it, it must also cover
    * every delay between admission and the server receiving the request.
-   * @defaultValue 15
+   * @defaultValue 5
    */
   marginMs?: number;
   /**
@@ -118,7 +118,7 @@ function land(l: Lineage): void {
 }
 
 export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRateLimiter {
-  const marginMs = options.marginMs ?? 15;
+  const marginMs = options.marginMs ?? 5;
   const holdMs = options.holdMs ?? 2000;
   const smoothing = options.smoothing ?? 0.5;
   if (!(smoothing >= 0 && smoothing <= 1))
