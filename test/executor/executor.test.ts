@@ -175,6 +175,49 @@ describe('executor', () => {
     });
   });
 
+  it('waits out a 10429 without using up an attempt, and holds the limiter key meanwhile', async () => {
+    const limiter = createLocalLimiter();
+    const blocks: Array<[string, number]> = [];
+    h = await startHarness({
+      limiter: {
+        reserve: (key, cls, now, holder) => limiter.reserve(key, cls, now, holder),
+        block: (key, until) => {
+          blocks.push([key, until]);
+          limiter.block(key, until);
+        },
+        complete: (key, holder, at) => limiter.complete(key, holder, at),
+      },
+    });
+    h.api.on('comment.create', { class: 'rate_limited', errCode: 10429, httpStatus: 429 }, { class: 'ok' });
+    const run = buildRun();
+    await runAll(h, run);
+
+    expect(blocks.map(([key]) => key)).toEqual(['plugin-token-key comment.create']);
+    expect((await h.stores.runs.get(run.id))?.state).toBe('succeeded');
+    const retry = await h.stores.audit.query({ runId: run.id, kind: 'action.retry_scheduled' });
+    expect(retry[0]?.detail).toMatchObject({ attempt: 0, error: { code: 'AP_API_RATE_LIMITED' } });
+  });
+
+  it('keeps the lease of a run whose call outlasts the lease', async () => {
+    h = await startHarness({ leaseMs: 60 });
+    h.api.on('comment.create', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { class: 'ok' };
+    });
+    const run = buildRun();
+    await h.stores.runs.enqueue([run], Date.now());
+    h.executor.start();
+    await expect.poll(() => h.api.calls.length).toBe(1);
+    // Another worker looking while the call is in flight finds nothing to take.
+    for (let i = 0; i < 5; i++) {
+      expect(await h.stores.runs.claim('thief', 1, 1000, Date.now())).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await h.executor.idle();
+    expect(h.api.calls).toHaveLength(1);
+    expect((await h.stores.runs.get(run.id))?.state).toBe('succeeded');
+  });
+
   it('passes step results to later actions of the same run', async () => {
     const create: ApiCall = {
       operation: 'workItem.create',
