@@ -1,3 +1,4 @@
+import { isAutopilotError } from '../errors.ts';
 import type { Event } from '../events/event.ts';
 import {
   normalizeWorkItem,
@@ -58,14 +59,31 @@ export function createWorkItemLoader(
       const [data, meta, tasks] = await Promise.all([
         read(projectCalls.queryWorkItems(event.projectKey, typeKey, [id])),
         fieldMeta(event.projectKey, typeKey),
-        options.subtasks ? read(projectCalls.listSubtasks(ref)) : undefined,
+        options.subtasks ? readSubtasks(read, ref) : undefined,
       ]);
       const raw = Array.isArray(data) ? data[0] : undefined;
       if (raw === undefined) return undefined;
       const item = normalizeWorkItem(raw, meta);
-      return { item: options.subtasks ? { ...item, ...subtaskViews(tasks) } : item, fieldMeta: meta };
+      const withTasks = options.subtasks && tasks !== undefined ? { ...item, ...subtaskViews(tasks) } : item;
+      return { item: withTasks, fieldMeta: meta };
     },
   };
+}
+
+/**
+ * Sub-tasks exist on node-flow items only; the API refuses the list for a state-flow item. A
+ * refused list leaves the views out (conditions on them are false), a transient failure throws.
+ */
+async function readSubtasks(
+  read: ReadData,
+  ref: { projectKey: string; typeKey: string; id: string },
+): Promise<unknown> {
+  try {
+    return await read(projectCalls.listSubtasks(ref));
+  } catch (error) {
+    if (isAutopilotError(error, 'AP_API_PERMANENT')) return undefined;
+    throw error;
+  }
 }
 
 function toFieldMeta(data: unknown): FieldMeta[] {
