@@ -5,6 +5,7 @@
  * idempotent (runs are unique per (event, rule)), so an event interrupted by a crash is simply
  * processed again.
  */
+import { isAutopilotError } from './errors.ts';
 import { breakerRecord, matchRecord, planErrorRecord, plannedRecord } from './engine/match-records.ts';
 import type { LoadedWorkItem, WorkItemLoader } from './engine/work-item-loader.ts';
 import type { Event } from './events/event.ts';
@@ -44,12 +45,29 @@ function anyReadsSubtasks(rules: ReadonlyMap<string, Rule>): boolean {
   return reads;
 }
 
+/**
+ * A work item the API refuses for good (deleted, no permission) is treated as unavailable: the
+ * conditions that need it are not met. Transient failures throw, and the event is retried.
+ */
+async function loadOrGiveUp(
+  loader: WorkItemLoader,
+  event: Event,
+  subtasks: boolean,
+): Promise<LoadedWorkItem | undefined> {
+  try {
+    return await loader.load(event, { subtasks });
+  } catch (error) {
+    if (isAutopilotError(error, 'AP_API_PERMANENT')) return undefined;
+    throw error;
+  }
+}
+
 export async function processEvent(stored: Event, deps: PipelineDeps): Promise<Run[]> {
   const now = deps.now();
   const event = await attachCausation(deps.state, stored, deps.engineUserKey, now);
   const { index, byId } = deps.rules();
   let live: Promise<LoadedWorkItem | undefined> | undefined;
-  const loadLive = () => (live ??= deps.workItems.load(event, { subtasks: anyReadsSubtasks(byId) }));
+  const loadLive = () => (live ??= loadOrGiveUp(deps.workItems, event, anyReadsSubtasks(byId)));
   const facts = buildEventFacts(event, now, async () => (await loadLive())?.item);
   const results = await matchEvent(event, index, facts, {
     engineUserKey: deps.engineUserKey,

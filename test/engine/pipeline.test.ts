@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WorkItemLoader } from '../../src/engine/work-item-loader.ts';
+import { AutopilotError } from '../../src/errors.ts';
+import { RunBreaker } from '../../src/loop/run-breaker.ts';
+import { buildRuleIndex } from '../../src/match/rule-index.ts';
+import { processEvent, type PipelineDeps } from '../../src/pipeline.ts';
+import type { Rule } from '../../src/rules/rule.ts';
+import type { Stores } from '../../src/store/ports.ts';
+import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.ts';
+import { buildEvent, buildRule } from '../support/match-builders.ts';
+
+const p0Rule = buildRule({
+  id: 'p0',
+  on: { event: 'work_item.created' },
+  when: { all: [{ fact: 'work_item', path: 'fields.priority', operator: 'equal', value: 'P0' }] },
+  do: [{ type: 'comment', params: { text: 'hi' } }],
+});
+
+function deps(stores: Stores, rules: Rule[], workItems: WorkItemLoader): PipelineDeps {
+  return {
+    rules: () => ({ index: buildRuleIndex(rules), byId: new Map(rules.map((r) => [r.id, r])) }),
+    events: stores.events,
+    runs: stores.runs,
+    audit: stores.audit,
+    state: stores.state,
+    workItems,
+    breaker: new RunBreaker(20, 60_000),
+    engineUserKey: 'engine',
+    now: () => 1_000,
+  };
+}
+
+describe('processEvent', () => {
+  let stores: Stores;
+  beforeEach(async () => {
+    stores = await openSqliteStores({ path: ':memory:', now: () => 1_000 });
+  });
+  afterEach(() => stores.close());
+
+  it('matches, plans, enqueues and marks the event processed', async () => {
+    const event = buildEvent({ id: 'e1' });
+    await stores.events.append(event, 1_000);
+    const loader: WorkItemLoader = {
+      load: async () => ({ item: { fields: { priority: 'P0' } } as never, fieldMeta: [] }),
+    };
+    const runs = await processEvent(event, deps(stores, [p0Rule], loader));
+    expect(runs.map((r) => r.ruleId)).toEqual(['p0']);
+    expect((await stores.events.get('e1'))?.processedAt).toBe(1_000);
+    expect((await stores.runs.list({ eventId: 'e1' })).map((r) => r.state)).toEqual(['queued']);
+    const kinds = (await stores.audit.query({ eventId: 'e1' })).map((r) => r.kind);
+    expect(kinds).toEqual(['rule.matched', 'run.planned']);
+  });
+
+  it('treats a work item the API refuses for good as unavailable, and still finishes the event', async () => {
+    const event = buildEvent({ id: 'e2' });
+    await stores.events.append(event, 1_000);
+    const loader: WorkItemLoader = {
+      load: async () => {
+        throw new AutopilotError('AP_API_PERMANENT', 'read workItem.query failed: 30005');
+      },
+    };
+    expect(await processEvent(event, deps(stores, [p0Rule], loader))).toEqual([]);
+    expect((await stores.events.get('e2'))?.processedAt).toBe(1_000);
+    const [record] = await stores.audit.query({ eventId: 'e2' });
+    // Not matched, and the audit says why: the conditions could not see the work item.
+    expect(record).toMatchObject({
+      kind: 'rule.error',
+      detail: { error: { code: 'AP_CONDITION_NEEDS_LIVE_DATA' } },
+    });
+  });
+
+  it('leaves the event unprocessed when the work item read fails for now', async () => {
+    const event = buildEvent({ id: 'e3' });
+    await stores.events.append(event, 1_000);
+    const loader: WorkItemLoader = {
+      load: async () => {
+        throw new AutopilotError('AP_API_TRANSIENT', 'read workItem.query failed: 50006');
+      },
+    };
+    await expect(processEvent(event, deps(stores, [p0Rule], loader))).rejects.toMatchObject({
+      code: 'AP_API_TRANSIENT',
+    });
+    expect((await stores.events.get('e3'))?.processedAt).toBeUndefined();
+    expect(await stores.runs.list({ eventId: 'e3' })).toEqual([]);
+  });
+});
