@@ -16,6 +16,7 @@ import { RunBreaker } from '../loop/run-breaker.ts';
 import { buildRuleIndex, type RuleIndex } from '../match/rule-index.ts';
 import { OpenApiClient } from '../openapi/client.ts';
 import type { ApiCaller } from '../openapi/types.ts';
+import { createHttpActionCaller } from '../outbound/http-action.ts';
 import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
 import { processEvent } from '../pipeline.ts';
@@ -78,7 +79,18 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     now,
   });
   const engineUserKey = feishu.userKey;
-  const outbound = createOutbound({ config, simulator, openApi: api, http: options.httpCaller, log, now });
+  // The http action reaches allow-listed hosts only; without any, it refuses every call.
+  const ownHttp = options.httpCaller
+    ? undefined
+    : createHttpActionCaller({ allowedHosts: config.http.allowedHosts, now });
+  const outbound = createOutbound({
+    config,
+    simulator,
+    openApi: api,
+    http: options.httpCaller ?? ownHttp,
+    log,
+    now,
+  });
   const metrics = createMetrics({ runs: stores.runs, events: stores.events, now });
   const audit = outbound.auditWithReplies(
     loggingAudit(countingAudit(stores.audit, metrics), log),
@@ -213,6 +225,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       log.info(report, 'executor stopped');
       await outbound.idle();
       await outbound.close();
+      await ownHttp?.close();
       await api.close();
       await simulator?.close();
       await stores.close();
