@@ -13,6 +13,8 @@
  * lineage waits for it (up to `holdMs` past the slot), so refused callers come back one by one
  * instead of all at once. Callers refused while every lineage is booked are spread over the
  * following period.
+ *
+ * A reservation costs O(limit) (at most 450 for the catalogue's classes).
  */
 import type { RateLimit } from '../openapi/operation.ts';
 

@@ -37,7 +37,7 @@ async function execute(
     pollMs: 10,
     retry: FAST_RETRY,
     onError: (error) => errors.push(error),
-    ...(options.unlimited ? { rateLimitOf: (op: string) => ({ key: op, cls: { qps: 100_000 } }) } : {}),
+    ...(options.unlimited ? { rateLimitOf: (op: string) => ({ key: op, cls: { qps: 1000 } }) } : {}),
   });
   executor.start();
   await executor.idle();
