@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import type { Rule } from '../rules/rule.ts';
 
 import type { RuleDiagnostic as Diagnostic } from '../rules/diagnostic.ts';
@@ -36,6 +36,8 @@ export class RuleRegistry<Index> {
   #lastOutcome: ReloadOutcome | undefined;
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #closed = false;
   #reloading: Promise<ReloadOutcome> | undefined;
   #again = false;
 
@@ -87,19 +89,37 @@ export class RuleRegistry<Index> {
     return outcome;
   }
 
-  /** Watches the rules dir; bursts of changes (an editor saving, a git checkout) reload once. */
-  watch(debounceMs = 200): void {
-    if (this.#watcher) return;
+  /**
+   * Watches the rules dir; bursts of changes (an editor saving, a git checkout) reload once. A
+   * dir that does not exist (yet: a volume mounted late) or that a watch lost is looked for
+   * every `retryMs`, and loaded when it appears.
+   */
+  watch(debounceMs = 200, retryMs = 1_000): void {
+    if (this.#watcher || this.#closed) return;
+    if (!existsSync(this.#deps.dir)) {
+      this.#retry = setTimeout(() => {
+        if (existsSync(this.#deps.dir)) void this.reload();
+        this.watch(debounceMs, retryMs);
+      }, retryMs);
+      this.#retry.unref();
+      return;
+    }
     // Recursive: rule files are loaded from subdirectories too.
     this.#watcher = watch(this.#deps.dir, { persistent: false, recursive: true }, () => {
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => void this.reload(), debounceMs);
     });
-    this.#watcher.on('error', () => this.#watcher?.close());
+    this.#watcher.on('error', () => {
+      this.#watcher?.close();
+      this.#watcher = undefined;
+      this.watch(debounceMs, retryMs);
+    });
   }
 
   close(): void {
+    this.#closed = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#retry);
     this.#watcher?.close();
     this.#watcher = undefined;
   }

@@ -114,4 +114,20 @@ describe('hot reload of the rules dir', () => {
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(ids()).toHaveLength(21);
   });
+
+  it('a rules dir that does not exist at start is loaded once it appears', async () => {
+    const late = await startTestEngine({ env: { AUTOPILOT_RULES: join(t.dir, 'late-rules') } });
+    try {
+      expect(late.engine.rules.current.rules).toEqual([]);
+      expect(late.engine.rules.lastOutcome?.diagnostics[0]?.message).toMatch(/no such file or directory/);
+      mkdirSync(join(t.dir, 'late-rules'));
+      writeFileSync(join(t.dir, 'late-rules', 'late.yaml'), rule('late'));
+      await eventually(() => late.engine.rules.current.rules.length === 1 || undefined, 'the late rules dir');
+      // And it is watched from then on.
+      writeFileSync(join(t.dir, 'late-rules', 'later.yaml'), rule('later'));
+      await eventually(() => late.engine.rules.current.rules.length === 2 || undefined, 'a change in it');
+    } finally {
+      await late.close();
+    }
+  });
 });
