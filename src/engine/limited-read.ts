@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { catalogueRateLimit } from '../executor/executor.ts';
 import type { RateLimiter } from '../executor/rate-limiter.ts';
 import { outcomeError } from '../openapi/outcome-error.ts';
-import type { ApiCaller } from '../openapi/types.ts';
+import type { ApiCaller, ApiOutcome } from '../openapi/types.ts';
 import type { ApiCall } from '../plan/run.ts';
 import type { ReadData } from './work-item-loader.ts';
 
@@ -28,15 +29,22 @@ export function createLimitedRead(options: LimitedReadOptions): ReadData {
   return async (call: ApiCall) => {
     const { key, cls } = catalogueRateLimit(call.operation);
     let tokenDropped = false;
+    const holder = `read-${randomUUID()}`;
     for (let attempt = 1; ; attempt++) {
       const limiterKey = `${await api.tokenKey()} ${key}`;
-      const reservation = await limiter.reserve(limiterKey, cls, now());
+      const reservation = await limiter.reserve(limiterKey, cls, now(), holder);
       if (!reservation.ok) {
         await wait(Math.max(1, reservation.retryAt - now()));
         attempt--;
         continue;
       }
-      const outcome = await api.call(call);
+      let outcome: ApiOutcome;
+      try {
+        outcome = await api.call(call);
+      } finally {
+        // The slot counts from the answer, so a delay between admission and send cannot cause a 10429.
+        await limiter.complete?.(limiterKey, holder, now());
+      }
       if (outcome.class === 'ok') return outcome.data;
       if (outcome.class === 'auth' && !tokenDropped) {
         tokenDropped = true;

@@ -4,7 +4,7 @@
  * and a random source go in; a decision comes out. Fed by the error table of the Open API README
  * through the client's classification (`ApiOutcome.class`).
  */
-import { AutopilotError } from '../errors.ts';
+import { parseDuration } from '../rules/duration.ts';
 import type { ApiOutcome, OutcomeClass } from '../openapi/types.ts';
 import type { RetryOverride } from '../rules/rule.ts';
 import type { RunError } from '../store/ports.ts';
@@ -142,22 +142,8 @@ export function retrySettings(
   if (!override) return defaults;
   return {
     maxAttempts: override.max_attempts ?? defaults.maxAttempts,
-    maxElapsedMs: override.max_elapsed ? parseDurationMs(override.max_elapsed) : defaults.maxElapsedMs,
-    baseDelayMs: override.base_delay ? parseDurationMs(override.base_delay) : defaults.baseDelayMs,
-    maxDelayMs: override.max_delay ? parseDurationMs(override.max_delay) : defaults.maxDelayMs,
+    maxElapsedMs: override.max_elapsed ? parseDuration(override.max_elapsed) : defaults.maxElapsedMs,
+    baseDelayMs: override.base_delay ? parseDuration(override.base_delay) : defaults.baseDelayMs,
+    maxDelayMs: override.max_delay ? parseDuration(override.max_delay) : defaults.maxDelayMs,
   };
-}
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
-
-/** `500ms`, `1s`, `5m`, `24h`, `2d`. */
-export function parseDurationMs(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) {
-    throw new AutopilotError(
-      'AP_RULE_INVALID',
-      `retry: not a duration: '${text}' (use e.g. 500ms, 30s, 5m, 24h)`,
-    );
-  }
-  return Number(match[1]) * (UNIT_MS[match[2] as string] as number);
 }
