@@ -3,10 +3,12 @@
  *
  * 1. Scaling: runs per second through 1, 2 and 3 executor processes sharing one Redis queue and
  *    one PostgreSQL, against the simulator with its limits off and the shared limiter raised out
- *    of the way; the ratio to one process is the scaling figure.
- * 2. The shared limiter: 3 processes against the simulator enforcing 15/s per endpoint on three
- *    endpoints, a backlog larger than the time allows: achieved / allowed per endpoint, and the
- *    number of 10429 answers (the goal is zero).
+ *    of the way; the ratio to one process is the scaling figure. Twice: with an instant API (the
+ *    machine's CPU is the limit) and with 200 ms per call (calls in flight are the limit).
+ * 2. The shared limiter, with jitter margins of 40 ms and 100 ms (the default): 3 processes
+ *    against the simulator enforcing 15/s per endpoint on three endpoints, a backlog larger than
+ *    the time allows: achieved / allowed per endpoint, and the number of 10429 answers (the goal
+ *    is zero).
  *
  * Redis and PostgreSQL: REDIS_URL and DATABASE_URL when set, otherwise started from the
  * machine's binaries by scripts/cluster-services.sh (skipped, saying so, when there are none).
@@ -37,6 +39,8 @@ const SCRIPT = fileURLToPath(new URL('../scripts/cluster-services.sh', import.me
 const RESULTS = fileURLToPath(new URL('./results/cluster.json', import.meta.url));
 const SCALING_RUNS = Number(process.env.BENCH_CLUSTER_RUNS ?? 3000);
 const LIMIT_MS = Number(process.env.BENCH_CLUSTER_LIMIT_MS ?? 20_000);
+/** A slow API: throughput is then bounded by calls in flight, which processes add. */
+const LATENCY_MS = Number(process.env.BENCH_CLUSTER_LATENCY_MS ?? 200);
 const CONCURRENCY = 16;
 const ALLOWED_QPS = 15;
 
@@ -68,9 +72,19 @@ async function services(): Promise<Services | undefined> {
 /** A simulator, a fresh namespace with `runs` enqueued, and `processes` executors on it. */
 async function setUp(
   svc: Services,
-  options: { rateLimits: boolean; runs: number; processes: number; raisedQps?: number },
+  options: {
+    rateLimits: boolean;
+    runs: number;
+    processes: number;
+    raisedQps?: number;
+    latencyMs?: number;
+    marginMs?: number;
+  },
 ) {
-  const sim = await startSimulator({ rateLimits: options.rateLimits });
+  const sim = await startSimulator({
+    rateLimits: options.rateLimits,
+    ...(options.latencyMs ? { chaos: { latencyMs: options.latencyMs } } : {}),
+  });
   const client = new OpenApiClient({ baseUrl: sim.baseUrl, ...sim.credentials });
   const targets = await prepareTargets(sim, client);
   const namespace = uniqueNamespace();
@@ -90,6 +104,7 @@ async function setUp(
         concurrency: CONCURRENCY,
         leaseMs: 30_000,
         ...(options.raisedQps ? { raisedQps: options.raisedQps } : {}),
+        ...(options.marginMs !== undefined ? { marginMs: options.marginMs } : {}),
       }),
     ),
   );
@@ -120,6 +135,8 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 }
 
 interface ScalingRow {
+  /** Latency the simulator adds to every call (0: the engine's own CPU is the limit). */
+  apiLatencyMs: number;
   processes: number;
   runs: number;
   seconds: number;
@@ -127,26 +144,36 @@ interface ScalingRow {
   ratioToOne: number;
 }
 
-async function scaling(svc: Services): Promise<ScalingRow[]> {
+async function scaling(svc: Services, latencyMs: number, runs: number): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
   for (const count of [1, 2, 3]) {
     const setup = await setUp(svc, {
       rateLimits: false,
-      runs: SCALING_RUNS,
+      runs,
       processes: count,
       raisedQps: 1_000_000,
+      latencyMs,
     });
     await until(async () => (await setup.stores.runs.stats(Date.now())).depth === 0);
     const seconds = (performance.now() - setup.started) / 1000;
     await setup.tearDown();
-    const runsPerSec = SCALING_RUNS / seconds;
+    const runsPerSec = runs / seconds;
     const one = rows[0]?.runsPerSec ?? runsPerSec;
-    rows.push({ processes: count, runs: SCALING_RUNS, seconds, runsPerSec, ratioToOne: runsPerSec / one });
+    rows.push({
+      apiLatencyMs: latencyMs,
+      processes: count,
+      runs,
+      seconds,
+      runsPerSec,
+      ratioToOne: runsPerSec / one,
+    });
   }
   return rows;
 }
 
 interface LimiterRow {
+  /** The limiter's jitter margin: slots held this long past the window. */
+  marginMs: number;
   endpoint: string;
   answered: number;
   achievedPerSec: number;
@@ -158,10 +185,10 @@ interface LimiterRow {
   at10429: number[];
 }
 
-async function sharedLimiter(svc: Services): Promise<LimiterRow[]> {
+async function sharedLimiter(svc: Services, marginMs: number): Promise<LimiterRow[]> {
   // More runs than LIMIT_MS can take at 15/s on each endpoint: the limiter is the bottleneck.
   const backlog = Math.ceil((LIMIT_MS / 1000) * ALLOWED_QPS * ENDPOINT_ROUTES.length * 1.5);
-  const setup = await setUp(svc, { rateLimits: true, runs: backlog, processes: 3 });
+  const setup = await setUp(svc, { rateLimits: true, runs: backlog, processes: 3, marginMs });
   await new Promise((resolve) => setTimeout(resolve, LIMIT_MS));
   const requests = setup.sim.requests().slice(setup.firstRequest);
   await setup.tearDown();
@@ -172,6 +199,7 @@ async function sharedLimiter(svc: Services): Promise<LimiterRow[]> {
     const spanSec = answered.length > 1 ? (Math.max(...answered) - Math.min(...answered)) / 1000 : 1;
     const achievedPerSec = (answered.length - 1) / spanSec;
     return {
+      marginMs,
       endpoint,
       answered: answered.length,
       achievedPerSec,
@@ -191,24 +219,30 @@ if (!svc) {
   );
 } else {
   try {
-    const scalingRows = await scaling(svc);
+    const scalingRows = [
+      ...(await scaling(svc, 0, SCALING_RUNS)),
+      ...(await scaling(svc, LATENCY_MS, Math.ceil(SCALING_RUNS / 2))),
+    ];
     console.log(
-      `\nCluster scaling: ${SCALING_RUNS} one-call runs, simulator limits off, ${CONCURRENCY} in flight per process, ${cpus().length} cores`,
+      `\nCluster scaling: one-call runs, simulator limits off, ${CONCURRENCY} in flight per process, ${cpus().length} cores`,
     );
     console.table(
       scalingRows.map((r) => ({
+        'API latency ms': r.apiLatencyMs,
+        runs: r.runs,
         processes: r.processes,
         'runs/s': r.runsPerSec.toFixed(0),
         'ratio to 1': r.ratioToOne.toFixed(2),
         seconds: r.seconds.toFixed(1),
       })),
     );
-    const limiterRows = await sharedLimiter(svc);
+    const limiterRows = [...(await sharedLimiter(svc, 40)), ...(await sharedLimiter(svc, 100))];
     console.log(
       `\nShared Redis limiter: 3 processes, simulator enforcing 15/s per endpoint, ${LIMIT_MS / 1000} s`,
     );
     console.table(
       limiterRows.map((r) => ({
+        'margin ms': r.marginMs,
         endpoint: r.endpoint,
         'achieved/s': r.achievedPerSec.toFixed(2),
         'allowed/s': r.allowedPerSec,

@@ -28,8 +28,9 @@ export interface RedisRateLimiterOptions {
   prefix?: string;
   /**
    * Extra time each slot stays taken beyond its window, for jitter between the decision and the
-   * request's arrival at the server.
-   * @defaultValue 40
+   * request's arrival at the server (processes on several hosts, pauses). The cluster benchmark
+   * on a loaded machine: 40 ms gave 0.95 of the limit with a few 10429, 100 ms 0.91 with none.
+   * @defaultValue 100
    */
   marginMs?: number;
   /**
@@ -129,7 +130,7 @@ export function createRedisRateLimiter(
   options: RedisRateLimiterOptions = {},
 ): RedisRateLimiter {
   const prefix = options.prefix ?? 'autopilot:';
-  const marginMs = options.marginMs ?? 40;
+  const marginMs = options.marginMs ?? 100;
   const smoothing = options.smoothing ?? 0.5;
   const serverClock = (options.clock ?? 'server') === 'server';
   const callerNow = options.now ?? Date.now;

@@ -24,7 +24,7 @@ export interface ExecutorProcessSettings {
   leaseMs: number;
   /** Per-second limit the limiter applies to every operation; absent = the catalogue's classes. */
   raisedQps?: number;
-  /** The limiter's margin for jitter between decision and arrival. @defaultValue 40 */
+  /** The limiter's margin for jitter between decision and arrival. @defaultValue the limiter's */
   marginMs?: number;
 }
 
@@ -50,7 +50,7 @@ const executor = createExecutor({
   rules: () => undefined,
   limiter: createRedisRateLimiter(stores.redis, {
     prefix: settings.prefix,
-    marginMs: settings.marginMs ?? 40,
+    ...(settings.marginMs !== undefined ? { marginMs: settings.marginMs } : {}),
   }),
   ...(settings.raisedQps
     ? { rateLimitOf: (operation: string) => ({ key: operation, cls: { qps: settings.raisedQps! } }) }
