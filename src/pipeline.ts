@@ -83,10 +83,11 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
         records.push(breakerRecord(event, rule.id, laneOf(event, rule), gate.pausedUntil, now));
       continue;
     }
+    // Outside the try: a read that fails for now must leave the event for a retry, not drop the run.
+    const workItem = (await facts.workItem()).value;
+    const fieldMeta = live ? (await live)?.fieldMeta : undefined;
     try {
-      const loaded = live ? await live : undefined;
-      const workItem = loaded?.item ?? (await facts.workItem()).value;
-      runs.push(planRun(event, rule, { now, workItem, fieldMeta: loaded?.fieldMeta }));
+      runs.push(planRun(event, rule, { now, workItem, fieldMeta }));
     } catch (error) {
       records.push(planErrorRecord(event, rule.id, error, now));
     }

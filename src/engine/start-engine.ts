@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { usesSimulator } from '../config/load-config.ts';
 import { createExecutor, type Executor } from '../executor/executor.ts';
-import { createGcraLimiter } from '../executor/rate-limiter.ts';
+import { createLocalLimiter } from '../executor/rate-limiter.ts';
+import { createRedisRateLimiter } from '../executor/redis-rate-limiter.ts';
 import type { LeaderElector } from '../leader/leader-elector.ts';
 import { RunBreaker } from '../loop/run-breaker.ts';
 import { buildRuleIndex, type RuleIndex } from '../match/rule-index.ts';
@@ -23,6 +24,7 @@ import { processEvent } from '../pipeline.ts';
 import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
 import { RuleRegistry } from '../server/rule-registry.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
+import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
 import type { Stores } from '../store/ports.ts';
 import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
 import { triggerRulesOf } from '../triggers/trigger-runner.ts';
@@ -116,7 +118,11 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   if (!first.ok) log.warn('starting with no rules: fix the diagnostics above and the set reloads by itself');
   rules.watch();
 
-  const limiter = countingLimiter(createGcraLimiter(), (key) => metrics.limiterWaits.inc({ operation: key }));
+  // The cluster profile shares one limiter through the stores' Redis: 15/s holds across processes.
+  const redis = (stores as Partial<ClusterStores>).redis;
+  const limiter = countingLimiter(redis ? createRedisRateLimiter(redis) : createLocalLimiter(), (key) =>
+    metrics.limiterWaits.inc({ operation: key }),
+  );
   const read = createLimitedRead({ api, limiter, now });
   const workItems = createWorkItemLoader(read, now);
   const executor = createExecutor({

@@ -84,3 +84,30 @@ describe('processEvent', () => {
     expect(await stores.runs.list({ eventId: 'e3' })).toEqual([]);
   });
 });
+
+describe('processEvent planning reads', () => {
+  it('leaves the event for a retry when the work item a template needs cannot be read for now', async () => {
+    const stores = await openSqliteStores({ path: ':memory:', now: () => 1_000 });
+    try {
+      const rule = buildRule({
+        id: 'greet',
+        on: { event: 'work_item.created' },
+        do: [{ type: 'comment', params: { text: 'Thanks for {{work_item.name}}' } }],
+      });
+      const event = buildEvent({ id: 'e4' });
+      await stores.events.append(event, 1_000);
+      const loader: WorkItemLoader = {
+        load: async () => {
+          throw new AutopilotError('AP_API_RATE_LIMITED', 'read workItem.query failed: 10429');
+        },
+      };
+      await expect(processEvent(event, deps(stores, [rule], loader))).rejects.toMatchObject({
+        code: 'AP_API_RATE_LIMITED',
+      });
+      expect((await stores.events.get('e4'))?.processedAt).toBeUndefined();
+      expect(await stores.audit.query({ eventId: 'e4', kind: 'rule.error' })).toEqual([]);
+    } finally {
+      await stores.close();
+    }
+  });
+});
