@@ -124,14 +124,15 @@ export function describeRunQueueConformance(name: string, factory: StoreFactory)
         await runs.claim('w1', 1, LEASE, T0);
         await runs.claim('w2', 1, LEASE, T0 + LEASE);
         const result = { index: 0, outcome: 'done' as const, finishedAt: T0 + LEASE + 1 };
+        // Started one at a time: a rejection must never wait unobserved while another is awaited.
         const attempts = [
-          runs.checkpoint('r', 'w1', result, T0 + LEASE + 1),
-          runs.complete('r', 'w1', 'succeeded', T0 + LEASE + 1),
-          runs.reschedule('r', 'w1', T0 + LEASE + 5, T0 + LEASE + 1),
-          runs.deadLetter('r', 'w1', PERMANENT, T0 + LEASE + 1),
+          () => runs.checkpoint('r', 'w1', result, T0 + LEASE + 1),
+          () => runs.complete('r', 'w1', 'succeeded', T0 + LEASE + 1),
+          () => runs.reschedule('r', 'w1', T0 + LEASE + 5, T0 + LEASE + 1),
+          () => runs.deadLetter('r', 'w1', PERMANENT, T0 + LEASE + 1),
         ];
         for (const attempt of attempts) {
-          const error = await rejectionOf(attempt);
+          const error = await rejectionOf(attempt());
           expect(error.code).toBe('AP_LEASE_LOST');
           expect(error.message).toMatch(/w1/);
         }
