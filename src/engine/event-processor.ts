@@ -12,7 +12,7 @@ export interface EventProcessorOptions {
   onError?: (error: unknown, eventId: string) => void;
   /** Events claimed at once. @defaultValue 64 */
   batch?: number;
-  /** Work items matched in parallel within a batch. @defaultValue 8 */
+  /** Work items matched in parallel within a batch (their reads are batched together). @defaultValue 32 */
   parallel?: number;
   /** Lease on claimed events; a crashed processor's events come back after it. @defaultValue 30000 */
   leaseMs?: number;
@@ -40,7 +40,7 @@ export interface EventProcessor {
 export function createEventProcessor(options: EventProcessorOptions): EventProcessor {
   const owner = options.owner ?? `processor-${process.pid}-${randomUUID().slice(0, 8)}`;
   const batch = options.batch ?? 64;
-  const parallel = options.parallel ?? 8;
+  const parallel = options.parallel ?? 32;
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 250;
   let running = false;

@@ -8,6 +8,7 @@ import {
 } from '../match/work-item.ts';
 import { projectCalls } from '../openapi/project-calls.ts';
 import type { ApiCall } from '../plan/run.ts';
+import { createBatchedQuery } from './batched-query.ts';
 
 /** Performs one read (through the limiter) and returns the envelope's `data`; throws when it fails. */
 export type ReadData = (call: ApiCall) => Promise<unknown>;
@@ -39,6 +40,7 @@ export function createWorkItemLoader(
   fieldTtlMs = 5 * 60_000,
 ): WorkItemLoader {
   const fieldCache = new Map<string, { at: number; meta: Promise<FieldMeta[]> }>();
+  const queryOne = createBatchedQuery(read);
 
   function fieldMeta(projectKey: string, typeKey: string): Promise<FieldMeta[]> {
     const key = `${projectKey}\u0000${typeKey}`;
@@ -56,12 +58,11 @@ export function createWorkItemLoader(
       if (!event.projectKey || !event.workItem) return undefined;
       const { id, typeKey } = event.workItem;
       const ref = { projectKey: event.projectKey, typeKey, id };
-      const [data, meta, tasks] = await Promise.all([
-        read(projectCalls.queryWorkItems(event.projectKey, typeKey, [id])),
+      const [raw, meta, tasks] = await Promise.all([
+        queryOne(event.projectKey, typeKey, id),
         fieldMeta(event.projectKey, typeKey),
         options.subtasks ? readSubtasks(read, ref) : undefined,
       ]);
-      const raw = Array.isArray(data) ? data[0] : undefined;
       if (raw === undefined) return undefined;
       const item = normalizeWorkItem(raw, meta);
       const withTasks = options.subtasks && tasks !== undefined ? { ...item, ...subtaskViews(tasks) } : item;

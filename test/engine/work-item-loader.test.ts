@@ -74,3 +74,24 @@ describe('work item loader', () => {
     });
   });
 });
+
+describe('batched work item reads', () => {
+  it('reads work items asked for together with one query per space and type, 50 ids at most', async () => {
+    const queries: string[][] = [];
+    const read = async (call: ApiCall) => {
+      if (call.operation === 'config.fieldsAll') return [];
+      const ids = ((call.body as { work_item_ids: unknown[] }).work_item_ids ?? []).map(String);
+      queries.push(ids);
+      // The API leaves out ids it does not know.
+      return ids.filter((id) => id !== '404').map((id) => ({ ...rawItem, id, name: `item ${id}` }));
+    };
+    const loader = createWorkItemLoader(read, () => 0);
+    const ids = [...Array.from({ length: 60 }, (_, i) => String(1000 + i)), '404'];
+    const loaded = await Promise.all(
+      ids.map((id) => loader.load({ projectKey: 'space', workItem: { id, typeKey: 'story' } })),
+    );
+    expect(loaded.slice(0, 60).map((l) => l?.item.name)).toEqual(ids.slice(0, 60).map((id) => `item ${id}`));
+    expect(loaded[60]).toBeUndefined();
+    expect(queries.map((q) => q.length)).toEqual([50, 11]);
+  });
+});
