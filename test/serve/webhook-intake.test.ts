@@ -113,6 +113,25 @@ describe('POST /webhooks/feishu', () => {
     expect(storedEventCount(dataDir())).toBe(before);
   });
 
+  it('takes the legacy format with its token in the X-Plug-In-Token header; a wrong or absent header is 401', async () => {
+    seq += 1;
+    const legacy = {
+      eventType: 'EventCreate-issue',
+      id: 6437110004,
+      name: `legacy ${seq}`,
+      project_key: '66a1b2c3d4e5f60718293a4b',
+      operator: '7400000000000000002',
+      updated_at: Date.now() + seq,
+    };
+    expect((await postJson('/webhooks/feishu', legacy, { 'x-plug-in-token': token })).status).toBe(202);
+    expect((await postJson('/webhooks/feishu', legacy, { 'x-plug-in-token': token })).status).toBe(200);
+    expect((await postJson('/webhooks/feishu', legacy, { 'x-plug-in-token': 'wrong' })).status).toBe(401);
+    expect((await postJson('/webhooks/feishu', legacy)).status).toBe(401);
+    // A token in the body wins over the header, so a wrong one there is refused even with a right header.
+    const both = { ...legacy, updated_at: legacy.updated_at + 1, header: { token: 'wrong' } };
+    expect((await postJson('/webhooks/feishu', both, { 'x-plug-in-token': token })).status).toBe(401);
+  });
+
   it.each([
     ['null', null],
     ['an array', [1, 2]],
