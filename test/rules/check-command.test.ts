@@ -91,7 +91,7 @@ describe('autopilot check', () => {
       );
       const bad = await check(['--bogus'], dir);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/^autopilot check: AP_BAD_REQUEST: Unknown option '--bogus'/);
+      expect(bad.stderr).toMatch(/^autopilot check: AP_CLI_USAGE: Unknown option '--bogus'/);
     });
   });
 

@@ -1,7 +1,6 @@
 /** `autopilot check [paths...] [--json]`: validate rule files; exit 0 when all are valid, else 1. */
-import { parseArgs } from 'node:util';
-import { AutopilotError } from '../../errors.ts';
 import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
+import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand } from '../io.ts';
 
 const USAGE = 'usage: autopilot check [paths...] [--json]   (default path: rules/)';
@@ -41,16 +40,15 @@ export const command: CliCommand = async (args, io) => {
 };
 
 function readArgs(args: string[]) {
-  try {
-    return parseArgs({
+  return parseCliArgs(
+    {
       args,
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (error) {
-    throw new AutopilotError('AP_BAD_REQUEST', `${(error as Error).message}\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
 }

@@ -1,8 +1,8 @@
 /** `autopilot dlq list | retry <run-id> | drop <run-id> [--json] [--data dir]`: the dead-letter queue. */
-import { parseArgs } from 'node:util';
 import { createAuditWriter } from '../../audit/audit-writer.ts';
 import { AutopilotError } from '../../errors.ts';
 import type { RunRecord, Stores } from '../../store/ports.ts';
+import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand, CliIo } from '../io.ts';
 import { formatTable, isoTime, withStores } from './data-stores.ts';
 
@@ -97,8 +97,8 @@ function describe(r: RunRecord): string {
 }
 
 function readArgs(args: string[]) {
-  try {
-    return parseArgs({
+  return parseCliArgs(
+    {
       args,
       allowPositionals: true,
       options: {
@@ -106,8 +106,7 @@ function readArgs(args: string[]) {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (error) {
-    throw new AutopilotError('AP_CLI_USAGE', `${(error as Error).message}\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
 }

@@ -1,7 +1,7 @@
 /** `autopilot runs [--state s] [--rule id] [--event id] [--limit n] [--json] [--data dir]`: list runs. */
-import { parseArgs } from 'node:util';
 import { AutopilotError } from '../../errors.ts';
 import type { RunRecord, RunState } from '../../store/ports.ts';
+import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand } from '../io.ts';
 import { formatTable, isoTime, withStores } from './data-stores.ts';
 
@@ -56,8 +56,8 @@ function formatRuns(runs: RunRecord[]): string {
 }
 
 function readArgs(args: string[]) {
-  try {
-    return parseArgs({
+  return parseCliArgs(
+    {
       args,
       options: {
         state: { type: 'string' },
@@ -68,8 +68,7 @@ function readArgs(args: string[]) {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (error) {
-    throw new AutopilotError('AP_CLI_USAGE', `${(error as Error).message}\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
 }

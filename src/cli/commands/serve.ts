@@ -2,11 +2,10 @@
  * `autopilot serve [--config autopilot.yaml]`: the long-running engine. Without Feishu
  * credentials it starts the built-in simulator in the same process and points itself at it.
  */
-import { parseArgs } from 'node:util';
 import { configSecrets, loadConfig, usesSimulator } from '../../config/load-config.ts';
 import { startEngine, type RunningEngine } from '../../engine/start-engine.ts';
-import { AutopilotError } from '../../errors.ts';
 import { createLogger } from '../../log/logger.ts';
+import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand, CliIo } from '../io.ts';
 
 const USAGE = 'usage: autopilot serve [--config <file.yaml>]';
@@ -72,13 +71,12 @@ function waitForSignal(): Promise<void> {
 }
 
 function readArgs(args: string[]) {
-  try {
-    return parseArgs({
+  return parseCliArgs(
+    {
       args,
       options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: false,
-    });
-  } catch (error) {
-    throw new AutopilotError('AP_CLI_USAGE', `${(error as Error).message}\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
 }

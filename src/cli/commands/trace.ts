@@ -3,9 +3,9 @@
  * stored, each rule matched or not (with its conditions), runs planned, every attempt with its
  * outcome, retries, skips, dead letters, and the effects each run left.
  */
-import { parseArgs } from 'node:util';
 import { AutopilotError } from '../../errors.ts';
 import type { AuditRecord, RunRecord, StoredEvent } from '../../store/ports.ts';
+import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand } from '../io.ts';
 import { isoTime, withStores } from './data-stores.ts';
 
@@ -147,8 +147,8 @@ function compact(value: unknown): string {
 }
 
 function readArgs(args: string[]) {
-  try {
-    return parseArgs({
+  return parseCliArgs(
+    {
       args,
       allowPositionals: true,
       options: {
@@ -156,8 +156,7 @@ function readArgs(args: string[]) {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (error) {
-    throw new AutopilotError('AP_CLI_USAGE', `${(error as Error).message}\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
 }
