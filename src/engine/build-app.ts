@@ -18,7 +18,7 @@ import { healthRoutes } from '../server/health-routes.ts';
 import type { RuleRegistry } from '../server/rule-registry.ts';
 import type { AuditStore, Stores } from '../store/ports.ts';
 import type { EventProcessor } from './event-processor.ts';
-import { traceEvent } from './trace-event.ts';
+import { traceEvent } from '../audit/trace-event.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;

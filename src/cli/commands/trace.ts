@@ -4,18 +4,13 @@
  * outcome, retries, skips, dead letters, and the effects each run left.
  */
 import { AutopilotError } from '../../errors.ts';
-import type { AuditRecord, RunRecord, StoredEvent } from '../../store/ports.ts';
+import { traceEvent, type EventStory } from '../../audit/trace-event.ts';
+import type { AuditRecord, RunRecord } from '../../store/ports.ts';
 import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand } from '../io.ts';
 import { isoTime, withStores } from './data-stores.ts';
 
 const USAGE = 'usage: autopilot trace <event-id> [--json] [--data <dir>]';
-
-export interface EventStory {
-  event: StoredEvent | undefined;
-  audit: AuditRecord[];
-  runs: RunRecord[];
-}
 
 export const command: CliCommand = async (args, io) => {
   const { values, positionals } = readArgs(args);
@@ -25,14 +20,8 @@ export const command: CliCommand = async (args, io) => {
   }
   const [eventId, ...extra] = positionals;
   if (eventId === undefined || extra.length > 0) throw new AutopilotError('AP_CLI_USAGE', USAGE);
-  const story = await withStores(values.data, io, async (stores) => ({
-    event: await stores.events.get(eventId),
-    audit: await stores.audit.query({ eventId, order: 'oldest', limit: 10_000 }),
-    runs: await stores.runs.list({ eventId }),
-  }));
-  if (!story.event && story.audit.length === 0 && story.runs.length === 0) {
-    throw new AutopilotError('AP_NOT_FOUND', `nothing is known about event '${eventId}'`);
-  }
+  const story = await withStores(values.data, io, (stores) => traceEvent(stores, eventId));
+  if (!story) throw new AutopilotError('AP_NOT_FOUND', `nothing is known about event '${eventId}'`);
   io.stdout.write(values.json ? `${JSON.stringify(story, null, 2)}\n` : formatStory(eventId, story));
   return 0;
 };
