@@ -14,7 +14,7 @@ import type { RunBreaker } from './loop/run-breaker.ts';
 import { readsSubtasks } from './match/fact-values.ts';
 import { buildEventFacts } from './match/facts.ts';
 import { matchEvent } from './match/match-event.ts';
-import type { RuleIndex } from './match/rule-index.ts';
+import { candidateRules, type RuleIndex } from './match/rule-index.ts';
 import { laneOf, planRun } from './plan/plan-run.ts';
 import type { Run } from './plan/run.ts';
 import type { Rule } from './rules/rule.ts';
@@ -34,15 +34,12 @@ export interface PipelineDeps {
   now: () => number;
 }
 
-const subtaskReaders = new WeakMap<ReadonlyMap<string, Rule>, boolean>();
-
-function anyReadsSubtasks(rules: ReadonlyMap<string, Rule>): boolean {
-  let reads = subtaskReaders.get(rules);
-  if (reads === undefined) {
-    reads = [...rules.values()].some((rule) => readsSubtasks(rule.when));
-    subtaskReaders.set(rules, reads);
-  }
-  return reads;
+/**
+ * Sub-tasks are one more read per work item: only worth it when a rule that can match this
+ * event looks at them (bench/demo-calls: half the sub-task reads went to rules that never did).
+ */
+function candidatesReadSubtasks(index: RuleIndex, event: Event): boolean {
+  return candidateRules(index, event).some(({ rule }) => readsSubtasks(rule.when));
 }
 
 /**
@@ -67,7 +64,7 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
   const event = await attachCausation(deps.state, stored, deps.engineUserKey, now);
   const { index, byId } = deps.rules();
   let live: Promise<LoadedWorkItem | undefined> | undefined;
-  const loadLive = () => (live ??= loadOrGiveUp(deps.workItems, event, anyReadsSubtasks(byId)));
+  const loadLive = () => (live ??= loadOrGiveUp(deps.workItems, event, candidatesReadSubtasks(index, event)));
   const facts = buildEventFacts(event, now, async () => (await loadLive())?.item);
   const results = await matchEvent(event, index, facts, {
     engineUserKey: deps.engineUserKey,
