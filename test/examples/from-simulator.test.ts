@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestReport } from '../../src/cli/test-report.ts';
 import { startHarness, type Harness } from '../ingest/simulator-harness.ts';
@@ -27,6 +27,7 @@ interface Body {
 async function dryRunDelivery(
   eventType: string,
   where: (b: Body) => boolean = () => true,
+  workItem?: unknown,
 ): Promise<TestReport> {
   await h.idle();
   const delivery = h.received.find(
@@ -35,7 +36,13 @@ async function dryRunDelivery(
   if (!delivery) throw new Error(`the simulator pushed no such ${eventType}`);
   const file = join(mkdtempSync(join(tmpdir(), 'autopilot-sim-')), 'event.json');
   writeFileSync(file, JSON.stringify(delivery.body));
-  const { code, stdout, stderr } = await autopilot(['test', '--event', file, '--json', '--now', NOW]);
+  const args = ['test', '--event', file, '--json', '--now', NOW];
+  if (workItem !== undefined) {
+    const itemFile = join(dirname(file), 'work-item.json');
+    writeFileSync(itemFile, JSON.stringify(workItem));
+    args.push('--work-item', itemFile);
+  }
+  const { code, stdout, stderr } = await autopilot(args);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   return JSON.parse(stdout) as TestReport;
@@ -61,6 +68,17 @@ describe('example rules on simulator deliveries', () => {
     expect(candidate(report, 'assign-critical-bugs').matched).toBe(true);
   });
 
+  const storyFact = {
+    id: '6437110001',
+    name: 'Checkout redesign',
+    type: 'story',
+    project: PK,
+    state: 'doing',
+    current_nodes: [{ id: 'doing', name: 'Doing' }],
+    fields: {},
+    roles: {},
+  };
+
   it('a sub-task checked off on node doing: the node is confirmed', async () => {
     const task = await h.call('POST', '/open_api/demo/work_item/story/6437110001/workflow/task', {
       node_id: 'doing',
@@ -72,7 +90,18 @@ describe('example rules on simulator deliveries', () => {
       action: 'confirm',
     });
     expect(done.err_code).toBe(0);
-    const rule = candidate(await dryRunDelivery('TaskStatusEvent'), 'complete-node-when-subtasks-done');
+    // Offline, the rule cannot know whether the node has other open sub-tasks: it says so.
+    const offline = candidate(await dryRunDelivery('TaskStatusEvent'), 'complete-node-when-subtasks-done');
+    expect(offline.conditions.at(-1)).toMatchObject({
+      path: 'open_subtask_nodes',
+      outcome: 'needs_live_data',
+    });
+    // With the live sub-task view (what the engine reads), it confirms the node.
+    const live = { ...storyFact, open_subtask_nodes: [] };
+    const rule = candidate(
+      await dryRunDelivery('TaskStatusEvent', () => true, live),
+      'complete-node-when-subtasks-done',
+    );
     expect(rule.matched).toBe(true);
     expect(rule.run!.actions[0]!.calls).toMatchObject([
       {
