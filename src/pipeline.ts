@@ -74,10 +74,10 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
   const runs: Run[] = [];
   for (const result of results.filter((r) => r.matched)) {
     const rule = byId.get(result.ruleId) as Rule;
-    const gate = deps.breaker.check(rule.id, laneOf(event, rule), now);
+    // The breaker guards (rule, work item) pairs; events without a work item are not a loop on one.
+    const gate = event.workItem ? deps.breaker.check(rule.id, laneOf(event, rule), now) : { allowed: true };
     if (!gate.allowed) {
-      if (gate.tripped)
-        records.push(breakerRecord(event, rule.id, laneOf(event, rule), gate.pausedUntil, now));
+      records.push(breakerRecord(event, rule.id, laneOf(event, rule), gate, now));
       continue;
     }
     // Outside the try: a read that fails for now must leave the event for a retry, not drop the run.

@@ -18,7 +18,8 @@ export function loggingAudit(audit: AuditStore, log: Logger): AuditStore {
 
 function warnIfLoop(log: Logger, entry: AuditRecord): void {
   const context = { ruleId: entry.ruleId, eventId: entry.eventId, workItem: entry.workItem, ...entry.detail };
-  if (entry.kind === 'breaker_open') {
+  // One warning when the breaker opens, not one per refused run while it stays open.
+  if (entry.kind === 'breaker_open' && entry.detail?.tripped === true) {
     log.warn(context, 'breaker open: too many runs of this rule on this work item; paused for one window');
   } else if (entry.kind === 'loop_stopped') {
     log.warn(context, 'loop stopped: causation depth over the rule cap');

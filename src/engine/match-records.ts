@@ -55,12 +55,20 @@ export function planErrorRecord(event: Event, ruleId: string, error: unknown, at
   };
 }
 
+/** A run refused by the breaker; `tripped` marks the refusal that opened it. */
 export function breakerRecord(
   event: Event,
   ruleId: string,
   lane: string,
-  pausedUntil: number | undefined,
+  gate: { tripped?: boolean; pausedUntil?: number },
   at: number,
 ): AuditRecord {
-  return { at, kind: 'breaker_open', eventId: event.id, ruleId, workItem: lane, detail: { pausedUntil } };
+  return {
+    at,
+    kind: 'breaker_open',
+    eventId: event.id,
+    ruleId,
+    workItem: lane,
+    detail: { pausedUntil: gate.pausedUntil, tripped: gate.tripped === true },
+  };
 }

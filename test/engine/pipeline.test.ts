@@ -111,3 +111,48 @@ describe('processEvent planning reads', () => {
     }
   });
 });
+
+describe('processEvent and the run breaker', () => {
+  const chatty = buildRule({
+    id: 'chatty',
+    on: { event: '*' },
+    do: [{ type: 'http', params: { url: 'https://hooks.example.com/notify' } }],
+  });
+  const noLoader: WorkItemLoader = { load: async () => undefined };
+
+  it('records every refused run, marking the one that opened the breaker', async () => {
+    const stores = await openSqliteStores({ path: ':memory:', now: () => 1_000 });
+    try {
+      const d = { ...deps(stores, [chatty], noLoader), breaker: new RunBreaker(2, 60_000) };
+      for (const id of ['b1', 'b2', 'b3', 'b4']) {
+        const event = buildEvent({ id });
+        await stores.events.append(event, 1_000);
+        await processEvent(event, d);
+      }
+      const refusals = await stores.audit.query({ kind: 'breaker_open' });
+      expect(refusals.map((r) => [r.eventId, r.detail?.tripped])).toEqual([
+        ['b3', true],
+        ['b4', false],
+      ]);
+      expect((await stores.runs.list({})).map((r) => r.run.eventId)).toEqual(['b1', 'b2']);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('never refuses events without a work item (a burst of deploy webhooks is no loop)', async () => {
+    const stores = await openSqliteStores({ path: ':memory:', now: () => 1_000 });
+    try {
+      const d = { ...deps(stores, [chatty], noLoader), breaker: new RunBreaker(2, 60_000) };
+      for (const id of ['w1', 'w2', 'w3', 'w4']) {
+        const event = buildEvent({ id, type: 'webhook.deploy', source: 'webhook', workItem: undefined });
+        await stores.events.append(event, 1_000);
+        await processEvent(event, d);
+      }
+      expect(await stores.audit.query({ kind: 'breaker_open' })).toEqual([]);
+      expect(await stores.runs.list({})).toHaveLength(4);
+    } finally {
+      await stores.close();
+    }
+  });
+});
