@@ -254,13 +254,17 @@ describe('a command', () => {
     ]);
   });
 
-  it('that cannot be planned (no such work item) gets the error replied in the thread', async () => {
+  it('that fails (no such work item) gets the API error replied in the thread', async () => {
     const body = messageEvent({ text: 'move 999999999 to resolved', messageId: 'om_unknown_item' });
     expect((await postChat(url, body)).status).toBe(200);
     await t.engine.idle();
-    expect(await t.engine.stores.runs.list({ eventId: 'chat:om_unknown_item' })).toEqual([]);
+    // The work item is read when the transition is resolved: the run dead-letters with the API's error.
+    const runs = await t.engine.stores.runs.list({ eventId: 'chat:om_unknown_item' });
+    expect(runs.map((r) => [r.state, r.lastError?.errCode])).toEqual([['dead', 30005]]);
     const replies = repliesTo('om_unknown_item').map(replyText);
     expect(replies).toHaveLength(1);
-    expect(replies[0]).toMatch(/^"move" failed \(rule move-command\): .*30005 WorkItem Not Found/);
+    expect(replies[0]).toMatch(
+      /^"move" failed \(rule move-command\): WorkItem Not Found .*\[AP_API_PERMANENT\]$/,
+    );
   });
 });
