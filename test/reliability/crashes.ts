@@ -14,7 +14,7 @@ export interface CrashOptions {
 }
 
 const MARKER = 'crash-mark';
-// Issues get a comment, stories do not: a quarter of the events write, which keeps the writes
+// Issues get a comment, stories do not: one event in `writeEvery` writes, which keeps the writes
 // under the Open API's 15/s per endpoint while every event still has to be stored and processed.
 const RULE = `id: crash-mark
 on:
@@ -26,13 +26,14 @@ do:
 
 export async function runCrashes(options: CrashOptions): Promise<Row> {
   const row = newRow('crashes', `${options.rate} events/s`, `${options.kills} × kill -9 + restart`);
+  const writeEvery = Math.max(2, Math.ceil(options.rate / 12.5));
   const world = await createWorld({ rules: { 'crash-mark.yaml': RULE }, extraIssues: ISSUES });
   try {
     const engine = await world.startEngine();
     const load = startLoad({
       baseUrl: engine.url,
       rate: options.rate,
-      body: (i) => createdWebhook(`crash-${i}`, itemFor(i)),
+      body: (i) => createdWebhook(`crash-${i}`, itemFor(i, writeEvery)),
     });
     const restarts: number[] = [];
     for (let kill = 0; kill < options.kills; kill += 1) {
@@ -50,7 +51,7 @@ export async function runCrashes(options: CrashOptions): Promise<Row> {
       `restart to healthy: median ${median(restarts)} ms`,
     );
     expectThat(row, stats.badStatuses.size === 0, `unexpected statuses ${[...stats.badStatuses]}`);
-    await checkOutcome(world, row, stats.sent, stats.accepted);
+    await checkOutcome(world, row, stats.sent, stats.accepted, writeEvery);
   } finally {
     await world.close();
   }
@@ -59,14 +60,23 @@ export async function runCrashes(options: CrashOptions): Promise<Row> {
 
 const ISSUES = 100;
 
-function itemFor(i: number) {
-  // Every fourth event is on one of many issues, the rest on the two stories.
-  if (i % 4 === 3) return { id: FIRST_EXTRA_ISSUE + ((i >> 2) % ISSUES), type: 'issue' };
+const writes = (i: number, writeEvery: number) => i % writeEvery === writeEvery - 1;
+
+function itemFor(i: number, writeEvery: number) {
+  // One event in `writeEvery` is on one of many issues, the rest on the two stories.
+  if (writes(i, writeEvery))
+    return { id: FIRST_EXTRA_ISSUE + (Math.floor(i / writeEvery) % ISSUES), type: 'issue' };
   return WORK_ITEMS[i % 2] as (typeof WORK_ITEMS)[number];
 }
 
-async function checkOutcome(world: World, row: Row, sent: number, accepted: Set<string>): Promise<void> {
-  const writers = [...accepted].filter((uuid) => Number(uuid.slice('crash-'.length)) % 4 === 3);
+async function checkOutcome(
+  world: World,
+  row: Row,
+  sent: number,
+  accepted: Set<string>,
+  writeEvery: number,
+): Promise<void> {
+  const writers = [...accepted].filter((uuid) => writes(Number(uuid.slice('crash-'.length)), writeEvery));
   const countComments = () => {
     const counts = new Map<string, number>();
     for (const c of world.sim.tenant.data.comments) {

@@ -16,7 +16,7 @@ import { runCli } from '../../src/cli/run-cli.ts';
 import { createdWebhook } from './support/feishu-webhook.ts';
 import { expectThat, newRow, type Row } from './support/figures.ts';
 import { lastError, send, type RawRequest } from './support/raw-http.ts';
-import { ADMIN_TOKEN, createWorld, WEBHOOK_TOKEN, type World } from './support/world.ts';
+import { ADMIN_TOKEN, createWorld, WEBHOOK_TOKEN } from './support/world.ts';
 
 export interface FuzzOptions {
   requestsPerRoute: number;

@@ -28,6 +28,8 @@ export interface WorldOptions {
    * under the per-(rule, work item) run breaker, as a real tenant's traffic does.
    */
   extraIssues?: number;
+  /** @defaultValue ADMIN_TOKEN */
+  adminToken?: string;
 }
 
 export const FIRST_EXTRA_ISSUE = 6437200000;
@@ -64,7 +66,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     FEISHU_PLUGIN_SECRET: sim.credentials.pluginSecret,
     FEISHU_USER_KEY: sim.credentials.userKey,
     FEISHU_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-    AUTOPILOT_ADMIN_TOKEN: ADMIN_TOKEN,
+    AUTOPILOT_ADMIN_TOKEN: options.adminToken ?? ADMIN_TOKEN,
     ...options.env,
   };
   const world: World = {
@@ -80,7 +82,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       if (!world.engine) throw new Error('engine not started');
       return fetch(`${world.engine.url}${path}`, {
         ...init,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers as Record<string, string>) },
+        headers: {
+          authorization: `Bearer ${options.adminToken ?? ADMIN_TOKEN}`,
+          ...(init.headers as Record<string, string>),
+        },
       });
     },
     async close() {

@@ -1,0 +1,100 @@
+/**
+ * Soak (long mode): a steady webhook load for a long while; the engine's resident memory is
+ * sampled from /proc and its event-loop delay p99 from /metrics, and the memory slope after a
+ * warm-up is reported in MiB per hour.
+ */
+import { readFileSync } from 'node:fs';
+import { createdWebhook, WORK_ITEMS } from './support/feishu-webhook.ts';
+import { expectThat, newRow, runsOf, waitUntil, type Row } from './support/figures.ts';
+import { startLoad } from './support/load.ts';
+import { createWorld, FIRST_EXTRA_ISSUE } from './support/world.ts';
+
+export interface SoakOptions {
+  minutes: number;
+  rate: number;
+}
+
+const RULE = `id: soak-mark
+on:
+  event: work_item.created
+  work_item_type: [issue]
+do:
+  - comment: { text: "soak-mark {{event.id}}" }
+`;
+const ISSUES = 200;
+const SAMPLE_MS = 10_000;
+
+export async function runSoak(options: SoakOptions): Promise<Row> {
+  const row = newRow('soak', `${options.rate} events/s for ${options.minutes} min`, '—');
+  const writeEvery = Math.max(2, Math.ceil(options.rate / 10));
+  const world = await createWorld({ rules: { 'soak-mark.yaml': RULE }, extraIssues: ISSUES });
+  try {
+    const engine = await world.startEngine();
+    const load = startLoad({
+      baseUrl: engine.url,
+      rate: options.rate,
+      body: (i) =>
+        createdWebhook(
+          `soak-${i}`,
+          i % writeEvery === 0
+            ? { id: FIRST_EXTRA_ISSUE + ((i / writeEvery) % ISSUES), type: 'issue' }
+            : (WORK_ITEMS[i % 2] as (typeof WORK_ITEMS)[number]),
+        ),
+    });
+    const samples: Array<{ minute: number; rssMiB: number; lagP99Ms: number }> = [];
+    const started = Date.now();
+    while (Date.now() - started < options.minutes * 60_000) {
+      await new Promise((done) => setTimeout(done, SAMPLE_MS));
+      samples.push({
+        minute: (Date.now() - started) / 60_000,
+        rssMiB: rssMiB(engine.pid),
+        lagP99Ms: await lagP99Ms(engine.url),
+      });
+    }
+    await load.finish();
+    const drained = await waitUntil(async () => {
+      const open = await runsOf(world, 'soak-mark', 'queued');
+      return open.length === 0;
+    }, 300_000);
+    const warm = samples.filter((s) => s.minute >= options.minutes * 0.2);
+    const slope = slopePerHour(warm.map((s) => [s.minute, s.rssMiB]));
+    const lags = samples.map((s) => s.lagP99Ms).sort((a, b) => a - b);
+    row.load = `${options.rate} events/s for ${options.minutes} min, ${load.stats.sent} events`;
+    row.lost = load.stats.sent - load.stats.accepted.size;
+    row.notes.push(
+      `RSS ${samples[0]?.rssMiB.toFixed(0)} → ${samples.at(-1)?.rssMiB.toFixed(0)} MiB; slope after warm-up ${slope.toFixed(1)} MiB/h`,
+      `event-loop delay p99 (per 10 s window): median ${pick(lags, 0.5).toFixed(1)} ms, worst ${pick(lags, 1).toFixed(1)} ms`,
+    );
+    expectThat(row, drained, 'queue not drained 300 s after the soak');
+    expectThat(row, row.lost === 0, `${row.lost} events never accepted`);
+  } finally {
+    await world.close();
+  }
+  return row;
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function lagP99Ms(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const match = /^autopilot_process_nodejs_eventloop_lag_p99_seconds\s+([\d.e+-]+)/m.exec(text);
+  return match ? Number(match[1]) * 1000 : NaN;
+}
+
+/** Least-squares slope of (minute, MiB), in MiB per hour. */
+function slopePerHour(points: Array<[number, number]>): number {
+  if (points.length < 2) return 0;
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const num = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const den = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return den === 0 ? 0 : (num / den) * 60;
+}
+
+function pick(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? NaN;
+}
