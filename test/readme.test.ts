@@ -46,4 +46,12 @@ describe('README', () => {
     for (const formatter of FORMATTER_NAMES) expect(rules, formatter).toContain(`\`${formatter}`);
     for (const type of WORK_ITEM_EVENT_TYPES) expect(rules, type).toContain(`\`${type}\``);
   });
+
+  it('lists every metric the engine exports', () => {
+    const source = readFileSync(new URL('../src/ops/metrics.ts', import.meta.url), 'utf8');
+    const names = [...source.matchAll(/name: '(autopilot_[a-z_]+)'/g)].map((m) => m[1] as string);
+    expect(names.length).toBeGreaterThan(10);
+    const operations = section('Operations');
+    for (const name of names) expect(operations, name).toContain(`\`${name}`);
+  });
 });
