@@ -39,7 +39,11 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (state !== undefined && !RUN_STATES.includes(state as RunState)) {
       throw new AutopilotError('AP_BAD_REQUEST', `state must be one of ${RUN_STATES.join(', ')}`);
     }
-    const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
+    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+    // The store refuses a limit that is not a positive integer; that is the caller's mistake (400).
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new AutopilotError('AP_BAD_REQUEST', 'limit must be a whole number from 1 to 1000');
+    }
     const rule = req.query.rule === undefined ? undefined : String(req.query.rule);
     res.json(await deps.runs.list({ state: state as RunState | undefined, ruleId: rule, limit }));
   });

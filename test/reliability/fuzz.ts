@@ -27,15 +27,21 @@ const ALLOWED = new Set([400, 401, 404, 413, 415]);
 const HOOK_SECRET = 'fuzz-hook-secret';
 const RULE = `id: fuzz-rule
 on:
-  event: [work_item.created, webhook.orders]
+  event: work_item.created
 do:
   - comment: { text: "fuzz {{event.id}}" }
+`;
+const HOOK_RULE = `id: fuzz-hook
+on:
+  event: webhook.orders
+do:
+  - api: { operation: user.query, body: { user_keys: ["{{event.id}}"] } }
 `;
 
 export async function runFuzzRequests(options: FuzzOptions): Promise<Row> {
   const row = newRow('fuzzing: HTTP routes', 'sequential, 16 concurrent', '—');
   const world = await createWorld({
-    rules: { 'fuzz-rule.yaml': RULE },
+    rules: { 'fuzz-rule.yaml': RULE, 'fuzz-hook.yaml': HOOK_RULE },
     env: { AUTOPILOT_WEBHOOK_SECRET_ORDERS: HOOK_SECRET },
   });
   try {
@@ -64,7 +70,7 @@ export async function runFuzzRequests(options: FuzzOptions): Promise<Row> {
             tally.set(status, (tally.get(status) ?? 0) + 1);
             if (!(status >= 200 && status < 300) && !ALLOWED.has(status)) {
               bad.push(
-                `${status} for ${sample.method} ${sample.path} ${JSON.stringify(sample.headers).slice(0, 200)}`,
+                `${status} for ${sample.method} ${sample.path} ${JSON.stringify(sample.headers).slice(0, 200)} body ${JSON.stringify(sample.body?.toString('latin1').slice(0, 200))}`,
               );
             }
           }
@@ -91,6 +97,12 @@ export async function runFuzzRequests(options: FuzzOptions): Promise<Row> {
     );
     const fiveXx = [...tally].filter(([s]) => s >= 500 || s === 0).reduce((a, [, n]) => a + n, 0);
     row.notes.push(`5xx or dropped: ${fiveXx}; engine crashes: ${crashed ? 1 : 0}`);
+    const errors = engine
+      .output()
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line));
+    if (errors.length > 0)
+      row.failures.push(`${errors.length} error logs, e.g. ${errors[0]?.slice(0, 1500)}`);
     if (lastError) row.notes.push(`last connection error: ${lastError.message}`);
   } finally {
     await world.close();

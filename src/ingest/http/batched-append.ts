@@ -30,7 +30,9 @@ export function batchedAppend(eventLog: EventLog, maxBatch = 256): Append {
       );
       batch.forEach((p, i) => p.resolve(results[i] as { inserted: boolean }));
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      if (batch.length === 1) return (batch[0] as Pending).reject(error);
+      // One delivery the store refuses must not fail the others that shared its write.
+      await Promise.all(batch.map((p) => write([p])));
     }
   };
   const close = () => {
