@@ -6,6 +6,7 @@
  */
 import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import { runApiFaults } from '../test/reliability/api-faults.ts';
 import { runCrashes } from '../test/reliability/crashes.ts';
 import { runDeliveries } from '../test/reliability/deliveries.ts';
@@ -81,7 +82,12 @@ for (const [name, run] of SCENARIOS) {
 const command = `${long ? 'RELIABILITY_MODE=long ' : ''}npm run test:reliability`;
 const table = renderTable(rows);
 process.stdout.write(`\n${table}\n`);
-if (writeDocs) writeFileSync(new URL('../docs/reliability.md', import.meta.url), renderDocs(rows, table));
+if (writeDocs) {
+  // Formatted with the project's Prettier settings, so `npm run lint` accepts the written page.
+  const file = new URL('../docs/reliability.md', import.meta.url);
+  const options = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(renderDocs(rows, table), { ...options, parser: 'markdown' }));
+}
 const failed = rows.filter((r) => r.failures.length > 0);
 process.stdout.write(
   `${failed.length === 0 ? 'all passed' : `${failed.length} failed`} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,

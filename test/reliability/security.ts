@@ -72,6 +72,10 @@ export async function runSecurity(): Promise<Row> {
     extraIssues: 4,
     adminToken: CANARY.adminToken,
     env: {
+      // The most talkative level, and the start-up banner too: a secret that leaks into any line
+      // the engine writes shows up here.
+      LOG_LEVEL: 'trace',
+      AUTOPILOT_QUIET: '0',
       FEISHU_WEBHOOK_TOKEN: CANARY.webhookToken,
       AUTOPILOT_WEBHOOK_SECRET_CANARY: CANARY.hookSecret,
       LARK_APP_ID: 'cli_canary',
