@@ -12,10 +12,10 @@ import type { Event } from './events/event.ts';
 import { attachCausation, rememberCause } from './loop/causation.ts';
 import type { RunBreaker } from './loop/run-breaker.ts';
 import { readsSubtasks } from './match/fact-values.ts';
-import { buildEventFacts } from './match/facts.ts';
+import { buildEventFacts, workItemFromPayload } from './match/facts.ts';
 import { matchEvent } from './match/match-event.ts';
 import { candidateRules, type RuleIndex } from './match/rule-index.ts';
-import { laneOf, planRun } from './plan/plan-run.ts';
+import { laneOf, planNeedsWorkItem, planRun } from './plan/plan-run.ts';
 import type { Run } from './plan/run.ts';
 import type { Rule } from './rules/rule.ts';
 import type { AuditRecord, AuditStore, EventLog, RunQueue, StateStore } from './store/ports.ts';
@@ -80,8 +80,10 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
       records.push(breakerRecord(event, rule.id, laneOf(event, rule), gate, now));
       continue;
     }
-    // Outside the try: a read that fails for now must leave the event for a retry, not drop the run.
-    const workItem = (await facts.workItem()).value;
+    // Read only when the actions' templates need it (or it was read for the conditions anyway);
+    // outside the try: a read that fails for now must leave the event for a retry, not drop the run.
+    const workItem =
+      live || planNeedsWorkItem(rule) ? (await facts.workItem()).value : workItemFromPayload(event);
     const fieldMeta = live ? (await live)?.fieldMeta : undefined;
     try {
       runs.push(planRun(event, rule, { now, workItem, fieldMeta }));

@@ -156,3 +156,30 @@ describe('processEvent and the run breaker', () => {
     }
   });
 });
+
+describe('processEvent reads', () => {
+  it('does not read the work item for a rule whose conditions and actions do not use it', async () => {
+    const stores = await openSqliteStores({ path: ':memory:', now: () => 1_000 });
+    try {
+      const rule = buildRule({
+        id: 'plain',
+        do: [{ type: 'comment', params: { text: 'created {{event.id}}' } }],
+      });
+      let reads = 0;
+      const loader: WorkItemLoader = {
+        load: async () => {
+          reads++;
+          return undefined;
+        },
+      };
+      const event = buildEvent({ id: 'r1' });
+      await stores.events.append(event, 1_000);
+      expect((await processEvent(event, deps(stores, [rule], loader))).map((r) => r.ruleId)).toEqual([
+        'plain',
+      ]);
+      expect(reads).toBe(0);
+    } finally {
+      await stores.close();
+    }
+  });
+});
