@@ -5,6 +5,7 @@ import { AutopilotError } from '../../errors.ts';
 import type { Stores } from '../../store/ports.ts';
 import { openSqliteStores } from '../../store/sqlite/open-sqlite-stores.ts';
 import type { CliIo } from '../io.ts';
+import { parseCliArgs } from '../parse-cli-args.ts';
 
 export const DB_FILE = 'autopilot.db';
 
@@ -49,4 +50,20 @@ export function formatTable(header: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `--data <dir>`, `--json` and `--help`, the options of the commands that read the data dir. */
+export function readDataArgs(args: string[], usage: string) {
+  return parseCliArgs(
+    {
+      args,
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    },
+    usage,
+  );
 }

@@ -2,14 +2,13 @@
 import { createAuditWriter } from '../../audit/audit-writer.ts';
 import { AutopilotError } from '../../errors.ts';
 import type { RunRecord, Stores } from '../../store/ports.ts';
-import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand, CliIo } from '../io.ts';
-import { formatTable, isoTime, withStores } from './data-stores.ts';
+import { formatTable, isoTime, readDataArgs, withStores } from './data-stores.ts';
 
 const USAGE = 'usage: autopilot dlq list [--json] | dlq retry <run-id> | dlq drop <run-id>   [--data <dir>]';
 
 export const command: CliCommand = async (args, io) => {
-  const { values, positionals } = readArgs(args);
+  const { values, positionals } = readDataArgs(args, USAGE);
   const [sub, id, ...extra] = positionals;
   if (values.help) {
     io.stdout.write(`${USAGE}\n`);
@@ -94,19 +93,4 @@ function describe(r: RunRecord): string {
     e.httpStatus ? `HTTP ${e.httpStatus}` : '',
   ];
   return parts.filter((p) => p !== '').join(' · ');
-}
-
-function readArgs(args: string[]) {
-  return parseCliArgs(
-    {
-      args,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    },
-    USAGE,
-  );
 }

@@ -6,14 +6,13 @@
 import { AutopilotError } from '../../errors.ts';
 import { traceEvent, type EventStory } from '../../audit/trace-event.ts';
 import type { AuditRecord, RunRecord } from '../../store/ports.ts';
-import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand } from '../io.ts';
-import { isoTime, withStores } from './data-stores.ts';
+import { isoTime, readDataArgs, withStores } from './data-stores.ts';
 
 const USAGE = 'usage: autopilot trace <event-id> [--json] [--data <dir>]';
 
 export const command: CliCommand = async (args, io) => {
-  const { values, positionals } = readArgs(args);
+  const { values, positionals } = readDataArgs(args, USAGE);
   if (values.help) {
     io.stdout.write(`${USAGE}\n`);
     return 0;
@@ -133,19 +132,4 @@ function listActions(actions: unknown): string {
 function compact(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 160 ? `${text.slice(0, 160)}…` : text;
-}
-
-function readArgs(args: string[]) {
-  return parseCliArgs(
-    {
-      args,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    },
-    USAGE,
-  );
 }

@@ -1,6 +1,6 @@
 /** AuditStore on PostgreSQL: one row per decision, indexed by each id it can be looked up by. */
 import type { AuditKind, AuditQuery, AuditRecord, AuditStore } from '../ports.ts';
-import { requireCount, requireId } from '../sqlite/input-checks.ts';
+import { requireCount, requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, type Db } from './postgres.ts';
 

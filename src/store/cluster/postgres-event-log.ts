@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { AutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
 import type { EventLog, StoredEvent } from '../ports.ts';
-import { requireCount, requireId } from '../sqlite/input-checks.ts';
+import { requireCount, requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, toNumber, transaction, type Db } from './postgres.ts';
 import { guarded } from './store-error.ts';

@@ -1,7 +1,7 @@
 /** StateStore on PostgreSQL: JSON values by key; compare-and-set compares values, not their text. */
 import { isDeepStrictEqual } from 'node:util';
 import type { StateStore } from '../ports.ts';
-import { requireId } from '../sqlite/input-checks.ts';
+import { requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, transaction, type Db } from './postgres.ts';
 

@@ -20,7 +20,7 @@ import {
   type RunRecord,
   type RunState,
 } from '../ports.ts';
-import { requireCount, requireId } from '../sqlite/input-checks.ts';
+import { checkRun, requireCount, requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import * as scripts from './redis-run-queue-scripts.ts';
 import type { RedisScript } from './redis-script.ts';
@@ -214,17 +214,4 @@ function toRunRecord(fields: Fields): RunRecord {
     record.leaseUntil = Number(leaseUntil);
   }
   return record;
-}
-
-function checkRun(run: Run): void {
-  requireId('run id', run?.id);
-  requireId(`run ${run.id}: eventId`, run.eventId);
-  requireId(`run ${run.id}: ruleId`, run.ruleId);
-  requireId(`run ${run.id}: lane`, run.lane);
-  if (!Object.hasOwn(PRIORITY_RANK, run.priority)) {
-    throw new AutopilotError('AP_STORE_BAD_INPUT', `run ${run.id}: unknown priority ${String(run.priority)}`);
-  }
-  if (!Array.isArray(run.actions)) {
-    throw new AutopilotError('AP_STORE_BAD_INPUT', `run ${run.id}: actions must be an array`);
-  }
 }

@@ -1,7 +1,7 @@
 /** The SQL behind RunQueue.list: every given filter must hold; queue order; a limit. */
 import type { RunFilter } from '../ports.ts';
 import type { Params } from './database.ts';
-import { requireCount } from './input-checks.ts';
+import { requireCount } from '../input-checks.ts';
 import { RUN_COLUMNS } from './run-rows.ts';
 
 const DEFAULT_LIMIT = 1000;

@@ -1,9 +1,7 @@
 /** How a run is laid out in the `runs` table and read back as a RunRecord. */
-import { AutopilotError } from '../../errors.ts';
 import type { Run } from '../../plan/run.ts';
 import { PRIORITY_RANK, type ActionResult, type RunError, type RunRecord, type RunState } from '../ports.ts';
 import type { Params } from './database.ts';
-import { requireId } from './input-checks.ts';
 import { decodeJson } from './json-codec.ts';
 
 export interface RunRow {
@@ -58,19 +56,4 @@ export function runKeys(run: Run): Params {
     lane: run.lane,
     priority: PRIORITY_RANK[run.priority],
   };
-}
-
-/** Refuses a run the queue could not order or find again. */
-export function checkRun(run: Run): Run {
-  requireId('run id', run?.id);
-  requireId(`run ${run.id}: eventId`, run.eventId);
-  requireId(`run ${run.id}: ruleId`, run.ruleId);
-  requireId(`run ${run.id}: lane`, run.lane);
-  if (!Object.hasOwn(PRIORITY_RANK, run.priority)) {
-    throw new AutopilotError('AP_STORE_BAD_INPUT', `run ${run.id}: unknown priority ${String(run.priority)}`);
-  }
-  if (!Array.isArray(run.actions)) {
-    throw new AutopilotError('AP_STORE_BAD_INPUT', `run ${run.id}: actions must be an array`);
-  }
-  return run;
 }

@@ -2,7 +2,7 @@
 import type { AuditKind, AuditQuery, AuditRecord, AuditStore } from '../ports.ts';
 import type { Params, SqliteDb } from './database.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
-import { requireCount, requireId } from './input-checks.ts';
+import { requireCount, requireId } from '../input-checks.ts';
 
 const DEFAULT_LIMIT = 1000;
 

@@ -4,7 +4,7 @@ import type { Event } from '../../events/event.ts';
 import type { EventLog, StoredEvent } from '../ports.ts';
 import type { SqliteDb } from './database.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
-import { requireCount, requireId } from './input-checks.ts';
+import { requireCount, requireId } from '../input-checks.ts';
 
 interface EventRow {
   [column: string]: unknown;

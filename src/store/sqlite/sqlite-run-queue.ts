@@ -10,9 +10,10 @@ import type { Run } from '../../plan/run.ts';
 import type { ActionResult, QueueStats, RunError, RunFilter, RunQueue, RunRecord } from '../ports.ts';
 import type { Params, SqliteDb } from './database.ts';
 import { encodeJson } from './json-codec.ts';
-import { requireCount, requireId } from './input-checks.ts';
+import { requireCount, requireId } from '../input-checks.ts';
 import { runListQuery } from './run-list-query.ts';
-import { ACTIVE_STATES, RUN_COLUMNS, checkRun, runKeys, toRunRecord, type RunRow } from './run-rows.ts';
+import { checkRun } from '../input-checks.ts';
+import { ACTIVE_STATES, RUN_COLUMNS, runKeys, toRunRecord, type RunRow } from './run-rows.ts';
 
 export class SqliteRunQueue implements RunQueue {
   readonly #db: SqliteDb;

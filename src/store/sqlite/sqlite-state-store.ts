@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { StateStore } from '../ports.ts';
 import type { SqliteDb } from './database.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
-import { requireId } from './input-checks.ts';
+import { requireId } from '../input-checks.ts';
 
 export class SqliteStateStore implements StateStore {
   readonly #db: SqliteDb;
