@@ -89,7 +89,7 @@ describe('GET /api/runs limit', () => {
         }),
       );
       app.use(errorHandler(pino({ level: 'silent' })));
-    const server = createServer(app);
+      const server = createServer(app);
       await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const headers = { authorization: 'Bearer admin-token-for-regressions-0123456789' };
