@@ -5,7 +5,7 @@
  * with `--write-docs`, writes it to docs/reliability.md. Exits 1 when any scenario failed.
  */
 import { cpus } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 import { runApiFaults } from '../test/reliability/api-faults.ts';
 import { runCrashes } from '../test/reliability/crashes.ts';
@@ -83,10 +83,20 @@ const command = `${long ? 'RELIABILITY_MODE=long ' : ''}npm run test:reliability
 const table = renderTable(rows);
 process.stdout.write(`\n${table}\n`);
 if (writeDocs) {
+  // With RELIABILITY_ONLY the rows of the scenarios run now replace theirs in the last full run.
+  const json = new URL('../docs/reliability.json', import.meta.url);
+  const previous: { rows: Row[]; commands: string[] } =
+    only && existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : { rows: [], commands: [] };
+  const merged = [...previous.rows.map((old) => rows.find((r) => r.test === old.test) ?? old)];
+  for (const row of rows) if (!merged.includes(row)) merged.push(row);
+  const ran = `${only ? `RELIABILITY_ONLY=${only.join(',')} ` : ''}${command} -- --write-docs (${new Date().toISOString()})`;
+  const commands = [...(only ? previous.commands : []), ran];
+  writeFileSync(json, `${JSON.stringify({ rows: merged, commands }, null, 2)}\n`);
   // Formatted with the project's Prettier settings, so `npm run lint` accepts the written page.
   const file = new URL('../docs/reliability.md', import.meta.url);
   const options = (await resolveConfig(file)) ?? {};
-  writeFileSync(file, await format(renderDocs(rows, table), { ...options, parser: 'markdown' }));
+  const page = renderDocs(merged, renderTable(merged), commands);
+  writeFileSync(file, await format(page, { ...options, parser: 'markdown' }));
 }
 const failed = rows.filter((r) => r.failures.length > 0);
 process.stdout.write(
@@ -106,7 +116,7 @@ function renderTable(list: Row[]): string {
   return lines.join('\n');
 }
 
-function renderDocs(list: Row[], rendered: string): string {
+function renderDocs(list: Row[], rendered: string, commands: string[]): string {
   const details = list
     .map(
       (r) =>
@@ -120,8 +130,8 @@ It runs the real engine process (\`node src/cli/main.ts serve\`, configured only
 variables) against the simulator, and counts effects in the simulator's state. How each
 scenario works and what "lost" and "applied twice" mean: see the end of this page.
 
-- Command: \`${command}${writeDocs ? ' -- --write-docs' : ''}\` (${mode} mode)
-- Run: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})
+- Produced by: ${commands.map((c) => `\`${c.replace(/ \(.*\)$/, '')}\` (${/\((.*)\)$/.exec(c)?.[1] ?? ''})`).join('; then ')}
+- Machine: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), shared with other jobs
 
 ${rendered}
 

@@ -20,22 +20,23 @@ on:
 do:
   - comment: { text: "${MARKER} {{event.id}}" }
 `;
-// At most ~15 events per work item: under the run breaker (20 runs a minute per rule and item).
-const ISSUES = 20;
+// At most 15 events per work item: under the run breaker (20 runs a minute per rule and item).
+const EVENTS_PER_ITEM = 15;
 
 export async function runDeliveries(options: DeliveryOptions): Promise<Row> {
+  const issues = Math.ceil(options.events / EVENTS_PER_ITEM);
   const row = newRow(
     'duplicates and reordering',
-    `${options.events} events on ${ISSUES} work items, ${options.concurrency} concurrent`,
+    `${options.events} events on ${issues} work items, ${options.concurrency} concurrent`,
     'each delivered 1–5 times, shuffled',
   );
-  const world = await createWorld({ rules: { 'order-mark.yaml': RULE }, extraIssues: ISSUES });
+  const world = await createWorld({ rules: { 'order-mark.yaml': RULE }, extraIssues: issues });
   try {
     const engine = await world.startEngine();
     const copies: Array<{ uuid: string; body: unknown }> = [];
     for (let i = 0; i < options.events; i += 1) {
       const uuid = `order-${i}`;
-      const body = createdWebhook(uuid, { id: FIRST_EXTRA_ISSUE + (i % ISSUES), type: 'issue' });
+      const body = createdWebhook(uuid, { id: FIRST_EXTRA_ISSUE + (i % issues), type: 'issue' });
       for (let n = between(1, 5); n > 0; n -= 1) copies.push({ uuid, body });
     }
     shuffle(copies);
