@@ -79,6 +79,7 @@ export async function runApiFaults(options: FaultOptions): Promise<Row> {
     let exactlyOnce = 0;
     let deadLettered = 0;
     let deadWithoutReason = 0;
+    const reasons = new Set<string>();
     for (let i = 0; i < events; i += 1) {
       const run = runs.find((r) => r.run.eventId === `fault-${i}`);
       for (const action of [1, 2]) {
@@ -89,6 +90,7 @@ export async function runApiFaults(options: FaultOptions): Promise<Row> {
         if (dead) {
           deadLettered += 1;
           if (!run.lastError?.message) deadWithoutReason += 1;
+          else reasons.add(`${run.lastError.code}: ${run.lastError.message}`);
         }
         if (count === 0 && !dead) row.lost += 1;
       }
@@ -96,6 +98,7 @@ export async function runApiFaults(options: FaultOptions): Promise<Row> {
     const faults = countFaults(world.sim.requests());
     row.notes.push(
       `${exactlyOnce} actions applied exactly once, ${deadLettered} dead-lettered (${deadWithoutReason} without a reason)`,
+      ...[...reasons].map((reason) => `dead-letter reason: ${reason}`),
       `faults injected: ${Object.entries(faults)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
