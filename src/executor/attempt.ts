@@ -3,7 +3,7 @@
  * reservation or a failed call ends the action with a signal (`ActionStop`) that the run
  * processor turns into a reschedule or a dead letter.
  */
-import { isAutopilotError } from '../errors.ts';
+import { ERROR_CATALOGUE, isAutopilotError } from '../errors.ts';
 import type { ApiCaller, ApiOutcome } from '../openapi/types.ts';
 import type { ApiCall, PlannedAction, Run } from '../plan/run.ts';
 import type { RetryOverride } from '../rules/rule.ts';
@@ -66,7 +66,7 @@ export async function attemptCall(
 ): Promise<CallDone> {
   for (;;) {
     const { key, cls } = deps.rateLimitOf(call.operation);
-    const limiterKey = `${await deps.api.tokenKey()} ${key}`;
+    const limiterKey = `${await tokenKeyOrRetry(deps, state)} ${key}`;
     const reservation = await deps.limiter.reserve(limiterKey, cls, deps.now(), state.run.id);
     if (!reservation.ok) {
       const retry = state.refreshedAfter && { attemptsUsed: state.attempt, error: state.refreshedAfter };
@@ -168,4 +168,41 @@ function aborted(signal: AbortSignal): Promise<never> {
   });
   promise.catch(() => undefined);
   return promise;
+}
+
+/**
+ * The limiter key needs the plugin token; a token fetch that failed transiently (a 5xx page, a
+ * reset) is retried like a failed call, never a dead letter on the first try.
+ */
+async function tokenKeyOrRetry(deps: AttemptDeps, state: AttemptState): Promise<string> {
+  try {
+    return await deps.api.tokenKey();
+  } catch (error) {
+    if (!isAutopilotError(error) || !ERROR_CATALOGUE[error.code].retryable) throw error;
+    const decision = decideRetry({
+      outcome: { class: 'transient', networkError: error.code, errMsg: error.message, durationMs: 0 },
+      actionType: state.action.type,
+      attempt: state.attempt,
+      firstAttemptAt: state.firstAttemptAt,
+      now: deps.now(),
+      tokenRefreshed: state.refreshedAfter !== undefined,
+      override: state.override,
+      defaults: deps.retryDefaults,
+      random: deps.random,
+    });
+    if (decision.kind === 'retry') {
+      throw new ActionStop({
+        kind: 'wait',
+        at: decision.at,
+        retry: { attemptsUsed: decision.attemptsUsed, error: decision.error },
+      });
+    }
+    throw new ActionStop({
+      kind: 'dead',
+      error:
+        decision.kind === 'dead'
+          ? decision.error
+          : toRunError({ class: 'transient', durationMs: 0 }, error.message),
+    });
+  }
 }
