@@ -94,6 +94,23 @@ describe('executor', () => {
     expect(attempts.map((r) => r.detail?.attempt)).toEqual([1, 2, 3]);
   });
 
+  it('retries when fetching the plugin token fails for now, instead of dead-lettering the run', async () => {
+    h = await startHarness();
+    let failures = 1;
+    const realTokenKey = h.api.tokenKey.bind(h.api);
+    h.api.tokenKey = async () => {
+      if (failures-- > 0) throw new AutopilotError('AP_API_TRANSIENT', 'token fetch failed: HTTP 502');
+      return realTokenKey();
+    };
+    const run = buildRun();
+    await runAll(h, run);
+
+    expect((await h.stores.runs.get(run.id))?.state).toBe('succeeded');
+    expect(h.api.callsOf('comment.create')).toHaveLength(1);
+    const retries = await h.stores.audit.query({ runId: run.id, kind: 'action.retry_scheduled' });
+    expect(retries).toHaveLength(1);
+  });
+
   it('gives up after the rule’s max_attempts (read from the rule getter at execution time)', async () => {
     h = await startHarness();
     h.rules.set('rule-a', buildRule({ retry: { max_attempts: 2, base_delay: '1ms' } }));
