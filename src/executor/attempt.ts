@@ -83,17 +83,7 @@ export async function attemptCall(
         await deps.limiter.complete?.(limiterKey, state.run.id, deps.now());
       }
       if (state.signal.aborted) throw new ActionAborted();
-      const decision = decideRetry({
-        outcome,
-        actionType: state.action.type,
-        attempt: state.attempt,
-        firstAttemptAt: state.firstAttemptAt,
-        now: deps.now(),
-        tokenRefreshed: state.refreshedAfter !== undefined,
-        override: state.override,
-        defaults: deps.retryDefaults,
-        random: deps.random,
-      });
+      const decision = decide(deps, state, outcome);
       decisionName = decision.kind === 'done' ? decision.outcome : decision.kind;
       switch (decision.kind) {
         case 'done':
@@ -179,16 +169,11 @@ async function tokenKeyOrRetry(deps: AttemptDeps, state: AttemptState): Promise<
     return await deps.api.tokenKey();
   } catch (error) {
     if (!isAutopilotError(error) || !ERROR_CATALOGUE[error.code].retryable) throw error;
-    const decision = decideRetry({
-      outcome: { class: 'transient', networkError: error.code, errMsg: error.message, durationMs: 0 },
-      actionType: state.action.type,
-      attempt: state.attempt,
-      firstAttemptAt: state.firstAttemptAt,
-      now: deps.now(),
-      tokenRefreshed: state.refreshedAfter !== undefined,
-      override: state.override,
-      defaults: deps.retryDefaults,
-      random: deps.random,
+    const decision = decide(deps, state, {
+      class: 'transient',
+      networkError: error.code,
+      errMsg: error.message,
+      durationMs: 0,
     });
     if (decision.kind === 'retry') {
       throw new ActionStop({
@@ -205,4 +190,19 @@ async function tokenKeyOrRetry(deps: AttemptDeps, state: AttemptState): Promise<
           : toRunError({ class: 'transient', durationMs: 0 }, error.message),
     });
   }
+}
+
+/** The retry policy's decision on one outcome of this action. */
+function decide(deps: AttemptDeps, state: AttemptState, outcome: ApiOutcome) {
+  return decideRetry({
+    outcome,
+    actionType: state.action.type,
+    attempt: state.attempt,
+    firstAttemptAt: state.firstAttemptAt,
+    now: deps.now(),
+    tokenRefreshed: state.refreshedAfter !== undefined,
+    override: state.override,
+    defaults: deps.retryDefaults,
+    random: deps.random,
+  });
 }
