@@ -2,10 +2,10 @@
  * The admin API under /api through a running engine: the bearer token guards every route, and
  * with it rules, event traces, runs, dead letters (retry, drop), reload and breakers work.
  */
+import { COMMENT_ON_DEPLOY, postDeploy } from './support/deploys.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { signStandardWebhook } from '../../src/ingest/http/standard-webhook.ts';
 import type { RunRecord } from '../../src/store/ports.ts';
 import { admin } from './support/admin.ts';
 import { ADMIN_TOKEN, startTestEngine, type TestEngine } from './support/engine-harness.ts';
@@ -14,33 +14,12 @@ import { simClient } from './support/sim-client.ts';
 const DEPLOY_SECRET = 'deploy-secret-for-admin-tests';
 const MISSING_ITEM = '999999';
 
-const COMMENT_ON_DEPLOY = `id: comment-on-deploy
-description: comments on the work item a deploy names
-on:
-  event: webhook.deploys
-do:
-  - comment:
-      text: 'deployed {{event.payload.version}}'
-      target: { project: demo, type: issue, id: '{{event.payload.item}}' }
-`;
-
 let t: TestEngine;
 let deadEventId: string;
 let p0EventId: string;
 
 async function deploy(id: string, payload: unknown): Promise<string> {
-  const body = JSON.stringify(payload);
-  const at = Math.floor(Date.now() / 1000);
-  const response = await fetch(`${t.url}/webhooks/deploys`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(at),
-      'webhook-signature': signStandardWebhook(id, at, body, DEPLOY_SECRET),
-    },
-    body,
-  });
+  const response = await postDeploy(t.url, DEPLOY_SECRET, id, payload);
   expect(response.status).toBe(202);
   return ((await response.json()) as { eventId: string }).eventId;
 }

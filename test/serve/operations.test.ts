@@ -3,9 +3,9 @@
  * type, matches by rule, runs by state, attempts by operation and err_code, queue depth, limiter
  * waits and API latency.
  */
+import { COMMENT_ON_DEPLOY, postDeploy } from './support/deploys.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signStandardWebhook } from '../../src/ingest/http/standard-webhook.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { admin } from './support/admin.ts';
 import { startTestEngine, type TestEngine } from './support/engine-harness.ts';
@@ -17,31 +17,10 @@ const ISSUE = 6437110004;
 // 19 good deploys and 1 bad one stay within it.
 const DEPLOYS = 19;
 
-const COMMENT_ON_DEPLOY = `id: comment-on-deploy
-description: comments on the work item a deploy names
-on:
-  event: webhook.deploys
-do:
-  - comment:
-      text: 'deployed {{event.payload.version}}'
-      target: { project: demo, type: issue, id: '{{event.payload.item}}' }
-`;
-
 let t: TestEngine;
 
 async function deploy(id: string, payload: unknown): Promise<void> {
-  const body = JSON.stringify(payload);
-  const at = Math.floor(Date.now() / 1000);
-  const response = await fetch(`${t.url}/webhooks/deploys`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(at),
-      'webhook-signature': signStandardWebhook(id, at, body, DEPLOY_SECRET),
-    },
-    body,
-  });
+  const response = await postDeploy(t.url, DEPLOY_SECRET, id, payload);
   expect(response.status).toBe(202);
 }
 

@@ -2,9 +2,9 @@
  * Canary secrets in the configuration never show up in the log (at trace level) nor in any
  * answer of the engine: admin API, traces of stored events, health and metrics.
  */
+import { COMMENT_ON_DEPLOY, postDeploy } from './support/deploys.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signStandardWebhook } from '../../src/ingest/http/standard-webhook.ts';
 import { demoTenant, startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import type { RunRecord } from '../../src/store/ports.ts';
 import { configSecrets } from '../../src/config/load-config.ts';
@@ -19,16 +19,6 @@ const CANARY = {
   adminToken: 'canary-admin-token-0123456789abcdef-5d1c',
   deploySecret: 'canary-deploy-secret-9e4f07',
 };
-
-const COMMENT_ON_DEPLOY = `id: comment-on-deploy
-description: comments on the work item a deploy names
-on:
-  event: webhook.deploys
-do:
-  - comment:
-      text: 'deployed {{event.payload.version}}'
-      target: { project: demo, type: issue, id: '{{event.payload.item}}' }
-`;
 
 let sim: RunningSimulator;
 let t: TestEngine;
@@ -65,18 +55,7 @@ beforeAll(async () => {
     name: 'Secret bug',
     field_value_pairs: [{ field_key: 'priority', field_value: { value: 'P0' } }],
   });
-  const body = JSON.stringify({ version: '1.0', item: '999999' });
-  const at = Math.floor(Date.now() / 1000);
-  await fetch(`${t.url}/webhooks/deploys`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': 'deploy-1',
-      'webhook-timestamp': String(at),
-      'webhook-signature': signStandardWebhook('deploy-1', at, body, CANARY.deploySecret),
-    },
-    body,
-  });
+  await postDeploy(t.url, CANARY.deploySecret, 'deploy-1', { version: '1.0', item: '999999' });
   // Refused requests that carry (parts of) the secrets.
   await fetch(`${t.url}/webhooks/feishu`, {
     method: 'POST',
