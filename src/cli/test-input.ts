@@ -8,7 +8,15 @@ import type { Event, EventSource } from '../events/event.ts';
 import { looksLikeFeishuWebhook, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
 import { idString, normalizeWorkItem, type NormalizedWorkItem } from '../match/work-item.ts';
 
-const SOURCES: readonly EventSource[] = ['feishu', 'webhook', 'chat', 'poll', 'schedule', 'replay'];
+const SOURCES: readonly EventSource[] = [
+  'feishu',
+  'op_record',
+  'webhook',
+  'chat',
+  'poll',
+  'schedule',
+  'replay',
+];
 
 export type EventInputKind = 'feishu-webhook' | 'canonical';
 

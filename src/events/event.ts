@@ -1,6 +1,6 @@
 /** The canonical event every source is normalized into (see ARCHITECTURE.md, "Canonical event"). */
 
-export type EventSource = 'feishu' | 'webhook' | 'chat' | 'poll' | 'schedule' | 'replay';
+export type EventSource = 'feishu' | 'op_record' | 'webhook' | 'chat' | 'poll' | 'schedule' | 'replay';
 
 /** Event types rule authors write in `on.event`. `webhook.<name>` is open-ended. */
 export const WORK_ITEM_EVENT_TYPES = [
@@ -47,6 +47,32 @@ export interface Change {
   [key: string]: unknown;
 }
 
+/**
+ * Where a change came from (Feishu Project's operation records tell; a webhook alone often
+ * does not): a person, one of Feishu Project's own automation rules, a plugin, this engine, or
+ * the system (calculated fields, space relation rules, anything else Feishu does by itself).
+ */
+export type OriginKind = 'user' | 'automation' | 'plugin' | 'engine' | 'system' | 'unknown';
+
+export const ORIGIN_KINDS: readonly OriginKind[] = [
+  'user',
+  'automation',
+  'plugin',
+  'engine',
+  'system',
+  'unknown',
+];
+
+export interface Origin {
+  kind: OriginKind;
+  /** user: the user_key; automation: the automation rule id; plugin: the plugin id; system: what kind (`calc_field`, `others`). */
+  id?: string;
+  /** The acting user_key where one is known beside the id (a plugin acting as a user). */
+  user?: string;
+  /** How it was learnt: `operator` (the engine's own user key), `op_record`, or `none` when nothing could tell. */
+  via: 'operator' | 'op_record' | 'none';
+}
+
 export interface Causation {
   rootEventId: string;
   depth: number;
@@ -70,4 +96,12 @@ export interface Event {
   /** The provider's payload, kept for rules and audit. */
   payload: unknown;
   causation?: Causation;
+  /**
+   * The identity of the change itself rather than of its delivery (src/events/change-id.ts):
+   * a webhook and the operation record of the same change share it, and the event log stores
+   * that change once whichever arrives first.
+   */
+  changeId?: string;
+  /** Where the change came from, once known (operation records, or the engine's own user key). */
+  origin?: Origin;
 }

@@ -27,9 +27,19 @@ export function readEnvelope(body: unknown): Envelope | undefined {
   assign(envelope, 'innerCode', toCode(err.code));
   assign(envelope, 'innerMsg', toText(err.msg));
   assign(envelope, 'logId', toText(err.log_id));
-  assign(envelope, 'data', bareIdToString(body.data));
+  assign(envelope, 'data', bareIdToString(body.data ?? topLevelRecords(body)));
   assign(envelope, 'pagination', readPagination(body.pagination));
   return envelope;
+}
+
+/**
+ * op_record/work_item/list: the doc's parameter table puts `op_records` and its cursor at the top
+ * level, its example and the SDK under `data` (README §4): read either.
+ */
+function topLevelRecords(body: Record<string, unknown>): unknown {
+  if (!Array.isArray(body.op_records)) return undefined;
+  const { has_more, start_from, total, op_records } = body;
+  return { has_more, start_from, total, op_records };
 }
 
 /** `create`, `comment/create` and `subtask create` answer the new id as a bare number. */

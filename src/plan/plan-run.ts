@@ -24,6 +24,8 @@ export interface PlanContext {
 const PRIORITY: Readonly<Record<EventSource, RunPriority>> = {
   chat: 'chat',
   feishu: 'webhook',
+  // A change recovered from the operation records stands for the webhook that never came.
+  op_record: 'webhook',
   webhook: 'webhook',
   poll: 'background',
   schedule: 'background',

@@ -18,9 +18,21 @@ export interface ChaosOptions {
   latencyMs?: number;
   /** @defaultValue 1 when latencyMs is set */
   latencyRate?: number;
+  /** Probability that a webhook push is never sent (recorded as a `dropped` delivery). @defaultValue 0 */
+  webhookDrop?: number;
+  /** Delay in ms before a webhook push is sent, applied with probability `webhookDelayRate`. @defaultValue 0 */
+  webhookDelayMs?: number;
+  /** @defaultValue 1 when webhookDelayMs is set */
+  webhookDelayRate?: number;
   /** PRNG seed; the same seed and request sequence give the same faults. @defaultValue 1 */
   seed?: number;
 }
+
+/** What happens to one webhook push. */
+export type PushFault = { kind: 'drop' } | { kind: 'delay'; ms: number } | undefined;
+
+/** Options that are durations or seeds, not probabilities. */
+const NOT_PROBABILITIES = new Set(['latencyMs', 'webhookDelayMs', 'seed']);
 
 export type ChaosFault = 'reset' | 'http5xx' | 'error50006';
 
@@ -39,6 +51,8 @@ function mulberry32(seed: number): () => number {
 export class Chaos {
   private options: ChaosOptions = {};
   private random: () => number = mulberry32(1);
+  /** Webhook faults draw from their own sequence, so they replay whatever the requests do. */
+  private pushRandom: () => number = mulberry32(2);
 
   constructor(options: ChaosOptions = {}) {
     this.configure(options);
@@ -49,12 +63,13 @@ export class Chaos {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
         throw new AutopilotError('AP_CONFIG_INVALID', `chaos ${key} must be a non-negative number`);
       }
-      if (key !== 'latencyMs' && key !== 'seed' && value > 1) {
+      if (!NOT_PROBABILITIES.has(key) && value > 1) {
         throw new AutopilotError('AP_CONFIG_INVALID', `chaos ${key} is a probability between 0 and 1`);
       }
     }
     this.options = { ...options };
     this.random = mulberry32(options.seed ?? 1);
+    this.pushRandom = mulberry32((options.seed ?? 1) + 0x9e3779b9);
   }
 
   current(): ChaosOptions {
@@ -82,6 +97,15 @@ export class Chaos {
   loseResponse(): boolean {
     return this.roll(this.options.lostResponse);
   }
+
+  /** Whether one webhook push to one target is dropped, delayed, or sent as usual. */
+  push(): PushFault {
+    const { webhookDrop, webhookDelayMs, webhookDelayRate } = this.options;
+    if (webhookDrop !== undefined && webhookDrop > 0 && this.pushRandom() < webhookDrop)
+      return { kind: 'drop' };
+    if (webhookDelayMs === undefined || webhookDelayMs <= 0) return undefined;
+    return this.pushRandom() < (webhookDelayRate ?? 1) ? { kind: 'delay', ms: webhookDelayMs } : undefined;
+  }
 }
 
 const CLI_KEYS: Record<string, keyof ChaosOptions> = {
@@ -96,10 +120,16 @@ const CLI_KEYS: Record<string, keyof ChaosOptions> = {
   latencyMs: 'latencyMs',
   latency_rate: 'latencyRate',
   latencyRate: 'latencyRate',
+  webhook_drop: 'webhookDrop',
+  webhookDrop: 'webhookDrop',
+  webhook_delay: 'webhookDelayMs',
+  webhookDelayMs: 'webhookDelayMs',
+  webhook_delay_rate: 'webhookDelayRate',
+  webhookDelayRate: 'webhookDelayRate',
   seed: 'seed',
 };
 
-/** `--chaos 50006=0.1,5xx=0.05,reset=0.02,lost=0.05,latency=200,seed=42` */
+/** `--chaos 50006=0.1,5xx=0.05,reset=0.02,lost=0.05,latency=200,webhook_drop=0.1,webhook_delay=60000,webhook_delay_rate=0.05,seed=42` */
 export function parseChaosSpec(spec: string): ChaosOptions {
   const options: ChaosOptions = {};
   for (const part of spec.split(',').filter((p) => p.trim() !== '')) {

@@ -5,6 +5,7 @@ export { startSimulator } from './server.ts';
 export type { RunningSimulator, StartOptions } from './server.ts';
 export { parseChaosSpec } from './chaos.ts';
 export type { ChaosOptions } from './chaos.ts';
+export type { AutomationRule, AutomationRun } from './automations.ts';
 export { DEMO, USERS, demoTenant, loadSeedFile } from './model/seed.ts';
 export type { TenantData } from './model/types.ts';
 export type { RequestRecord, RequestFilter } from './http/request-log.ts';

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { Automations, type AutomationRule, type AutomationRun } from './automations.ts';
 import { Chaos, type ChaosOptions } from './chaos.ts';
 import type { Clock, LarkReply, SimCore } from './http/core.ts';
 import { IdempotencyLedger, SlidingWindowLimiter } from './http/rate-limit.ts';
@@ -47,6 +48,8 @@ export interface SimulatorOptions {
   /** @defaultValue 100 */
   webhookRetryDelayMs?: number;
   chaos?: ChaosOptions;
+  /** Feishu Project automation rules the simulated tenant runs (see automations.ts). */
+  automations?: AutomationRule[];
   /** Enforce 10429 limits. @defaultValue true */
   rateLimits?: boolean;
   /** Token lifetime. @defaultValue 7200 */
@@ -78,8 +81,13 @@ export interface Simulator {
   unregisterWebhook(id: string): boolean;
   /** Push a recorded delivery again, same body and `header.uuid` (de-duplication tests). */
   redeliverWebhook(deliveryId: string): Delivery | undefined;
-  /** Resolves once every queued webhook delivery has finished. */
+  /** Resolves once every queued webhook delivery has finished, and every automation rule run. */
   webhooksIdle(): Promise<void>;
+  registerAutomation(rule: AutomationRule): AutomationRule & { id: string };
+  unregisterAutomation(id: string): boolean;
+  automations(): Array<AutomationRule & { id: string }>;
+  /** Every automation rule run so far: which rule, on which item, triggered by which record, with what outcome. */
+  automationRuns(): AutomationRun[];
   chaos(): ChaosOptions;
   setChaos(options: ChaosOptions): void;
   /** Back to the initial tenant; clears requests, limits, idempotency keys, deliveries, replies. Tokens stay valid. */
@@ -145,18 +153,21 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     writeFileSync(tmp, JSON.stringify(core.tenant.data));
     renameSync(tmp, options.snapshotFile);
   };
+  const chaos = new Chaos(options.chaos);
   const core: SimCore = {
     tenant: new Tenant(initial),
     clock,
     tokens: new TokenStore(options.tokenTtlSeconds),
     limiter: new SlidingWindowLimiter(),
     ledger: new IdempotencyLedger(),
-    chaos: new Chaos(options.chaos),
+    chaos,
     log: new RequestLog(),
+    automations: new Automations(),
     webhooks: new WebhookDispatcher({
       token: webhookToken,
       attempts: options.webhookAttempts,
       retryDelayMs: options.webhookRetryDelayMs,
+      fault: () => chaos.push(),
     }),
     rateLimits: options.rateLimits ?? true,
     larkReplies: [],
@@ -171,6 +182,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     },
   };
   for (const target of options.webhooks ?? []) core.webhooks.register(target);
+  for (const rule of options.automations ?? []) core.automations.register(rule);
 
   const app = express();
   app.disable('x-powered-by');
@@ -188,7 +200,16 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     registerWebhook: (target) => core.webhooks.register(target),
     unregisterWebhook: (id) => core.webhooks.unregister(id),
     redeliverWebhook: (id) => core.webhooks.redeliver(id),
-    webhooksIdle: () => core.webhooks.idle(),
+    webhooksIdle: async () => {
+      // An automation's write pushes webhooks, and a delayed push may trigger nothing new: settle both.
+      await core.automations.idle();
+      await core.webhooks.idle();
+      await core.automations.idle();
+    },
+    registerAutomation: (rule) => core.automations.register(rule),
+    unregisterAutomation: (id) => core.automations.unregister(id),
+    automations: () => core.automations.list(),
+    automationRuns: () => core.automations.runs(),
     chaos: () => core.chaos.current(),
     setChaos: (chaos) => core.chaos.configure(chaos),
     reset: () => {

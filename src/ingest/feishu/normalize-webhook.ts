@@ -4,6 +4,7 @@
  * never copied into the event.
  */
 import { AutopilotError } from '../../errors.ts';
+import { changeIdOf } from '../../events/change-id.ts';
 import type { Change, Event, WorkItemRef } from '../../events/event.ts';
 import {
   abortChange,
@@ -169,11 +170,12 @@ export function normalizeFeishuWebhook(body: unknown, options: NormalizeOptions)
   const p = delivery.payload;
   const { type, change } = typeAndChange(delivery);
   const workItem = workItemOf(delivery);
+  const stamped = pick(p, ['updated_at', 'created_at'], asMillis);
   const event: Event = {
     id: delivery.uuid ?? bodyHashId(body),
     source: 'feishu',
     type,
-    occurredAt: pick(p, ['updated_at', 'created_at'], asMillis) ?? options.receivedAt,
+    occurredAt: stamped ?? options.receivedAt,
     payload: p,
   };
   const projectKey = pickString(p, 'project_key', 'projectKey', 'project_simple_name', 'simple_name');
@@ -184,6 +186,9 @@ export function normalizeFeishuWebhook(body: unknown, options: NormalizeOptions)
   const operator = delivery.operator ?? pickId(p, 'operator', 'updated_by', 'created_by');
   if (operator !== undefined) event.operator = operator;
   if (change) event.change = change;
+  // Only the payload's own time ties the event to one change; the arrival time would not.
+  const changeId = stamped === undefined ? undefined : changeIdOf(event);
+  if (changeId !== undefined) event.changeId = changeId;
   // The payload last, so a printed event reads summary first.
   const { payload, ...summary } = event;
   return { ...summary, payload };

@@ -1,4 +1,5 @@
 /** The simulator's moving parts, shared by the route pipeline, the routes and the inspection API. */
+import type { Automations } from '../automations.ts';
 import type { Chaos } from '../chaos.ts';
 import type { Tenant } from '../model/tenant.ts';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.ts';
@@ -27,6 +28,8 @@ export interface SimCore {
   chaos: Chaos;
   log: RequestLog;
   webhooks: WebhookDispatcher;
+  /** Feishu Project automation rules hosted by the simulator (they react to applied calls). */
+  automations: Automations;
   /** Rate limits on (default) or off (for demos that want raw throughput). */
   rateLimits: boolean;
   larkReplies: LarkReply[];

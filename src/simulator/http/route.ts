@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import { stringify as losslessStringify } from 'lossless-json';
-import { Changes } from '../model/changes.ts';
+import { Changes, type Actor } from '../model/changes.ts';
 import type { Tenant } from '../model/tenant.ts';
 import { asBody, type Body } from './body.ts';
 import type { SimCore } from './core.ts';
@@ -80,8 +80,19 @@ function parseJson(def: RouteDef, req: Request): unknown {
 
 const PARSE_ERROR = Symbol('parse error');
 
-function authenticate(core: SimCore, def: RouteDef, req: Request, now: number) {
-  if (def.auth === 'none') return { operator: '', operatorType: 'plugin' };
+/**
+ * Who the call acts as, as the operation records will name it: a user token is the user; a
+ * plugin token with X-USER-KEY is the plugin acting for that user (operator_type `plugin`,
+ * source the plugin id) [inferred: the doc names the values, not which call gets which].
+ */
+function authenticate(
+  core: SimCore,
+  def: RouteDef,
+  req: Request,
+  now: number,
+): Actor & { token?: TokenInfo } {
+  const plugin = { sourceType: 'plugin', source: core.tenant.data.plugin.plugin_id };
+  if (def.auth === 'none') return { operator: '', operatorType: 'plugin', ...plugin };
   const token = header(req, 'x-plugin-token');
   if (!token) throw fail(10021, 'X-PLUGIN-TOKEN is not set');
   const info = core.tokens.check(token, now);
@@ -90,11 +101,11 @@ function authenticate(core: SimCore, def: RouteDef, req: Request, now: number) {
   if (info.kind === 'user') return { operator: info.userKey ?? '', operatorType: 'user', token: info };
   const userKey = header(req, 'x-user-key');
   if (!userKey) {
-    if (def.auth === 'token') return { operator: '', operatorType: 'plugin', token: info };
+    if (def.auth === 'token') return { operator: '', operatorType: 'plugin', ...plugin, token: info };
     throw fail(20039);
   }
   if (!core.tenant.findUser(userKey)) throw fail(30006, `user: ${userKey} not exist`);
-  return { operator: userKey, operatorType: 'plugin', token: info };
+  return { operator: userKey, operatorType: 'plugin', ...plugin, token: info };
 }
 
 function send(res: Response, status: number, body: unknown, logId: string): void {
@@ -148,7 +159,8 @@ function admit(
 function apply(core: SimCore, def: RouteDef, req: Request, parsed: unknown, idemKey: string | undefined) {
   const now = core.clock();
   const auth = admit(core, def, req, parsed, idemKey, now);
-  const changes = new Changes(core.tenant, auth.operator, auth.operatorType, now, core.webhooks.token);
+  const { token: _token, scope: _scope, ...actor } = auth;
+  const changes = new Changes(core.tenant, actor, now, core.webhooks.token);
   const result = def.handle({
     core,
     tenant: core.tenant,
@@ -227,6 +239,7 @@ async function handle(core: SimCore, def: RouteDef, req: Request, res: Response)
     const { result, changes } = apply(core, def, req, parsed, idemKey);
     answer(core, def, req, res, result, logId, record);
     core.webhooks.push(changes.events);
+    core.automations.react(core, changes.records);
   } catch (error) {
     const simError = error instanceof SimError ? error : internal(core, error);
     send(res, simError.status, errorBody(def, simError, logId), logId);

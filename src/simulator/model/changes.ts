@@ -7,8 +7,18 @@ import { randomUUID } from 'node:crypto';
 import type { WebhookEvent } from '../webhooks/dispatcher.ts';
 import { stringify } from './fields.ts';
 import type { Tenant } from './tenant.ts';
-import type { Comment, OpRecord, Subtask, WorkItem } from './types.ts';
+import type { Comment, OpRecord, RoleOwner, Subtask, WorkItem } from './types.ts';
 import type { NodeChange } from './workflow.ts';
+
+/** Who makes a change, as operation records name it (operator_type, and the channel). */
+export interface Actor {
+  operator: string;
+  /** `user` (user token), `plugin` (plugin token with X-USER-KEY), `auto` (an automation rule). */
+  operatorType: string;
+  /** `plugin` + plugin id, `auto` + automation rule id. */
+  sourceType?: string;
+  source?: string;
+}
 
 export interface FieldChange {
   field_key: string;
@@ -24,18 +34,22 @@ const STATUS_CHANGE_TYPE: Record<string, string> = {
 
 export class Changes {
   readonly events: WebhookEvent[] = [];
+  /** The operation records this call wrote, in order (automation rules react to them). */
+  readonly records: OpRecord[] = [];
+  readonly actor: Actor;
+  readonly now: number;
   private readonly tenant: Tenant;
-  private readonly operator: string;
-  private readonly operatorType: string;
-  private readonly now: number;
   private readonly token: string;
 
-  constructor(tenant: Tenant, operator: string, operatorType: string, now: number, webhookToken: string) {
+  constructor(tenant: Tenant, actor: Actor, now: number, webhookToken: string) {
     this.tenant = tenant;
-    this.operator = operator;
-    this.operatorType = operatorType;
+    this.actor = actor;
     this.now = now;
     this.token = webhookToken;
+  }
+
+  private get operator(): string {
+    return this.actor.operator;
   }
 
   created(item: WorkItem): void {
@@ -50,22 +64,44 @@ export class Changes {
     });
   }
 
+  /**
+   * Field changes go to `field_mod` and one WorkitemUpdateEvent; a change of the role owners is
+   * a "role and user" operation (one record content per role changed) and a
+   * WorkitemPersonAssignedEvent.
+   */
   updated(item: WorkItem, changes: FieldChange[]): void {
-    if (changes.length === 0) return;
+    const fields = changes.filter((c) => c.field_key !== 'role_owners');
+    if (fields.length > 0) {
+      this.record(
+        item,
+        'modify',
+        'field_mod',
+        fields.map((c) => ['field', c.field_key, stringify(c.before), stringify(c.after)]),
+      );
+      const changed_fields = fields.map((c) => ({
+        field_key: c.field_key,
+        before: c.before,
+        after: c.after,
+      }));
+      this.emit('WorkitemUpdateEvent', item, { changed_fields });
+    }
+    const roles = changes.find((c) => c.field_key === 'role_owners');
+    if (roles) this.rolesChanged(item, roles.before as RoleOwner[], roles.after as RoleOwner[]);
+  }
+
+  private rolesChanged(item: WorkItem, before: RoleOwner[], after: RoleOwner[]): void {
+    const ownersOf = (list: RoleOwner[], role: string) => list.find((r) => r.role === role)?.owners ?? [];
+    const roles = [...new Set([...before, ...after].map((r) => r.role))].filter(
+      (role) => JSON.stringify(ownersOf(before, role)) !== JSON.stringify(ownersOf(after, role)),
+    );
+    if (roles.length === 0) return;
     this.record(
       item,
       'modify',
-      'field_mod',
-      changes.map((c) => ['field', c.field_key, stringify(c.before), stringify(c.after)]),
+      'role_and_user_mod',
+      roles.map((role) => ['role', role, ownersOf(before, role), ownersOf(after, role)]),
     );
-    const changed_fields = changes.map((c) => ({ field_key: c.field_key, before: c.before, after: c.after }));
-    this.emit('WorkitemUpdateEvent', item, { changed_fields });
-    const roles = changes.find((c) => c.field_key === 'role_owners');
-    if (roles)
-      this.emit('WorkitemPersonAssignedEvent', item, {
-        role_owners: roles.after,
-        pre_role_owners: roles.before,
-      });
+    this.emit('WorkitemPersonAssignedEvent', item, { role_owners: after, pre_role_owners: before });
   }
 
   statusChanged(item: WorkItem, from: string, to: string): void {
@@ -119,8 +155,11 @@ export class Changes {
     this.emit('WorkitemDeleteEvent', item, {});
   }
 
-  commented(item: WorkItem, comment: Comment, action: 'add' | 'modify' | 'delete'): void {
-    this.touch(item);
+  commented(item: WorkItem, comment: Comment, action: 'add' | 'modify' | 'delete', previous?: string): void {
+    const operation = action === 'add' ? 'create' : action;
+    const content = action === 'delete' ? [] : [comment.content];
+    const before = action === 'add' ? [] : [previous ?? comment.content];
+    this.record(item, operation, 'work_item_mod', [['comment', comment.id, before, content]]);
     this.emit('WorkitemCommentEvent', item, {
       comment: comment.content,
       comment_id: comment.id,
@@ -171,6 +210,7 @@ export class Changes {
     contents: [string, string, string[], string[]][],
   ): void {
     this.touch(item);
+    const { sourceType, source } = this.actor;
     const record: OpRecord = {
       seq: this.tenant.nextOpRecordSeq(),
       project_key: item.project_key,
@@ -178,7 +218,8 @@ export class Changes {
       work_item_id: item.id,
       operation_time: this.now,
       operator: this.operator,
-      operator_type: this.operatorType,
+      operator_type: this.actor.operatorType,
+      ...(sourceType !== undefined && source !== undefined ? { source_type: sourceType, source } : {}),
       operation_type: operationType,
       op_record_module: module,
       record_contents: contents.map(([type, value, old, next]) => ({
@@ -190,6 +231,7 @@ export class Changes {
       })),
     };
     this.tenant.data.op_records.push(record);
+    this.records.push(record);
   }
 
   private emit(eventType: string, item: WorkItem, extra: Record<string, unknown>): void {

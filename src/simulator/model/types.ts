@@ -202,6 +202,9 @@ export interface OpRecord {
   operation_time: number;
   operator: string;
   operator_type: string;
+  /** `plugin` (with the plugin id) or `auto` (with the automation rule id); absent for users. */
+  source_type?: string;
+  source?: string;
   operation_type: string;
   op_record_module: string;
   record_contents: {

@@ -74,8 +74,9 @@ function list(ctx: Ctx) {
 function update(ctx: Ctx) {
   const { item } = targetOf(ctx);
   const comment = commentOf(ctx, item);
+  const previous = comment.content;
   comment.content = contentOf(ctx);
-  ctx.changes.commented(item, comment, 'modify');
+  ctx.changes.commented(item, comment, 'modify', previous);
 }
 
 function remove(ctx: Ctx) {

@@ -5,6 +5,7 @@
 import type { Request, Response, Router } from 'express';
 import { stringify as losslessStringify } from 'lossless-json';
 import { isAutopilotError } from '../../errors.ts';
+import type { AutomationRule } from '../automations.ts';
 import type { ChaosOptions } from '../chaos.ts';
 import type { RequestFilter } from '../http/request-log.ts';
 import type { Simulator } from '../simulator.ts';
@@ -70,6 +71,18 @@ export function mountInspection(router: Router, sim: Simulator): void {
   });
   router.delete('/_sim/webhooks/:id', (req, res) => {
     res.status(sim.unregisterWebhook(String(req.params.id)) ? 204 : 404).end();
+  });
+  router.get('/_sim/automations', (_req, res) => {
+    res.json({ rules: sim.automations(), runs: sim.automationRuns() });
+  });
+  router.post(
+    '/_sim/automations',
+    guarded((req, res) => {
+      res.status(201).json(sim.registerAutomation(jsonBody(req) as unknown as AutomationRule));
+    }),
+  );
+  router.delete('/_sim/automations/:id', (req, res) => {
+    res.status(sim.unregisterAutomation(String(req.params.id)) ? 204 : 404).end();
   });
   router.get('/_sim/chaos', (_req, res) => {
     res.json(sim.chaos());

@@ -8,6 +8,8 @@ import type { OpRecord } from '../model/types.ts';
 import { assertWritable } from './common.ts';
 
 const WEEK_MS = 7 * 24 * 3600_000;
+/** The API keeps no history before this (work-item-op-records: 不支持查询2024年7月2日之前的历史记录). */
+export const OP_RECORDS_SINCE = Date.UTC(2024, 6, 2);
 
 function timestamp(ctx: Ctx, key: string): number | undefined {
   const value = optInt(ctx.body, key);
@@ -20,15 +22,21 @@ function listFilter(ctx: Ctx): (r: OpRecord) => boolean {
   const operators = optStrings(ctx.body, 'operator');
   const operatorTypes = optStrings(ctx.body, 'operator_type');
   const operationTypes = optStrings(ctx.body, 'operation_type');
+  const sourceTypes = optStrings(ctx.body, 'source_type');
+  const sources = optStrings(ctx.body, 'source');
   const modules = optStrings(ctx.body, 'op_record_module');
   const start = timestamp(ctx, 'start');
   const end = timestamp(ctx, 'end');
   if (start !== undefined && end !== undefined && (end < start || end - start > WEEK_MS)) {
     throw fail(20013, 'start/end must span at most 7 days');
   }
-  const within = (list: string[] | undefined, v: string) => list === undefined || list.includes(v);
+  const within = (list: string[] | undefined, v: string | undefined) =>
+    list === undefined || (v !== undefined && list.includes(v));
   return (r) =>
+    r.operation_time >= OP_RECORDS_SINCE &&
     within(operators, r.operator) &&
+    within(sourceTypes, r.source_type) &&
+    within(sources, r.source) &&
     within(operatorTypes, r.operator_type) &&
     within(operationTypes, r.operation_type) &&
     within(modules, r.op_record_module) &&
@@ -36,7 +44,10 @@ function listFilter(ctx: Ctx): (r: OpRecord) => boolean {
     (end === undefined || r.operation_time <= end);
 }
 
-/** Newest first; `start_from` is an opaque cursor (the next record's sequence number). */
+/**
+ * Newest first; `start_from` is an opaque cursor (the next record's sequence number). Records of
+ * deleted work items stay (history is kept); nothing before 2024-07-02 is served.
+ */
 function opRecords(ctx: Ctx) {
   const space = ctx.tenant.space(reqString(ctx.body, 'project_key'));
   const ids = reqIdList(ctx.body, 'work_item_ids');

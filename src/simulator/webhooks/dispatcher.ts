@@ -5,6 +5,7 @@
  * times; every attempt is recorded.
  */
 import { randomUUID } from 'node:crypto';
+import type { PushFault } from '../chaos.ts';
 
 export interface WebhookTarget {
   id: string;
@@ -29,7 +30,10 @@ export interface Delivery {
   event_type: string;
   uuid: string;
   work_item_id: number;
-  status: 'pending' | 'delivered' | 'failed';
+  /** `dropped`: chaos decided it is never sent (the change stays in the operation records). */
+  status: 'pending' | 'delivered' | 'failed' | 'dropped';
+  /** Set when chaos held the push back this long before sending it. */
+  delayed_ms?: number;
   attempts: number;
   response_status?: number;
   error?: string;
@@ -44,6 +48,8 @@ export interface DispatcherOptions {
   retryDelayMs?: number;
   /** Per-attempt timeout. @defaultValue 5000 */
   timeoutMs?: number;
+  /** Chaos for pushes: drop or delay one (target, event). @defaultValue none */
+  fault?: () => PushFault;
 }
 
 export class WebhookDispatcher {
@@ -60,6 +66,7 @@ export class WebhookDispatcher {
       attempts: options.attempts ?? 3,
       retryDelayMs: options.retryDelayMs ?? 100,
       timeoutMs: options.timeoutMs ?? 5000,
+      fault: options.fault ?? (() => undefined),
     };
   }
 
@@ -83,11 +90,31 @@ export class WebhookDispatcher {
     return [...this.log];
   }
 
-  /** Queue events for every matching target; returns at once. */
+  /**
+   * Queue events for every matching target; returns at once. Chaos may drop a push (recorded,
+   * never sent) or hold it back: a delayed push joins its lane when the delay is over, so it
+   * arrives after later changes of the same item, as a slow provider's would.
+   */
   push(events: WebhookEvent[]): void {
     for (const event of events) {
-      for (const target of this.targets.filter((t) => matches(t, event))) this.enqueue(target, event);
+      for (const target of this.targets.filter((t) => matches(t, event))) {
+        const fault = this.options.fault();
+        if (fault?.kind === 'drop') this.log.push({ ...this.delivery(target, event), status: 'dropped' });
+        else if (fault?.kind === 'delay') this.later(target, event, fault.ms);
+        else this.enqueue(target, event);
+      }
     }
+  }
+
+  private later(target: WebhookTarget, event: WebhookEvent, ms: number): void {
+    const held = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        this.enqueue(target, event, ms);
+        resolve();
+      }, ms),
+    );
+    this.pending.add(held);
+    void held.finally(() => this.pending.delete(held));
   }
 
   /**
@@ -110,9 +137,9 @@ export class WebhookDispatcher {
     this.log = [];
   }
 
-  private enqueue(target: WebhookTarget, event: WebhookEvent): Delivery {
+  private delivery(target: WebhookTarget, event: WebhookEvent): Delivery {
     const body = target.token ? { ...event, header: { ...event.header, token: target.token } } : event;
-    const delivery: Delivery = {
+    return {
       id: randomUUID(),
       target_id: target.id,
       url: target.url,
@@ -123,6 +150,11 @@ export class WebhookDispatcher {
       attempts: 0,
       body,
     };
+  }
+
+  private enqueue(target: WebhookTarget, event: WebhookEvent, delayedMs?: number): Delivery {
+    const delivery = this.delivery(target, event);
+    if (delayedMs !== undefined) delivery.delayed_ms = delayedMs;
     this.log.push(delivery);
     const lane = `${target.id}:${event.payload.id}`;
     const run = (this.lanes.get(lane) ?? Promise.resolve()).then(() => this.deliver(delivery));

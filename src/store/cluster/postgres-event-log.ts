@@ -5,7 +5,9 @@
  * it: a crash between the two loses nothing, at worst one more database round trip.
  */
 import type { Redis } from 'ioredis';
+import type { PoolClient } from 'pg';
 import { AutopilotError } from '../../errors.ts';
+import { changeAlias } from '../../events/change-id.ts';
 import type { Event } from '../../events/event.ts';
 import type { EventLog, StoredEvent } from '../ports.ts';
 import { requireCount, requireId } from '../input-checks.ts';
@@ -48,16 +50,44 @@ export class PostgresEventLog implements EventLog {
   async append(event: Event, now: number): Promise<{ inserted: boolean }> {
     requireId('event id', event?.id);
     const body = encodeJson(event, `event ${event.id}`);
-    if (await this.#seenRecently(event.id, now)) return { inserted: false };
+    const alias = changeAlias(event);
+    const ids = alias === undefined ? [event.id] : [event.id, alias];
+    for (const id of ids) if (await this.#seenRecently(id, now)) return { inserted: false };
+    const inserted =
+      alias === undefined
+        ? await this.#insert(event.id, body, now)
+        : await this.#insertWithAlias(event.id, alias, body, now);
+    if (inserted) for (const id of ids) await this.#remember(id, now);
+    return { inserted };
+  }
+
+  async #insert(id: string, body: string, now: number, db: Db | PoolClient = this.#db): Promise<boolean> {
     const { rowCount } = await query(
-      this.#db,
+      db,
       `WITH fresh AS (
          INSERT INTO event_ids (id, received_at) VALUES ($1, $3) ON CONFLICT (id) DO NOTHING RETURNING id)
        INSERT INTO events (id, body, received_at) SELECT id, $2, $3 FROM fresh`,
-      [event.id, body, now],
+      [id, body, now],
     );
-    if (rowCount === 1) await this.#remember(event.id, now);
-    return { inserted: rowCount === 1 };
+    return rowCount === 1;
+  }
+
+  /**
+   * The change id is claimed first, in the same transaction: a concurrent append of the same
+   * change under its other id waits on the key and then finds it taken.
+   */
+  async #insertWithAlias(id: string, alias: string, body: string, now: number): Promise<boolean> {
+    return transaction(this.#db, async (client) => {
+      const claimed = await query(
+        client,
+        'INSERT INTO event_ids (id, received_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id',
+        [alias, now],
+      );
+      if (claimed.rowCount === 0) return false;
+      if (await this.#insert(id, body, now, client)) return true;
+      await query(client, 'DELETE FROM event_ids WHERE id = $1', [alias]);
+      return false;
+    });
   }
 
   async claimUnprocessed(owner: string, limit: number, leaseMs: number, now: number): Promise<StoredEvent[]> {

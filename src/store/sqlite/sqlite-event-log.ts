@@ -1,5 +1,6 @@
 /** EventLog on SQLite: dedupe ids in their own table so they outlive purged event bodies. */
 import { AutopilotError } from '../../errors.ts';
+import { changeAlias } from '../../events/change-id.ts';
 import type { Event } from '../../events/event.ts';
 import type { EventLog, StoredEvent } from '../ports.ts';
 import type { SqliteDb } from './database.ts';
@@ -32,17 +33,25 @@ export class SqliteEventLog implements EventLog {
   async appendMany(events: readonly Event[], now: number): Promise<Array<{ inserted: boolean }>> {
     const encoded = events.map((event) => {
       requireId('event id', event?.id);
-      return { id: event.id, body: encodeJson(event, `event ${event.id}`) };
+      return { id: event.id, alias: changeAlias(event), body: encodeJson(event, `event ${event.id}`) };
     });
-    return this.#db.write(() => encoded.map(({ id, body }) => this.#insert(id, body, now)));
+    return this.#db.write(() => encoded.map((e) => this.#insert(e.id, e.alias, e.body, now)));
   }
 
-  #insert(id: string, body: string, now: number): { inserted: boolean } {
+  /**
+   * The change id is kept beside the delivery id in event_ids (same retention), so the same
+   * change delivered again under another id (its operation record) is a duplicate too.
+   */
+  #insert(id: string, alias: string | undefined, body: string, now: number): { inserted: boolean } {
+    if (alias !== undefined && this.#db.get('SELECT 1 AS found FROM event_ids WHERE id = :alias', { alias }))
+      return { inserted: false };
     const fresh = this.#db.run('INSERT OR IGNORE INTO event_ids (id, received_at) VALUES (:id, :now)', {
       id,
       now,
     });
     if (fresh.changes === 0) return { inserted: false };
+    if (alias !== undefined)
+      this.#db.run('INSERT INTO event_ids (id, received_at) VALUES (:alias, :now)', { alias, now });
     this.#db.run('INSERT INTO events (id, body, received_at) VALUES (:id, :body, :now)', { id, body, now });
     return { inserted: true };
   }

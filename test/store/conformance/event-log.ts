@@ -34,6 +34,26 @@ export function describeEventLogConformance(name: string, factory: StoreFactory)
       expect(await events.pendingCount()).toBe(1);
     });
 
+    it('stores one change once, under its delivery id or its change id, whichever comes first', async () => {
+      const webhook = buildEvent({ id: 'uuid-1', changeId: 'change:a' });
+      const record = buildEvent({ id: 'change:a', source: 'op_record' });
+      expect(await events.append(webhook, T0)).toEqual({ inserted: true });
+      expect(await events.append(record, T0 + 1)).toEqual({ inserted: false });
+      expect(await events.append({ ...webhook, id: 'uuid-2' }, T0 + 2)).toEqual({ inserted: false });
+      // The other order: the record first, its late webhook is the duplicate.
+      expect(await events.append(buildEvent({ id: 'change:b', source: 'op_record' }), T0)).toEqual({
+        inserted: true,
+      });
+      expect(await events.append(buildEvent({ id: 'uuid-3', changeId: 'change:b' }), T0 + 1)).toEqual({
+        inserted: false,
+      });
+      // A refused alias leaves nothing behind: the delivery id stays free.
+      expect(await events.append(buildEvent({ id: 'uuid-3' }), T0 + 2)).toEqual({ inserted: true });
+      expect((await events.get('uuid-1'))?.event.changeId).toBe('change:a');
+      expect(await events.get('change:a')).toBeUndefined();
+      expect(await events.pendingCount()).toBe(3);
+    });
+
     it('keeps arbitrary JSON payloads exactly, big ids as strings and big integers whole', async () => {
       const payload = {
         header: { uuid: 'a1b2', token: '' },
