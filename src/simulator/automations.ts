@@ -6,7 +6,6 @@
  * real cross-system loop: it writes, the automation writes back, the engine sees a change it
  * did not make.
  */
-import { randomUUID } from 'node:crypto';
 import type { SimCore } from './http/core.ts';
 import { fail } from './http/sim-error.ts';
 import { Changes } from './model/changes.ts';

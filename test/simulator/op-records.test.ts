@@ -1,6 +1,6 @@
 /** Operation records as the engine reads them, automation rules, and webhook push chaos. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ISSUE_OPEN, PK, STORY, T0, startApi, type Api } from './helpers.ts';
+import { ISSUE_OPEN, PK, T0, startApi, type Api } from './helpers.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 
 let api: Api;
