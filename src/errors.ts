@@ -93,9 +93,32 @@ export const ERROR_CATALOGUE = {
     owner: 'rule_author',
   },
 
+  // Operation records (reconciler, origins, backtests)
+  AP_RECORD_UNKNOWN: {
+    title: 'An operation record of an unknown module, operation or object type (skipped)',
+    retryable: false,
+    owner: 'none',
+  },
+  AP_RECORD_ITEM_DELETED: {
+    title: 'An operation record of a work item deleted since (skipped)',
+    retryable: false,
+    owner: 'none',
+  },
+  AP_RECORD_TOO_OLD: {
+    title: 'Operation records before 2024-07-02 are not kept by the API',
+    retryable: false,
+    owner: 'client',
+  },
+  AP_RECORD_WINDOW: {
+    title: 'An operation-record window the API does not serve (over 7 days, bad page size or cursor)',
+    retryable: false,
+    owner: 'client',
+  },
+
   // Execution
   AP_LOOP_STOPPED: {
-    title: 'Causation depth cap reached; the chain was stopped',
+    title:
+      'Causation depth cap reached, or a Feishu automation rule kept answering a rule; the chain was stopped',
     retryable: false,
     owner: 'rule_author',
   },

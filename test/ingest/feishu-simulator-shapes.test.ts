@@ -15,9 +15,12 @@ describe('Feishu payload variants', () => {
     });
   });
 
-  it('role map before and after', () => {
+  it('role map before and after, with the one role that changed', () => {
     expect(normalize('roles-before-after.json').change).toEqual({
       kind: 'role',
+      role: 'operator',
+      from: [],
+      to: ['7400000000000000004'],
       roles: { operator: ['7400000000000000004'] },
       previousRoles: { operator: [] },
     });

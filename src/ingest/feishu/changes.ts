@@ -173,15 +173,29 @@ export function roleChange(payload: Obj, nodeOwner: boolean): Change {
   const from = pickPresent(source, 'pre_owners', 'old_owners', 'before_owners');
   const to = pickPresent(source, 'cur_owners', 'new_owners', 'after_owners', 'owners');
   const nodeId = node || nodeOwner ? pickId(source, 'node_id', 'state_key', 'node_key', 'id') : undefined;
+  const roles = roleMap(payload.role_owners);
+  const previousRoles = roleMap(payload.pre_role_owners);
+  const single = pickString(payload, 'role', 'role_key') ?? onlyChangedRole(roles, previousRoles);
   return compact({
     kind: 'role',
-    role: pickString(payload, 'role', 'role_key'),
+    role: single,
     nodeId,
-    from: from ? asList(from.value) : undefined,
-    to: to ? asList(to.value) : undefined,
-    roles: roleMap(payload.role_owners),
-    previousRoles: roleMap(payload.pre_role_owners),
+    from: from ? asList(from.value) : single && previousRoles ? (previousRoles[single] ?? []) : undefined,
+    to: to ? asList(to.value) : single && roles ? (roles[single] ?? []) : undefined,
+    roles,
+    previousRoles,
   });
+}
+
+/** With the maps before and after, the one role whose owners changed, when exactly one did. */
+function onlyChangedRole(
+  after: Record<string, string[]> | undefined,
+  before: Record<string, string[]> | undefined,
+): string | undefined {
+  if (!after || !before) return undefined;
+  const names = new Set([...Object.keys(after), ...Object.keys(before)]);
+  const changed = [...names].filter((r) => (after[r] ?? []).join(',') !== (before[r] ?? []).join(','));
+  return changed.length === 1 ? changed[0] : undefined;
 }
 
 export type SubtaskAction = 'created' | 'updated' | 'status' | 'deleted';

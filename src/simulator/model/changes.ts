@@ -172,9 +172,24 @@ export class Changes {
     task: Subtask,
     type: 'TaskCreateEvent' | 'TaskUpdateEvent' | 'TaskStatusEvent' | 'TaskDeleteEvent',
   ): void {
+    // Confirming or reopening a sub-task is its own operation type in the records (complete / rollback).
     const operation =
-      type === 'TaskCreateEvent' ? 'create' : type === 'TaskDeleteEvent' ? 'delete' : 'modify';
-    this.record(item, operation, 'sub_task_mod', [['sub_task', String(task.id), [], [task.name]]]);
+      type === 'TaskCreateEvent'
+        ? 'create'
+        : type === 'TaskDeleteEvent'
+          ? 'delete'
+          : type === 'TaskStatusEvent'
+            ? task.passed
+              ? 'complete'
+              : 'rollback'
+            : 'modify';
+    this.record(
+      item,
+      operation,
+      'sub_task_mod',
+      [['sub_task', String(task.id), [], [task.name]]],
+      [{ object_type: 'node', object_value: task.node_id }],
+    );
     this.emit(type, item, {
       sub_task: {
         id: String(task.id),
@@ -208,6 +223,7 @@ export class Changes {
     operationType: string,
     module: string,
     contents: [string, string, string[], string[]][],
+    belongTo?: { object_type: string; object_value: string }[],
   ): void {
     this.touch(item);
     const { sourceType, source } = this.actor;
@@ -228,6 +244,7 @@ export class Changes {
         new: next,
         add: [],
         delete: [],
+        ...(belongTo ? { belong_object: belongTo } : {}),
       })),
     };
     this.tenant.data.op_records.push(record);

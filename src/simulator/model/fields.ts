@@ -153,10 +153,16 @@ export function isFilled(value: unknown): boolean {
   return true;
 }
 
+/** A multi-select's option as its value (what rule authors compare), anything else as JSON. */
+function optionValue(v: unknown): string {
+  const value = (v as Record<string, unknown> | null)?.value;
+  return typeof value === 'string' ? value : JSON.stringify(v);
+}
+
 /** Stringified value for op records and webhook change lists. */
 export function stringify(value: unknown): string[] {
   if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v)));
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? optionValue(v) : String(v)));
   if (typeof value === 'object') {
     const v = (value as Record<string, unknown>).value;
     return [typeof v === 'string' ? v : JSON.stringify(value)];

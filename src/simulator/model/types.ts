@@ -213,6 +213,8 @@ export interface OpRecord {
     new: string[];
     add: string[];
     delete: string[];
+    /** What the object belongs to (a sub-task's node). */
+    belong_object?: { object_type: string; object_value: string }[];
   }[];
 }
 
