@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event } from '../../src/events/event.ts';
 import { normalizeFeishuWebhook } from '../../src/ingest/feishu/index.ts';
 import { translateRecords } from '../../src/records/translate-records.ts';
-import { ISSUE_OPEN, PK, STORY, STORY_AT_START, startApi, type Api } from '../simulator/helpers.ts';
+import { ISSUE_OPEN, STORY, STORY_AT_START, startApi, type Api } from '../simulator/helpers.ts';
 import { startReceiver, type Receiver } from '../simulator/receiver.ts';
 
 let api: Api;
