@@ -91,6 +91,19 @@ export const CONFIG_SCHEMA = {
         maxDepth: { ...positiveInt, default: 10 },
         breakerMaxRuns: { ...positiveInt, default: 20 },
         breakerWindowMs: { ...positiveInt, default: 60_000 },
+        maxAutomationCycles: { ...positiveInt, default: 2 },
+      },
+    },
+    reconcile: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        intervalMs: { type: 'integer', minimum: 1000, default: 300_000 },
+        settleMs: { type: 'integer', minimum: 0, default: 120_000 },
+        maxRequestsPerSecond: { type: 'number', exclusiveMinimum: 0, maximum: 15, default: 2 },
+        spaces: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
       },
     },
     executor: {

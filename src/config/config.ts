@@ -40,7 +40,25 @@ export interface Config {
   cluster: { redisUrl?: string; databaseUrl?: string };
   http: { allowedHosts: string[] };
   intake: { bodyLimitBytes: number; timestampToleranceMs: number };
-  loop: { maxDepth: number; breakerMaxRuns: number; breakerWindowMs: number };
+  loop: {
+    maxDepth: number;
+    breakerMaxRuns: number;
+    breakerWindowMs: number;
+    /** How many times a rule may answer a Feishu automation rule's answer to its own write in one chain. */
+    maxAutomationCycles: number;
+  };
+  /** Gap-free ingestion from the operation records (src/reconcile/), on the leader. */
+  reconcile: {
+    enabled: boolean;
+    /** How often the changes since the watermark are looked for. */
+    intervalMs: number;
+    /** Changes younger than this are left to their webhooks (a late webhook is not a missed one). */
+    settleMs: number;
+    /** The reconciler's share of the API budget. */
+    maxRequestsPerSecond: number;
+    /** Spaces to reconcile besides those the rules name (project keys or simple names). */
+    spaces: string[];
+  };
   executor: { concurrency: number; leaseMs: number; shutdownDeadlineMs: number };
   retention: { eventsMs: number; auditMs: number };
   /** Polls and schedules (src/triggers/). */

@@ -28,6 +28,8 @@ import { RuleRegistry } from '../server/rule-registry.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
 import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
 import type { Stores } from '../store/ports.ts';
+import { startReconciler } from '../reconcile/start-reconciler.ts';
+import type { Reconciler } from '../reconcile/reconciler.ts';
 import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
 import { triggerRulesOf } from '../triggers/trigger-runner.ts';
 import { buildApp } from './build-app.ts';
@@ -62,6 +64,8 @@ export interface RunningEngine {
   processor: EventProcessor;
   /** Polls and schedules, run while this process leads. */
   triggers: Triggers;
+  /** Gap-free ingestion from the operation records, run while this process leads. */
+  reconciler: Reconciler;
   /** The Lark IM client, the routing caller and the engine's own chat replies. */
   outbound: Outbound;
   /** The built-in simulator when the engine runs without Feishu credentials. */
@@ -180,6 +184,23 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     },
   });
 
+  const reconciler = startReconciler({
+    config,
+    stores,
+    audit,
+    read,
+    workItems,
+    engine: { userKey: engineUserKey, pluginId: feishu.pluginId },
+    rules: () => rules.current.byId.values(),
+    elector: triggers.elector,
+    log,
+    now,
+    onStored: (event, inserted) => {
+      metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
+      if (inserted) processor.notify();
+    },
+  });
+
   const webhookTokens = simulator ? [simulator.credentials.webhookToken] : config.feishu.webhookTokens;
   const app = buildApp({
     config,
@@ -230,6 +251,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     executor,
     processor,
     triggers,
+    reconciler,
     outbound,
     simulator,
     async idle() {
@@ -245,6 +267,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       rules.close();
       stopRetention();
       await triggers.stop();
+      await reconciler.stop();
       await new Promise<void>((done) => server.close(() => done()));
       await new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done()));
       await processor.stop();

@@ -27,6 +27,8 @@ export interface WorkItemLoader {
     event: Pick<Event, 'projectKey' | 'workItem'>,
     options?: { subtasks?: boolean },
   ): Promise<LoadedWorkItem | undefined>;
+  /** The field definitions of a work item type (cached like the loads' own); fakes may leave it out. */
+  fieldMeta?(projectKey: string, typeKey: string): Promise<readonly FieldMeta[]>;
 }
 
 /**
@@ -54,6 +56,7 @@ export function createWorkItemLoader(
   }
 
   return {
+    fieldMeta,
     async load(event, options = {}) {
       if (!event.projectKey || !event.workItem) return undefined;
       const { id, typeKey } = event.workItem;

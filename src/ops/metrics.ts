@@ -14,6 +14,8 @@ export interface Metrics {
   limiterWaits: Counter<'operation'>;
   breakerOpen: Counter<'rule'>;
   loopStopped: Counter;
+  missedWebhooks: Counter<'space' | 'type'>;
+  recordsSkipped: Counter<'code'>;
   ruleReloads: Counter<'result'>;
   rulesLoaded: Gauge;
   httpDuration: Histogram<'route' | 'method' | 'status'>;
@@ -93,7 +95,19 @@ export function createMetrics(probe?: QueueProbe, build: BuildLabels = { profile
     }),
     loopStopped: new Counter({
       name: 'autopilot_loop_stopped_total',
-      help: 'Events stopped at the causation depth cap',
+      help: 'Events stopped at the causation depth cap or in a cross-system loop',
+      registers: [registry],
+    }),
+    missedWebhooks: new Counter({
+      name: 'autopilot_missed_webhooks_total',
+      help: 'Changes no webhook delivered, recovered from the operation records, by space and event type',
+      labelNames: ['space', 'type'],
+      registers: [registry],
+    }),
+    recordsSkipped: new Counter({
+      name: 'autopilot_op_records_skipped_total',
+      help: 'Operation records that made no event (unknown, item deleted since, too old), by code',
+      labelNames: ['code'],
       registers: [registry],
     }),
     ruleReloads: new Counter({
@@ -205,6 +219,15 @@ function count(metrics: Metrics, entry: AuditRecord): void {
       break;
     case 'loop_stopped':
       metrics.loopStopped.inc();
+      break;
+    case 'webhook.missed':
+      metrics.missedWebhooks.inc({
+        space: String(detail.space ?? 'unknown'),
+        type: String(detail.type ?? 'unknown'),
+      });
+      break;
+    case 'record.skipped':
+      metrics.recordsSkipped.inc({ code: String(detail.code ?? 'unknown') });
       break;
     default:
       break;

@@ -34,6 +34,8 @@ export interface TranslateOptions {
    * them still marks the item's earlier records as deleted since. @defaultValue no limit
    */
   until?: number;
+  /** The simple_name of a space (records name spaces by project_key only; rules may use either). */
+  simpleName?: (projectKey: string) => string | undefined;
 }
 
 export interface Translation {
@@ -64,7 +66,7 @@ export function translateRecords(raw: readonly unknown[], options: TranslateOpti
     if (skip) skips.push(skip);
     else drafts.push(...draftsOf(record, options, skips));
   }
-  return { events: merge(drafts, options.engine), skips };
+  return { events: merge(drafts, options), skips };
 }
 
 /** The earliest deletion of each item among the records. */
@@ -253,13 +255,13 @@ function compact(change: Change): Change {
 }
 
 /** One event per change id: the contents of records made by one call at one instant are one change. */
-function merge(drafts: Draft[], engine: EngineIdentity): Event[] {
+function merge(drafts: Draft[], options: TranslateOptions): Event[] {
   const groups = new Map<string, Draft[]>();
   for (const draft of drafts) {
     const id = changeIdOf(basics(draft)) as string;
     groups.set(id, [...(groups.get(id) ?? []), draft]);
   }
-  const events = [...groups].map(([id, group]) => toEvent(id, group, engine));
+  const events = [...groups].map(([id, group]) => toEvent(id, group, options));
   return events.sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
 }
 
@@ -273,7 +275,7 @@ function basics(draft: Draft): Pick<Event, 'type' | 'occurredAt' | 'workItem' | 
   };
 }
 
-function toEvent(id: string, group: Draft[], engine: EngineIdentity): Event {
+function toEvent(id: string, group: Draft[], options: TranslateOptions): Event {
   const [first] = group as [Draft, ...Draft[]];
   const { record } = first;
   const base = basics(first);
@@ -281,14 +283,16 @@ function toEvent(id: string, group: Draft[], engine: EngineIdentity): Event {
     const list = (c: Change | undefined) => (c?.fields as Change[] | undefined) ?? (c ? [c] : []);
     base.change = fieldList(group.flatMap((d) => list(d.change)));
   }
+  const projectName = options.simpleName?.(record.project_key);
   return {
     id,
     source: 'op_record',
     ...base,
     projectKey: record.project_key,
+    ...(projectName && projectName !== record.project_key ? { projectName } : {}),
     operator: record.operator,
     changeId: id,
-    origin: originOfRecord(record, engine),
+    origin: originOfRecord(record, options.engine),
     payload: { op_records: group.map((d) => d.record).filter((r, i, all) => all.indexOf(r) === i) },
   };
 }

@@ -168,7 +168,9 @@ export type AuditKind =
   | 'run.requeued'
   | 'run.dropped'
   | 'loop_stopped'
-  | 'breaker_open';
+  | 'breaker_open'
+  | 'webhook.missed'
+  | 'record.skipped';
 
 export interface AuditRecord {
   at: number;
