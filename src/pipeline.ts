@@ -10,8 +10,9 @@ import { breakerRecord, matchRecord, planErrorRecord, plannedRecord } from './en
 import type { LoadedWorkItem, WorkItemLoader } from './engine/work-item-loader.ts';
 import type { Event } from './events/event.ts';
 import { attachCausation, rememberCause } from './loop/causation.ts';
+import type { OriginLookup } from './loop/origin-lookup.ts';
 import type { RunBreaker } from './loop/run-breaker.ts';
-import { readsSubtasks } from './match/fact-values.ts';
+import { readsOrigin, readsSubtasks } from './match/fact-values.ts';
 import { buildEventFacts, workItemFromPayload } from './match/facts.ts';
 import { matchEvent } from './match/match-event.ts';
 import { candidateRules, type RuleIndex } from './match/rule-index.ts';
@@ -31,6 +32,10 @@ export interface PipelineDeps {
   engineUserKey?: string;
   /** Causation depth cap for rules without `max_depth` (config `loop.maxDepth`). */
   maxDepth?: number;
+  /** Cross-system cycles allowed (config `loop.maxAutomationCycles`). */
+  maxAutomationCycles?: number;
+  /** Where a change came from, from the operation records, when the event does not say. */
+  lookupOrigin?: OriginLookup;
   now: () => number;
 }
 
@@ -63,14 +68,21 @@ async function loadOrGiveUp(
 
 export async function processEvent(stored: Event, deps: PipelineDeps): Promise<Run[]> {
   const now = deps.now();
-  const event = await attachCausation(deps.state, stored, deps.engineUserKey, now);
   const { index, byId } = deps.rules();
+  const candidates = candidateRules(index, stored).map(({ rule }) => rule);
+  const event = await attachCausation(deps.state, stored, now, {
+    engineUserKey: deps.engineUserKey,
+    lookupOrigin: deps.lookupOrigin,
+    needsOrigin: candidates.some((rule) => readsOrigin(rule.when)),
+    candidates: candidates.map((rule) => rule.id),
+  });
   let live: Promise<LoadedWorkItem | undefined> | undefined;
   const loadLive = () => (live ??= loadOrGiveUp(deps.workItems, event, candidatesReadSubtasks(index, event)));
   const facts = buildEventFacts(event, now, async () => (await loadLive())?.item);
   const results = await matchEvent(event, index, facts, {
     engineUserKey: deps.engineUserKey,
     maxDepth: deps.maxDepth,
+    maxAutomationCycles: deps.maxAutomationCycles,
   });
   const records: AuditRecord[] = results.map((result) => matchRecord(event, result, now));
   const runs: Run[] = [];
@@ -100,6 +112,7 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
       event,
       { projectKey: event.projectKey, workItemId: event.workItem.id },
       now,
+      runs.map((run) => run.ruleId),
     );
   }
   await deps.runs.enqueue(runs, now);

@@ -13,6 +13,12 @@ export function matchRecord(event: Event, result: MatchResult, at: number): Audi
   if (result.skipped?.reason === 'depth_cap') {
     return { ...base, kind: 'loop_stopped', detail: { ...result.skipped, causation: event.causation } };
   }
+  if (result.skipped?.reason === 'automation_loop') {
+    // One record names both sides of the loop: our rule (ruleId) and Feishu's automation rule.
+    const automationRule = event.causation?.automation?.ruleId;
+    const detail = { ...result.skipped, rule: result.ruleId, automationRule, causation: event.causation };
+    return { ...base, kind: 'loop_stopped', detail };
+  }
   if (result.error)
     return { ...base, kind: 'rule.error', detail: { error: result.error, conditions: result.conditions } };
   return {

@@ -13,6 +13,7 @@ import { createExecutor, type Executor } from '../executor/executor.ts';
 import { createLocalLimiter } from '../executor/rate-limiter.ts';
 import { createRedisRateLimiter } from '../executor/redis-rate-limiter.ts';
 import type { LeaderElector } from '../leader/leader-elector.ts';
+import { createOriginLookup } from '../loop/origin-lookup.ts';
 import { RunBreaker } from '../loop/run-breaker.ts';
 import { buildRuleIndex, type RuleIndex } from '../match/rule-index.ts';
 import { OpenApiClient } from '../openapi/client.ts';
@@ -161,6 +162,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     breaker,
     engineUserKey,
     maxDepth: config.loop.maxDepth,
+    maxAutomationCycles: config.loop.maxAutomationCycles,
+    lookupOrigin: createOriginLookup(read, { userKey: engineUserKey, pluginId: feishu.pluginId }),
     now,
   };
   const processor = createEventProcessor({

@@ -76,6 +76,13 @@ export interface Origin {
 export interface Causation {
   rootEventId: string;
   depth: number;
+  /** Times along this chain a Feishu automation rule answered a write of ours. */
+  automationCycles?: number;
+  /**
+   * Set when this event is such an answer: the automation rule that made it, and the rules of
+   * ours whose write it answered.
+   */
+  automation?: { ruleId: string; answered: string[] };
 }
 
 export interface Event {

@@ -75,3 +75,19 @@ export function readsSubtasks(node: ConditionNode | undefined): boolean {
     );
   });
 }
+
+const readsOriginOf = new WeakMap<ConditionNode, boolean>();
+
+/** Whether conditions read where the change came from (`origin`, or `event.origin…`). */
+export function readsOrigin(node: ConditionNode | undefined): boolean {
+  if (node === undefined) return false;
+  let reads = readsOriginOf.get(node);
+  if (reads === undefined) {
+    const refs = leaves(node).flatMap((leaf) => [leaf, ...(isFactRef(leaf.value) ? [leaf.value] : [])]);
+    reads = refs.some(
+      (r) => r.fact === 'origin' || (r.fact === 'event' && /^origin(\.|$)/.test(r.path ?? '')),
+    );
+    readsOriginOf.set(node, reads);
+  }
+  return reads;
+}

@@ -9,6 +9,8 @@ import { normalizeWorkItem, type NormalizedWorkItem, type WorkItemProvider } fro
 export interface EventFacts {
   event: Event;
   change: Event['change'];
+  /** Where the change came from, when known before matching (src/loop/event-origin.ts). */
+  origin: Event['origin'];
   command: Event['command'];
   now: number;
   /** Memoized: the first call starts the load, every later call gets the same promise. */
@@ -26,6 +28,7 @@ export function buildEventFacts(event: Event, now: number, loadWorkItem?: WorkIt
   return {
     event,
     change: event.change,
+    origin: event.origin,
     command: event.command,
     now,
     workItem: () => (loaded ??= loadFact(event, loadWorkItem)),

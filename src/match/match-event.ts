@@ -32,9 +32,18 @@ export interface MatchOptions {
   evaluator?: 'direct' | 'json-rules-engine';
   /** The cap for rules without `max_depth` (config `loop.maxDepth`). @defaultValue DEFAULT_MAX_DEPTH */
   maxDepth?: number;
+  /**
+   * How many times in one chain a rule may answer a Feishu automation rule's answer to its own
+   * write (config `loop.maxAutomationCycles`). @defaultValue DEFAULT_MAX_AUTOMATION_CYCLES
+   */
+  maxAutomationCycles?: number;
 }
 
-export type SkipReason = 'self_event' | 'depth_cap' | 'chat_not_allowed' | 'user_not_allowed';
+/** Cross-system cycles allowed when the configuration sets none. */
+export const DEFAULT_MAX_AUTOMATION_CYCLES = 2;
+
+export type SkipReason =
+  'self_event' | 'depth_cap' | 'automation_loop' | 'chat_not_allowed' | 'user_not_allowed';
 
 export interface MatchError {
   code: ErrorCode;
@@ -86,7 +95,13 @@ interface Conditional {
 type Evaluations = Map<string, ConditionEvaluation>;
 
 function constantFacts(facts: EventFacts): Record<string, unknown> {
-  return { event: facts.event, change: facts.change, command: facts.command, now: facts.now };
+  return {
+    event: facts.event,
+    change: facts.change,
+    command: facts.command,
+    now: facts.now,
+    origin: facts.origin,
+  };
 }
 
 async function evaluateInProcess(entries: readonly Conditional[], facts: EventFacts): Promise<Evaluations> {
@@ -134,6 +149,17 @@ function skipReason(rule: Rule, event: Event, options: MatchOptions): MatchResul
   const cap = rule.max_depth ?? options.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (depth > cap) {
     return { reason: 'depth_cap', message: `causation depth ${depth} is over the rule's cap of ${cap}` };
+  }
+  const answer = event.causation?.automation;
+  const cycles = event.causation?.automationCycles ?? 0;
+  if (
+    answer?.answered.includes(rule.id) &&
+    cycles > (options.maxAutomationCycles ?? DEFAULT_MAX_AUTOMATION_CYCLES)
+  ) {
+    return {
+      reason: 'automation_loop',
+      message: `Feishu automation rule ${answer.ruleId} answered rule ${rule.id}'s writes ${cycles} times in one chain; the loop is stopped`,
+    };
   }
   if (isCommandTrigger(rule.on) && event.command !== undefined) {
     const { chats, users } = rule.on;

@@ -72,6 +72,7 @@ function templateContext(event: Event, rule: Rule, context: PlanContext): Templa
     change: event.change,
     command: event.command,
     now: context.now,
+    origin: event.origin,
     rule: { id: rule.id, description: rule.description, version: rule.version },
   };
 }

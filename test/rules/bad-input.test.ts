@@ -104,7 +104,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
   [
     'an unknown fact',
     yaml('id: r', ON, 'when: { fact: item, path: x, operator: equal, value: P0 }', DO),
-    ["3:15: unknown fact 'item' (known facts: event, work_item, change, command, now)"],
+    ["3:15: unknown fact 'item' (known facts: event, work_item, change, command, now, origin)"],
   ],
   [
     'a leaf without value',
@@ -286,7 +286,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown template root',
     yaml('id: r', ON, 'do: [{ comment: { text: "{{ item.name }}" } }]'),
     [
-      /^3:26: invalid template: \{\{ item.name \}\}: unknown root 'item' \(known: event, work_item, change, command, now, steps, rule\)$/,
+      /^3:26: invalid template: \{\{ item.name \}\}: unknown root 'item' \(known: event, work_item, change, command, now, origin, steps, rule\)$/,
     ],
   ],
   [
