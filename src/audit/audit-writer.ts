@@ -7,7 +7,8 @@ import type { Event } from '../events/event.ts';
 import type { ApiOutcome } from '../openapi/types.ts';
 import type { ApiCall, PlannedAction, Run } from '../plan/run.ts';
 import type { AuditRecord, AuditStore, RunError } from '../store/ports.ts';
-import { summarizeRequest } from './request-summary.ts';
+import { writesOf } from './planned-writes.ts';
+import { maskSecrets, summarizeRequest } from './request-summary.ts';
 
 export interface AuditWriter {
   eventStored(event: Event, inserted: boolean): Promise<void>;
@@ -82,7 +83,20 @@ export function createAuditWriter(store: AuditStore, now: () => number): AuditWr
         },
       }),
     runShadow: (run) =>
-      write({ kind: 'run.shadow', ...forRun(run), detail: { actions: run.actions.map((a) => a.type) } }),
+      write({
+        kind: 'run.shadow',
+        ...forRun(run),
+        detail: {
+          actions: run.actions.map((a) => a.type),
+          // What the run would have sent, secrets masked (autopilot shadow reports it).
+          planned: run.actions.map((a) => ({
+            index: a.index,
+            type: a.type,
+            params: maskSecrets(a.params),
+            writes: writesOf(a),
+          })),
+        },
+      }),
     actionAttempted: (a) =>
       write({
         kind: 'action.attempted',

@@ -11,6 +11,11 @@ export interface LoadConfigOptions {
   /** Path of a YAML config file (`--config`); `AUTOPILOT_CONFIG` otherwise. */
   file?: string;
   readFile?: (path: string) => string;
+  /**
+   * Whether real credentials need a webhook token beside them: the engine does, commands that
+   * only read the API (backtest --from api) do not. @defaultValue true
+   */
+  requireWebhookTokens?: boolean;
 }
 
 const GENERIC_WEBHOOK_ENV = /^AUTOPILOT_WEBHOOK_SECRET_([A-Z0-9_]+)$/;
@@ -29,7 +34,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   const file = options.file ?? env.AUTOPILOT_CONFIG;
   const raw: Record<string, unknown> = file ? readConfigFile(file, env, readFile, problems) : {};
   applyEnvironment(raw, env, readFile, problems);
-  const config = validate(raw, problems);
+  const config = validate(raw, problems, options.requireWebhookTokens ?? true);
   if (problems.length > 0) {
     throw new AutopilotError('AP_CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, {
       problems,
@@ -173,7 +178,11 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
 const validateSchema = ajv.compile(CONFIG_SCHEMA);
 
-function validate(raw: Record<string, unknown>, problems: string[]): Record<string, unknown> {
+function validate(
+  raw: Record<string, unknown>,
+  problems: string[],
+  requireWebhookTokens: boolean,
+): Record<string, unknown> {
   if (!validateSchema(raw)) {
     for (const error of validateSchema.errors ?? []) {
       const where = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : 'config';
@@ -206,7 +215,8 @@ function validate(raw: Record<string, unknown>, problems: string[]): Record<stri
       'feishu: pluginId, pluginSecret and userKey go together (FEISHU_PLUGIN_ID, _SECRET, _USER_KEY)',
     );
   }
-  if (credentials.length === 3 && (feishu.webhookTokens as unknown[] | undefined)?.length === 0) {
+  const noTokens = (feishu.webhookTokens as unknown[] | undefined)?.length === 0;
+  if (requireWebhookTokens && credentials.length === 3 && noTokens) {
     problems.push('feishu.webhookTokens (FEISHU_WEBHOOK_TOKEN) is required with real credentials');
   }
   if (raw.profile === 'cluster') {

@@ -90,7 +90,8 @@ async function readSubtasks(
   }
 }
 
-function toFieldMeta(data: unknown): FieldMeta[] {
+/** The field definitions of a `config.fieldsAll` answer. */
+export function toFieldMeta(data: unknown): FieldMeta[] {
   if (!Array.isArray(data)) return [];
   return data.flatMap((entry) => {
     const field = entry as Record<string, unknown>;

@@ -18,6 +18,8 @@ export interface UpdatedItem {
   simpleName?: string;
   typeKey: string;
   updatedAt: number;
+  /** The WorkItemInfo as the filter returned it (the item as it is now). */
+  raw: Record<string, unknown>;
 }
 
 export async function typesOf(read: ReadData, scope: SpaceScope): Promise<string[]> {
@@ -53,6 +55,7 @@ export async function findUpdated(read: ReadData, scope: SpaceScope, since: numb
           : {}),
         typeKey: String(item.work_item_type_key ?? ''),
         updatedAt: Number(item.updated_at ?? 0),
+        raw: item,
       });
     }
     if (items.length < PAGE_SIZE) break;

@@ -39,10 +39,29 @@ export interface EventLog {
   /** Number of events not yet processed (for metrics and readiness). */
   pendingCount(): Promise<number>;
   /**
+   * Optional (backtests): the events received in [since, until), in arrival order, one page at a
+   * time; pass the previous page's `next` as `after` for the next one (absent: no more).
+   */
+  listReceived?(query: EventPageQuery): Promise<EventPage>;
+  /**
    * Deletes processed events received before `olderThan`; returns how many. Their ids keep
    * deduplicating appends for the dedupe retention (≥ 72 h) even when `olderThan` is more recent.
    */
   purge(olderThan: number): Promise<number>;
+}
+
+export interface EventPageQuery {
+  since: number;
+  until: number;
+  /** The cursor of the previous page. */
+  after?: string;
+  /** @defaultValue 500 */
+  limit?: number;
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  next?: string;
 }
 
 // ---------------------------------------------------------------- run queue

@@ -28,7 +28,19 @@ describe('loadConfig', () => {
     expect(config.port).toBe(8080);
     expect(config.rulesDir).toBe('rules');
     expect(config.intake.bodyLimitBytes).toBe(262_144);
-    expect(config.loop).toEqual({ maxDepth: 10, breakerMaxRuns: 20, breakerWindowMs: 60_000 });
+    expect(config.loop).toEqual({
+      maxDepth: 10,
+      breakerMaxRuns: 20,
+      breakerWindowMs: 60_000,
+      maxAutomationCycles: 2,
+    });
+    expect(config.reconcile).toEqual({
+      enabled: true,
+      intervalMs: 300_000,
+      settleMs: 120_000,
+      maxRequestsPerSecond: 2,
+      spaces: [],
+    });
     expect(usesSimulator(config)).toBe(true);
     expect(Object.isFrozen(config.loop)).toBe(true);
   });

@@ -145,7 +145,7 @@ describe('autopilot test: bad input gets a clear message and exit 1, never a sta
       'a canonical event from an unknown source',
       { 'e.json': '{"id": "e-1", "type": "work_item.created", "source": "fax"}' },
       ['--event', 'e.json'],
-      /AP_EVENT_INVALID: the event's source 'fax' is not one of feishu, webhook/,
+      /AP_EVENT_INVALID: the event's source 'fax' is not one of feishu, op_record, webhook/,
     ],
     [
       'a canonical event whose workItem has no type',

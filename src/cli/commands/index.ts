@@ -4,6 +4,11 @@
  */
 import { registerCommand } from '../run-cli.ts';
 
+registerCommand('backtest', {
+  summary:
+    'what rules would have done: backtest --rules <dir> [--baseline <dir>] [--since 7d] [--from api] [--json] [--max-new-writes N] [--fail-on-diff]',
+  load: async () => (await import('./backtest.ts')).command,
+});
 registerCommand('check', {
   summary: 'validate rule files: check [paths...] [--json]',
   load: async () => (await import('./check.ts')).command,
@@ -19,6 +24,11 @@ registerCommand('runs', {
 registerCommand('serve', {
   summary: 'run the engine: serve [--config file.yaml] (built-in simulator without credentials)',
   load: async () => (await import('./serve.ts')).command,
+});
+registerCommand('shadow', {
+  summary:
+    'what a shadow-mode rule would have done, from the audit: shadow <rule-id> [--since 7d] [--json] [--data dir]',
+  load: async () => (await import('./shadow.ts')).command,
 });
 registerCommand('sim', {
   summary: 'run the Feishu Project Open API simulator (demo tenant)',

@@ -9,7 +9,7 @@ import type { PoolClient } from 'pg';
 import { AutopilotError } from '../../errors.ts';
 import { changeAlias } from '../../events/change-id.ts';
 import type { Event } from '../../events/event.ts';
-import type { EventLog, StoredEvent } from '../ports.ts';
+import type { EventLog, EventPage, EventPageQuery, StoredEvent } from '../ports.ts';
 import { requireCount, requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, toNumber, transaction, type Db } from './postgres.ts';
@@ -138,6 +138,20 @@ export class PostgresEventLog implements EventLog {
     return Number(rows[0]?.n ?? 0);
   }
 
+  async listReceived(query: EventPageQuery): Promise<EventPage> {
+    const limit = query.limit ?? 500;
+    requireCount('limit', limit);
+    const after = query.after ?? '0';
+    if (!/^\d{1,18}$/.test(after))
+      throw new AutopilotError('AP_STORE_BAD_INPUT', `not an event page cursor: ${after}`);
+    const { rows } = await selectReceived(this.#db, query, after, limit);
+    const last = rows.at(-1);
+    return {
+      events: rows.map(toStoredEvent),
+      ...(rows.length === limit && last ? { next: String(last.seq) } : {}),
+    };
+  }
+
   async purge(olderThan: number): Promise<number> {
     const dedupeFloor = Math.min(olderThan, this.#clock() - this.#retentionMs);
     return transaction(this.#db, async (client) => {
@@ -167,6 +181,15 @@ export class PostgresEventLog implements EventLog {
       this.#redis.set(this.#prefix + eventId, String(now + this.#retentionMs), 'PX', this.#retentionMs),
     );
   }
+}
+
+function selectReceived(db: Db, q: EventPageQuery, after: string, limit: number) {
+  return query<EventRow>(
+    db,
+    `SELECT seq, body, received_at, processed_at FROM events
+     WHERE seq > $1 AND received_at >= $2 AND received_at < $3 ORDER BY seq LIMIT $4`,
+    [after, q.since, q.until, limit],
+  );
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

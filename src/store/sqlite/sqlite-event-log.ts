@@ -2,7 +2,7 @@
 import { AutopilotError } from '../../errors.ts';
 import { changeAlias } from '../../events/change-id.ts';
 import type { Event } from '../../events/event.ts';
-import type { EventLog, StoredEvent } from '../ports.ts';
+import type { EventLog, EventPage, EventPageQuery, StoredEvent } from '../ports.ts';
 import type { SqliteDb } from './database.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
 import { requireCount, requireId } from '../input-checks.ts';
@@ -108,6 +108,26 @@ export class SqliteEventLog implements EventLog {
       this.#db.get<{ n: number }>('SELECT count(*) AS n FROM events WHERE processed_at IS NULL'),
     );
     return row?.n ?? 0;
+  }
+
+  async listReceived(query: EventPageQuery): Promise<EventPage> {
+    const limit = query.limit ?? 500;
+    requireCount('limit', limit);
+    const after = Number(query.after ?? 0);
+    if (!Number.isSafeInteger(after) || after < 0)
+      throw new AutopilotError('AP_STORE_BAD_INPUT', `not an event page cursor: ${query.after}`);
+    const rows = this.#db.read(() =>
+      this.#db.all<EventRow & { seq: number }>(
+        `SELECT seq, body, received_at, processed_at FROM events
+         WHERE seq > :after AND received_at >= :since AND received_at < :until ORDER BY seq LIMIT :limit`,
+        { after, since: query.since, until: query.until, limit },
+      ),
+    );
+    const last = rows.at(-1);
+    return {
+      events: rows.map(toStoredEvent),
+      ...(rows.length === limit && last ? { next: String(last.seq) } : {}),
+    };
   }
 
   async purge(olderThan: number): Promise<number> {

@@ -54,6 +54,21 @@ export function describeEventLogConformance(name: string, factory: StoreFactory)
       expect(await events.pendingCount()).toBe(3);
     });
 
+    it('lists the events received in a window, in arrival order, page by page', async () => {
+      for (let i = 0; i < 7; i++) await events.append(buildEvent({ id: `l${i}` }), T0 + i * HOUR);
+      expect(events.listReceived).toBeDefined();
+      const list = events.listReceived?.bind(events) as NonNullable<EventLog['listReceived']>;
+      const first = await list({ since: T0 + HOUR, until: T0 + 6 * HOUR, limit: 3 });
+      expect(first.events.map((e) => e.event.id)).toEqual(['l1', 'l2', 'l3']);
+      const second = await list({ since: T0 + HOUR, until: T0 + 6 * HOUR, limit: 3, after: first.next });
+      expect(second.events.map((e) => e.event.id)).toEqual(['l4', 'l5']);
+      expect(second.next).toBeUndefined();
+      expect(second.events[0]).toEqual({ event: buildEvent({ id: 'l4' }), receivedAt: T0 + 4 * HOUR });
+      await expect(list({ since: T0, until: T0 + 1, after: 'x' })).rejects.toMatchObject({
+        code: 'AP_STORE_BAD_INPUT',
+      });
+    });
+
     it('keeps arbitrary JSON payloads exactly, big ids as strings and big integers whole', async () => {
       const payload = {
         header: { uuid: 'a1b2', token: '' },
