@@ -61,3 +61,29 @@ describe('README', () => {
     for (const name of named) expect(names, name).toContain(name);
   });
 });
+
+describe('README: operation records', () => {
+  it('documents every reconcile setting with the schema default, and loop.maxAutomationCycles', async () => {
+    const { CONFIG_SCHEMA } = await import('../src/config/config-schema.ts');
+    const table = section('Operation records');
+    for (const [key, spec] of Object.entries(CONFIG_SCHEMA.properties.reconcile.properties)) {
+      const row = table.split('\n').find((line) => line.startsWith(`| \`reconcile.${key}\` |`));
+      expect(row, key).toBeDefined();
+      const shown = row?.split('|')[2]?.trim().replace(/`/g, '');
+      expect(shown, key).toBe(JSON.stringify(spec.default).replace(/"/g, ''));
+    }
+    expect(section('Configuration')).toContain(
+      `\`loop.maxAutomationCycles\` (${CONFIG_SCHEMA.properties.loop.properties.maxAutomationCycles.default})`,
+    );
+  });
+
+  it('lists the backtest and shadow commands, and every record skip code, as the code has them', async () => {
+    const commands = section('Command line');
+    for (const name of ['backtest', 'shadow']) expect(commands).toContain(`| \`autopilot ${name} `);
+    const records = section('Operation records');
+    for (const code of ['AP_RECORD_UNKNOWN', 'AP_RECORD_ITEM_DELETED', 'AP_RECORD_TOO_OLD'])
+      expect(records).toContain(`\`${code}\``);
+    const { ORIGIN_KINDS } = await import('../src/events/event.ts');
+    for (const kind of ORIGIN_KINDS) expect(section('Rule reference')).toContain(`\`${kind}\``);
+  });
+});
