@@ -38,6 +38,18 @@ async function bugFiled(
   return sim;
 }
 
+/** The parts of a Lark card the tests read. */
+interface CardJson {
+  config: unknown;
+  header: { title: { content: string } };
+  elements: Array<{
+    content?: string;
+    text: { content: string };
+    fields: Array<{ text: { content: string } }>;
+    actions: Array<{ value: unknown; url?: string }>;
+  }>;
+}
+
 const textOf = (m: LarkMessage) => (m.content as { text: string }).text;
 
 describe('message action', () => {
@@ -78,24 +90,24 @@ describe('message action', () => {
     });
     const [card] = sim.larkMessages();
     expect(card?.msg_type).toBe('interactive');
-    const content = card?.content as Record<string, any>;
+    const content = card?.content as CardJson;
     expect(content.config).toEqual({ wide_screen_mode: true, update_multi: true });
     expect(content.header).toEqual({
       title: { tag: 'plain_text', content: 'P0: Login crash' },
       template: 'red',
     });
-    expect(content.elements[0].text.content).toBe('Reported by <at email=alice@example.com></at>');
+    expect(content.elements[0]!.text.content).toBe('Reported by <at email=alice@example.com></at>');
     const id = String(sim.state.work_items.find((w) => w.name === 'Login crash')?.id);
-    expect(content.elements[1].fields[1].text.content).toBe(`**Id**\n${id}`);
-    const [take, open] = content.elements[2].actions;
+    expect(content.elements[1]!.fields[1]!.text.content).toBe(`**Id**\n${id}`);
+    const [take, open] = content.elements[2]!.actions;
     expect(take).toMatchObject({ text: { content: 'Take it' }, type: 'primary' });
     const project = sim.credentials.projectKey;
-    expect(take.value).toEqual({
+    expect(take?.value).toEqual({
       autopilot: 1,
       action: 'take-bug',
       work_item: { project, type: 'issue', id },
     });
-    expect(open.url).toBe(`${sim.baseUrl}/${project}/issue/detail/${id}`);
+    expect(open?.url).toBe(`${sim.baseUrl}/${project}/issue/detail/${id}`);
   });
 
   it('renders a card file next to the rules, its buttons made card actions', async () => {
@@ -121,10 +133,10 @@ describe('message action', () => {
       'Typo',
       { 'cards/bug.json': cardFile },
     );
-    const content = sim.larkMessages()[0]?.content as Record<string, any>;
+    const content = sim.larkMessages()[0]?.content as CardJson;
     expect(content.header.title.content).toBe('Bug Typo');
-    expect(content.elements[0].content).toBe('QA please: <at email=alice@example.com></at>');
-    expect(content.elements[1].actions[0].value).toMatchObject({
+    expect(content.elements[0]!.content).toBe('QA please: <at email=alice@example.com></at>');
+    expect(content.elements[1]!.actions[0]!.value).toMatchObject({
       autopilot: 1,
       action: 'ack',
       value: { why: 'x' },
