@@ -448,7 +448,7 @@ async function canaries(world: World, row: Row): Promise<string> {
   ]) {
     answers.push(await (await world.admin(path)).text());
   }
-  for (const path of ['/metrics', '/healthz', '/readyz'])
+  for (const path of ['/metrics', '/healthz', '/readyz', '/healthz/api'])
     answers.push(await (await fetch(`${engine.url}${path}`)).text());
   const dbFile = join(world.env.AUTOPILOT_DATA as string, 'autopilot.db');
   const db = new DatabaseSync(dbFile, { readOnly: true });
