@@ -13,10 +13,9 @@
  * whichever order the two arrive.
  */
 import { createHash } from 'node:crypto';
+import { eventIds } from './event-ids.ts';
 import type { Event } from './event.ts';
 
-/** Prefix of every derived change id: no delivery id of any source has it. */
-export const CHANGE_ID_PREFIX = 'change:';
 
 /** What tells apart several events of one type made by one API call (one node completed, the next reached). */
 function subject(event: Pick<Event, 'type' | 'change'>): string | undefined {
@@ -51,7 +50,7 @@ export function changeIdOf(
   const about = subject(event);
   if (about === undefined) return undefined;
   const parts = [event.workItem.id, event.type, String(event.occurredAt), about];
-  return `${CHANGE_ID_PREFIX}${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32)}`;
+  return eventIds.change(createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32));
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { PoolClient } from 'pg';
 import { AutopilotError } from '../../errors.ts';
 import { changeAlias } from '../../events/change-id.ts';
+import { legacyEventIds } from '../../events/event-ids.ts';
 import type { Event } from '../../events/event.ts';
 import type { EventLog, EventPage, EventPageQuery, StoredEvent } from '../ports.ts';
 import { requireCount, requireId } from '../input-checks.ts';
@@ -61,13 +62,16 @@ export class PostgresEventLog implements EventLog {
     return { inserted };
   }
 
+  /** An id it had before namespacing (stored by an older version) makes it a duplicate too. */
   async #insert(id: string, body: string, now: number, db: Db | PoolClient = this.#db): Promise<boolean> {
     const { rowCount } = await query(
       db,
       `WITH fresh AS (
-         INSERT INTO event_ids (id, received_at) VALUES ($1, $3) ON CONFLICT (id) DO NOTHING RETURNING id)
+         INSERT INTO event_ids (id, received_at)
+         SELECT $1, $3 WHERE NOT EXISTS (SELECT 1 FROM event_ids WHERE id = ANY($4::text[]))
+         ON CONFLICT (id) DO NOTHING RETURNING id)
        INSERT INTO events (id, body, received_at) SELECT id, $2, $3 FROM fresh`,
-      [id, body, now],
+      [id, body, now, legacyEventIds(id)],
     );
     return rowCount === 1;
   }

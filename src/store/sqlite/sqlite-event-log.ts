@@ -1,6 +1,7 @@
 /** EventLog on SQLite: dedupe ids in their own table so they outlive purged event bodies. */
 import { AutopilotError } from '../../errors.ts';
 import { changeAlias } from '../../events/change-id.ts';
+import { legacyEventIds } from '../../events/event-ids.ts';
 import type { Event } from '../../events/event.ts';
 import type { EventLog, EventPage, EventPageQuery, StoredEvent } from '../ports.ts';
 import type { SqliteDb } from './database.ts';
@@ -40,11 +41,14 @@ export class SqliteEventLog implements EventLog {
 
   /**
    * The change id is kept beside the delivery id in event_ids (same retention), so the same
-   * change delivered again under another id (its operation record) is a duplicate too.
+   * change delivered again under another id (its operation record) is a duplicate too; so is
+   * a delivery stored under its id from before ids were namespaced.
    */
   #insert(id: string, alias: string | undefined, body: string, now: number): { inserted: boolean } {
-    if (alias !== undefined && this.#db.get('SELECT 1 AS found FROM event_ids WHERE id = :alias', { alias }))
-      return { inserted: false };
+    for (const taken of [...legacyEventIds(id), ...(alias === undefined ? [] : [alias])]) {
+      if (this.#db.get('SELECT 1 AS found FROM event_ids WHERE id = :id', { id: taken }))
+        return { inserted: false };
+    }
     const fresh = this.#db.run('INSERT OR IGNORE INTO event_ids (id, received_at) VALUES (:id, :now)', {
       id,
       now,
