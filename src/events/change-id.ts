@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import { eventIds } from './event-ids.ts';
 import type { Event } from './event.ts';
 
-
 /** What tells apart several events of one type made by one API call (one node completed, the next reached). */
 function subject(event: Pick<Event, 'type' | 'change'>): string | undefined {
   const change = event.change ?? {};
