@@ -11,6 +11,8 @@ import { runApiFaults } from '../test/reliability/api-faults.ts';
 import { runCrashes } from '../test/reliability/crashes.ts';
 import { runDeliveries } from '../test/reliability/deliveries.ts';
 import { runFuzzRequests, runFuzzRuleFiles } from '../test/reliability/fuzz.ts';
+import { runMissedWebhooks } from '../test/reliability/missed-webhooks.ts';
+import { runAutomationLoops } from '../test/reliability/automation-loops.ts';
 import { runSecurity } from '../test/reliability/security.ts';
 import { runSoak } from '../test/reliability/soak.ts';
 import type { Row } from '../test/reliability/support/figures.ts';
@@ -45,6 +47,16 @@ const SCENARIOS: Array<[string, () => Promise<Row>]> = [
       ),
   ],
   ['security', () => runSecurity()],
+  [
+    'missed-webhooks',
+    () =>
+      runMissedWebhooks(
+        long
+          ? { changes: 5000, rate: 12, delayMs: 60_000, intervalMs: 60_000, settleMs: 90_000 }
+          : { changes: 60, rate: 12, delayMs: 1000, intervalMs: 4000, settleMs: 3000 },
+      ),
+  ],
+  ['automation-loops', () => runAutomationLoops({ loops: 20 })],
 ];
 if (long) {
   const minutes = Number(process.env.RELIABILITY_SOAK_MINUTES ?? 30);

@@ -125,7 +125,7 @@ describe('autopilot backtest over the event log', () => {
     // field_estimate never appears in the history: the rule cannot be decided, and says so.
     expect(byRule.unseen?.runs).toEqual([]);
     expect(byRule.unseen?.undecided).toEqual([
-      { ruleId: 'unseen', eventId: 'u3', paths: ['fields.field_estimate'] },
+      { ruleId: 'unseen', eventId: 'feishu:u3', paths: ['fields.field_estimate'] },
     ]);
   });
 
