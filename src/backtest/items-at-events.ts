@@ -55,8 +55,9 @@ function fieldChanges(change: Change | undefined): Change[] {
 
 type Item = Partial<NormalizedWorkItem> & { fields: Record<string, unknown> };
 
+/** Values are never changed in place, only replaced: a copy of the item and its field map is enough. */
 function clone(item: Item): Item {
-  return { ...structuredClone(item), fields: { ...item.fields } };
+  return { ...item, fields: { ...item.fields } };
 }
 
 function backwards(history: Event[], now: CurrentItem): Map<string, WorkItemFact> {
