@@ -32,6 +32,8 @@ export interface ConditionEvaluation {
 /** Whether the work item fact is the live record or only what the payload carried. */
 export interface LeafContext {
   workItemLive: boolean;
+  /** False when where the change came from is not known (a webhook replayed offline): `origin` conditions need it. */
+  originKnown?: boolean;
 }
 
 export function isLeaf(node: ConditionNode): node is ConditionLeaf {
@@ -45,7 +47,9 @@ export function leafTrace(
   result: boolean,
   ctx: LeafContext,
 ): ConditionTrace {
-  const needsLive = leaf.fact === 'work_item' && !ctx.workItemLive && actual === undefined;
+  const needsLive =
+    (leaf.fact === 'work_item' && !ctx.workItemLive && actual === undefined) ||
+    (leaf.fact === 'origin' && ctx.originKnown === false);
   const trace: ConditionTrace = {
     fact: leaf.fact,
     operator: leaf.operator,
@@ -98,7 +102,7 @@ export function conclude(
   if (verdict !== 'unknown') return { matched: verdict, conditions };
   const error = new AutopilotError(
     'AP_CONDITION_NEEDS_LIVE_DATA',
-    'a condition needs work item data the event does not carry; pass the work item to evaluate it',
+    'a condition needs data the event does not carry (the work item, or where the change came from); pass the work item to evaluate it',
     { paths: conditions.filter((c) => c.outcome === 'needs_live_data').map((c) => c.path) },
   );
   return { matched: false, conditions, error };

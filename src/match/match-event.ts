@@ -115,7 +115,10 @@ async function evaluateInProcess(entries: readonly Conditional[], facts: EventFa
   const operators = createOperators({ change: facts.change, now: facts.now });
   const evaluations: Evaluations = new Map();
   for (const { id, when } of entries)
-    evaluations.set(id, evaluateDirect(when, known, operators, { workItemLive }));
+    evaluations.set(
+      id,
+      evaluateDirect(when, known, operators, { workItemLive, originKnown: facts.origin !== undefined }),
+    );
   return evaluations;
 }
 
@@ -132,7 +135,7 @@ async function evaluateOnEngine(entries: readonly Conditional[], facts: EventFac
     {
       constant: constantFacts(facts),
       dynamic: { work_item: loadWorkItem },
-      leafContext: () => ({ workItemLive }),
+      leafContext: () => ({ workItemLive, originKnown: facts.origin !== undefined }),
     },
     createOperators({ change: facts.change, now: facts.now }),
   );

@@ -192,3 +192,22 @@ describe('autopilot backtest over the event log', () => {
     expect(missing.err).toMatch(/AP_NOT_FOUND: no database at/);
   });
 });
+
+describe('autopilot backtest: conditions on the origin', () => {
+  it('are undecided for webhooks replayed from the log (their origin was never stored), decided for records', async () => {
+    const rulesDir = writeRules('origin-rules', {
+      'people.yaml': `id: people
+on: { event: work_item.created, project: [demo] }
+when:
+  all:
+    - { fact: origin, path: kind, operator: equal, value: user }
+do:
+  - comment: { text: hi }
+`,
+    });
+    const { out } = await run(['--rules', rulesDir, '--json']);
+    const [rule] = (JSON.parse(out) as BacktestReport).rules;
+    expect(rule?.runs).toEqual([]);
+    expect(rule?.undecided.map((u) => u.paths)).toEqual([['kind'], ['kind']]);
+  });
+});

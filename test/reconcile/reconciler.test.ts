@@ -224,3 +224,35 @@ describe('reconcile scope and budget', () => {
     expect(await reconciler.runNow()).toEqual([]);
   });
 });
+
+describe('reconcile settings', () => {
+  it('are validated with every problem listed at once', async () => {
+    const { loadConfig } = await import('../../src/config/load-config.ts');
+    const yaml = [
+      'reconcile:',
+      '  intervalMs: 10',
+      '  settleMs: -1',
+      '  maxRequestsPerSecond: 40',
+      '  spaces: [""]',
+      '  every: 5m',
+      'loop:',
+      '  maxAutomationCycles: 0',
+    ].join('\n');
+    let message = '';
+    try {
+      loadConfig({ env: { AUTOPILOT_CONFIG: 'x.yaml' }, readFile: () => yaml });
+    } catch (error) {
+      message = `${(error as { code: string }).code}: ${(error as Error).message}`;
+    }
+    expect(message).toMatch(/^AP_CONFIG_INVALID/);
+    for (const part of [
+      'reconcile.intervalMs',
+      'reconcile.settleMs',
+      'reconcile.maxRequestsPerSecond',
+      'reconcile.spaces.0',
+      "'every'",
+      'loop.maxAutomationCycles',
+    ])
+      expect(message).toContain(part);
+  });
+});
