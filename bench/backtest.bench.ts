@@ -31,6 +31,7 @@ import { normalizeRule } from '../src/rules/normalize-rule.ts';
 import type { Rule } from '../src/rules/rule.ts';
 import { demoTenant, startSimulator, USERS } from '../src/simulator/index.ts';
 import { openSqliteStores } from '../src/store/sqlite/open-sqlite-stores.ts';
+import { random } from './support/random.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ITEMS = 500;
@@ -38,16 +39,6 @@ const RULES = 40;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const T0 = Date.UTC(2026, 0, 5);
 const PRIORITIES = ['P0', 'P1', 'P2', 'P3'];
-
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function webhooks(): unknown[] {
   const rnd = random(7);

@@ -21,6 +21,7 @@ import { resolvePath } from '../src/match/resolve-path.ts';
 import { buildRuleIndex, candidateRules, type RuleIndex } from '../src/match/rule-index.ts';
 import { normalizeWorkItem } from '../src/match/work-item.ts';
 import type { ConditionLeaf, Rule } from '../src/rules/rule.ts';
+import { random } from './support/random.ts';
 
 const RULES = 1_000;
 const EVENTS = 2_000;
@@ -34,17 +35,6 @@ const NOW = 1_700_000_000_000;
 const TYPES = WORK_ITEM_EVENT_TYPES.slice(0, 10);
 const PROJECTS = ['p0', 'p1', 'p2', 'p3', 'p4'];
 const WORK_ITEM_TYPES = ['story', 'issue', 'task'];
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run measures the same data. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(rnd: () => number, list: readonly T[]): T {
   return list[Math.floor(rnd() * list.length)] as T;

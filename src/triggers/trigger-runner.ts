@@ -5,6 +5,7 @@
  * so a restart or a new leader carries on where the last one stopped) and runs them one at a
  * time. `runDue()` does one such check now; tests and the demo call it with injected time.
  */
+import { createLeaderLoop, type LeaderTimers } from '../leader/leader-loop.ts';
 import { parseDuration } from '../rules/duration.ts';
 import type { PollTrigger, Rule } from '../rules/rule.ts';
 import { lastPolledAt, pollOnce, type PollDeps, type PollRound } from './poller.ts';
@@ -19,7 +20,7 @@ export interface TriggerRunnerOptions extends PollDeps, ScheduleDeps {
   retryMs?: number;
   /** Failures of a round: the trigger is tried again later. */
   onError: (error: unknown, ruleId: string) => void;
-  timers?: { set: (fn: () => void, ms: number) => unknown; clear: (handle: unknown) => void };
+  timers?: LeaderTimers;
 }
 
 export interface TriggerReport {
@@ -40,42 +41,29 @@ export interface TriggerRunner {
 export function createTriggerRunner(options: TriggerRunnerOptions): TriggerRunner {
   const tickMs = options.tickMs ?? 1000;
   const retryMs = options.retryMs ?? 30_000;
-  const timers = options.timers ?? {
-    set: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
-    clear: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
-  };
-  let token: number | undefined;
-  let timer: unknown;
-  let chain: Promise<unknown> = Promise.resolve();
   const failedAt = new Map<string, number>();
-
-  const loop = () => {
-    timer = undefined;
-    if (token === undefined) return;
-    runDue()
-      .catch((error: unknown) => options.onError(error, '*'))
-      .finally(() => {
-        if (token !== undefined) timer = timers.set(loop, tickMs);
-      });
-  };
-
-  function runDue(): Promise<TriggerReport> {
-    const next = chain.then(() => checkAll());
-    chain = next.catch(() => undefined);
-    return next;
-  }
+  let token: () => number | undefined = () => undefined;
+  const leader = createLeaderLoop({
+    everyMs: tickMs,
+    round: (current) => {
+      token = current;
+      return checkAll();
+    },
+    onError: (error) => options.onError(error, '*'),
+    timers: options.timers,
+  });
 
   async function checkAll(): Promise<TriggerReport> {
     const report: TriggerReport = { polls: [], schedules: [] };
     const { polls, schedules } = options.rules();
     for (const rule of schedules) {
-      const current = token;
+      const current = token();
       if (current === undefined) break;
       const round = await guarded(rule.id, () => checkSchedule(rule, options, current));
       if (round) report.schedules.push(round);
     }
     for (const rule of polls) {
-      const current = token;
+      const current = token();
       if (current === undefined) break;
       const round = await guarded(rule.id, async () =>
         (await pollDue(rule)) ? pollOnce(rule, options, current) : undefined,
@@ -108,22 +96,12 @@ export function createTriggerRunner(options: TriggerRunnerOptions): TriggerRunne
   }
 
   return {
-    start(fencingToken) {
-      const wasRunning = token !== undefined;
-      token = fencingToken;
-      if (!wasRunning) timer = timers.set(loop, 0);
-    },
-    async stop() {
-      token = undefined;
-      if (timer !== undefined) timers.clear(timer);
-      timer = undefined;
-      await chain;
-    },
-    leading: () => token !== undefined,
-    runDue,
+    start: (fencingToken) => leader.start(fencingToken),
+    stop: () => leader.stop(),
+    leading: () => leader.leading(),
+    runDue: () => leader.runNow(),
   };
 }
-
 /** The poll and schedule rules of a rule index. */
 export function triggerRulesOf(index: {
   byPoll: ReadonlyMap<string, { rule: Rule }>;

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { USERS } from '../../src/simulator/index.ts';
 import { startTestEngine, type TestEngine } from '../serve/support/engine-harness.ts';
 import { simClient, type SimClient } from '../serve/support/sim-client.ts';
+import { userToken } from '../support/sim-user-token.ts';
 
 const ESCALATE = `id: escalate
 on:
@@ -110,12 +111,7 @@ describe('a loop through a Feishu automation rule', () => {
       set: [{ field_key: 'field_severity', field_value: { value: 'minor' } }],
     });
     // A person with a user token (operator_type user), not through a plugin.
-    const code = sim.issueAuthCode(USERS.bob);
-    const token = await fetch(`${sim.baseUrl}/open_api/authen/user_plugin_token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-plugin-token': await pluginToken(sim) },
-      body: JSON.stringify({ code, grant_type: 'authorization_code' }),
-    }).then(async (r) => ((await r.json()) as { data: { token: string } }).data.token);
+    const token = await userToken(sim, USERS.bob);
     const put = await fetch(`${sim.baseUrl}/open_api/demo/work_item/issue/${ISSUE}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', 'x-plugin-token': token },
@@ -130,15 +126,3 @@ describe('a loop through a Feishu automation rule', () => {
     expect(sim.automationRuns()).toHaveLength(1);
   });
 });
-
-async function pluginToken(sim: Sim): Promise<string> {
-  const answer = await fetch(`${sim.baseUrl}/open_api/authen/plugin_token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      plugin_id: sim.credentials.pluginId,
-      plugin_secret: sim.credentials.pluginSecret,
-    }),
-  });
-  return ((await answer.json()) as { data: { token: string } }).data.token;
-}

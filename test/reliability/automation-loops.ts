@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { USERS } from '../../src/simulator/index.ts';
 import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.ts';
 import { expectThat, newRow, waitUntil, type Row } from './support/figures.ts';
-import { userToken } from './support/user-token.ts';
+import { userToken } from '../support/sim-user-token.ts';
 import { createWorld, FIRST_EXTRA_ISSUE, WEBHOOK_TOKEN, type World } from './support/world.ts';
 
 export interface LoopOptions {
@@ -46,7 +46,7 @@ export async function runAutomationLoops(options: LoopOptions): Promise<Row> {
       set: [{ field_key: 'priority', field_value: { value: 'P2' } }],
     });
     // A person with a user token (its own rate budget), ten loops started a second.
-    const token = await userToken(world, USERS.alice);
+    const token = await userToken(world.sim, USERS.alice);
     for (let i = 0; i < options.loops; i += 1) {
       await start(world, token, FIRST_EXTRA_ISSUE + i);
       await new Promise((resolve) => setTimeout(resolve, 100));

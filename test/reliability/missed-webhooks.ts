@@ -12,7 +12,7 @@ import { translateRecords } from '../../src/records/translate-records.ts';
 import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.ts';
 import { USERS } from '../../src/simulator/index.ts';
 import { expectThat, newRow, waitUntil, type Row } from './support/figures.ts';
-import { userToken } from './support/user-token.ts';
+import { userToken } from '../support/sim-user-token.ts';
 import { createWorld, FIRST_EXTRA_ISSUE, WEBHOOK_TOKEN, type World } from './support/world.ts';
 
 export interface MissedOptions {
@@ -61,7 +61,7 @@ export async function runMissedWebhooks(options: MissedOptions): Promise<Row> {
       webhookDelayRate: 0.05 / 0.9,
       seed: 11,
     });
-    const person = await userToken(world, USERS.alice);
+    const person = await userToken(world.sim, USERS.alice);
     const started = Date.now();
     for (let i = 0; i < options.changes; i += 1) {
       const due = started + (i * 1000) / options.rate;
