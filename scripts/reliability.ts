@@ -53,7 +53,7 @@ const SCENARIOS: Array<[string, () => Promise<Row>]> = [
       runMissedWebhooks(
         long
           ? { changes: 5000, rate: 12, delayMs: 60_000, intervalMs: 60_000, settleMs: 90_000 }
-          : { changes: 60, rate: 12, delayMs: 1000, intervalMs: 4000, settleMs: 3000 },
+          : { changes: 48, rate: 12, delayMs: 1000, intervalMs: 4000, settleMs: 3000 },
       ),
   ],
   ['automation-loops', () => runAutomationLoops({ loops: 20 })],

@@ -7,8 +7,9 @@
  * so a webhook that is merely late is not taken for a missed one.
  *
  * Items are found by `updated_at ≥ watermark` with no upper bound (an item updated in the
- * window and again since has the later time), and their records are read up to now, so a
- * deletion after the window still marks their earlier records as deleted since.
+ * window and again since has the later time); their records are read for the window only
+ * (each record is read by one round), so a deletion marks the item's earlier records of the
+ * same round as deleted since.
  */
 import type { Event } from '../events/event.ts';
 import type { FieldMeta } from '../match/work-item.ts';
@@ -53,6 +54,8 @@ export interface SpaceRound {
   items: number;
   records: number;
   requests: number;
+  /** How long the round took (its reads are paced). */
+  durationMs: number;
   /** Events stored because no webhook had delivered them. */
   missed: Event[];
   skips: RecordSkip[];
@@ -79,6 +82,7 @@ export async function reconcileSpace(
     items: 0,
     records: 0,
     requests: 0,
+    durationMs: 0,
     missed: [],
     skips: [],
   };
@@ -91,7 +95,7 @@ export async function reconcileSpace(
       projectKey,
       workItemIds: ids,
       start: from,
-      end: Math.max(from, now),
+      end: to,
     });
     round.requests += read.requests;
     round.records += read.records.length;
@@ -115,6 +119,7 @@ export async function reconcileSpace(
   }
   await deps.audit.record(audit);
   await writeFenced(deps.state, key, meta, { watermark: to, lastRunAt: now, fencingToken });
+  round.durationMs = deps.now() - now;
   return round;
 }
 
