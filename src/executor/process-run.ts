@@ -32,13 +32,7 @@ export interface RunDeps extends ActionDeps {
 }
 
 export type RunOutcome =
-  | 'succeeded'
-  | 'skipped'
-  | 'dead'
-  | 'rescheduled'
-  | 'parked'
-  | 'released'
-  | 'lease_lost';
+  'succeeded' | 'skipped' | 'dead' | 'rescheduled' | 'parked' | 'released' | 'lease_lost';
 
 type Ended = { outcome: RunOutcome; at?: number };
 

@@ -54,7 +54,14 @@ export interface EventLog {
 export type RunState = 'queued' | 'running' | 'parked' | 'succeeded' | 'skipped' | 'dead';
 
 /** Every run state, in the order lists and filters show them. */
-export const RUN_STATES: readonly RunState[] = ['queued', 'running', 'parked', 'succeeded', 'skipped', 'dead'];
+export const RUN_STATES: readonly RunState[] = [
+  'queued',
+  'running',
+  'parked',
+  'succeeded',
+  'skipped',
+  'dead',
+];
 
 export interface ActionResult {
   index: number;
@@ -160,7 +167,12 @@ export interface RunQueue {
    * Parks the run until `until` with `progress`: it leaves its lane (the lane's next run becomes
    * head), the lease is released, wake is cleared.
    */
-  park(runId: string, owner: string, parking: { until: number; progress: unknown }, now: number): Promise<void>;
+  park(
+    runId: string,
+    owner: string,
+    parking: { until: number; progress: unknown },
+    now: number,
+  ): Promise<void>;
   /**
    * Wakes a parked run now, at the end of its lane, with `wake = {reason: 'resumed', at: now, data}`.
    * Atomic: false when the run is not parked (already woken, timed out, unknown), so concurrent

@@ -74,8 +74,7 @@ export function referencesRoot(value: unknown, roots: readonly string[]): boolea
 export function rootsRead(value: unknown, into = new Set<string>()): Set<string> {
   if (typeof value === 'string') {
     if (value.includes('{{')) {
-      for (const part of partsOf(value))
-        if (part.kind === 'expr') into.add(part.path.split('.', 1)[0] ?? '');
+      for (const part of partsOf(value)) if (part.kind === 'expr') into.add(part.path.split('.', 1)[0] ?? '');
     }
   } else if (Array.isArray(value)) {
     for (const item of value) rootsRead(item, into);

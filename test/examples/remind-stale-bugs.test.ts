@@ -26,7 +26,9 @@ describe('rules/remind-stale-bugs', () => {
   it('reminds a day later with the live name, and not at all once the bug is resolved', async () => {
     const { rules } = await loadRules(['rules/remind-stale-bugs.yaml'], { cwd: REPO_ROOT });
     const rule = rules[0]!;
-    const body = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/events/p2-bug-created.json'), 'utf8'));
+    const body = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'test/fixtures/events/p2-bug-created.json'), 'utf8'),
+    );
     const clock = manualClock();
     const h = await startHarness({ now: clock.now });
     try {
@@ -50,9 +52,13 @@ describe('rules/remind-stale-bugs', () => {
           : { class: 'ok', data: {} },
       );
       const open = planRun(toEvent(body, clock.now()).event, rule, { now: clock.now() });
-      const resolved = planRun(toEvent({ ...body, header: { ...body.header, uuid: 'other' } }, clock.now()).event, rule, {
-        now: clock.now(),
-      });
+      const resolved = planRun(
+        toEvent({ ...body, header: { ...body.header, uuid: 'other' } }, clock.now()).event,
+        rule,
+        {
+          now: clock.now(),
+        },
+      );
       await h.stores.runs.enqueue([open], clock.now());
       h.executor.start();
       await h.executor.idle();

@@ -28,7 +28,9 @@ export async function decideWhen(
   await ctx.deps.audit.stepBranch(ctx.run, plannedView(node), {
     branch: evaluation.matched ? 'then' : 'else',
     conditions: evaluation.conditions,
-    ...(evaluation.error ? { error: { code: evaluation.error.code, message: evaluation.error.message } } : {}),
+    ...(evaluation.error
+      ? { error: { code: evaluation.error.code, message: evaluation.error.message } }
+      : {}),
   });
   return { kind: 'decided', holds: evaluation.matched };
 }

@@ -65,7 +65,13 @@ export class RedisRunQueue implements RunQueue {
     requireId('owner', owner);
     requireCount('limit', limit);
     requireCount('leaseMs', leaseMs);
-    const rows = (await this.#run(scripts.CLAIM, [owner, limit, leaseMs, now, PARKED_WAKE_BATCH])) as Fields[];
+    const rows = (await this.#run(scripts.CLAIM, [
+      owner,
+      limit,
+      leaseMs,
+      now,
+      PARKED_WAKE_BATCH,
+    ])) as Fields[];
     return rows.map(toRunRecord);
   }
 

@@ -72,7 +72,13 @@ describe('wait', () => {
     const keys = h.api.callsOf('comment.create').map((c) => c.idempotencyKey);
     expect(keys[2]).toBe(run.actions[2]?.idempotencyKey);
     const kinds = (await h.stores.audit.query({ runId: run.id })).map((r) => r.kind);
-    expect(kinds).toEqual(['action.attempted', 'run.parked', 'run.woken', 'action.attempted', 'run.succeeded']);
+    expect(kinds).toEqual([
+      'action.attempted',
+      'run.parked',
+      'run.woken',
+      'action.attempted',
+      'run.succeeded',
+    ]);
     const parked = await h.stores.audit.query({ runId: run.id, kind: 'run.parked' });
     expect(parked[0]).toMatchObject({ actionIndex: 1, detail: { action: 'wait', until: T0 + 2 * HOUR } });
   });
@@ -135,7 +141,10 @@ do:
 `);
     h.rules.set(rule.id, rule);
     const later = planned(rule);
-    const past = planned(rule, workItemEvent({ id: 'evt-past', payload: { due: new Date(T0 - 1).toISOString() } }));
+    const past = planned(
+      rule,
+      workItemEvent({ id: 'evt-past', payload: { due: new Date(T0 - 1).toISOString() } }),
+    );
     await h.stores.runs.enqueue([later, past], T0);
     h.executor.start();
     await settle(h);

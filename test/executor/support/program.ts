@@ -34,7 +34,11 @@ export function planned(rule: Rule, event: Event = workItemEvent(), now = T0): R
 }
 
 /** A clock the test moves; the executor and the stores read it. */
-export function manualClock(start = T0): { now: () => number; advance(ms: number): void; set(ms: number): void } {
+export function manualClock(start = T0): {
+  now: () => number;
+  advance(ms: number): void;
+  set(ms: number): void;
+} {
   let current = start;
   return {
     now: () => current,

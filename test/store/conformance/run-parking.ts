@@ -27,7 +27,10 @@ export function describeRunParkingConformance(name: string, factory: StoreFactor
 
     /** Enqueues a1, a2 in lane A, claims a1 and parks it for an hour with some progress. */
     const parkFirst = async () => {
-      await runs.enqueue(['a1', 'a2'].map((id) => buildRun({ id, lane: 'A' })), T0);
+      await runs.enqueue(
+        ['a1', 'a2'].map((id) => buildRun({ id, lane: 'A' })),
+        T0,
+      );
       await runs.claim('w', 1, LEASE, T0);
       await runs.park('a1', 'w', { until: T0 + HOUR, progress: { next: 2, results: { n: 1 } } }, T0 + 1);
     };
@@ -127,16 +130,18 @@ export function describeRunParkingConformance(name: string, factory: StoreFactor
       await runs.enqueue([buildRun({ id: 'r' })], T0);
       await runs.claim('w1', 1, LEASE, T0);
       await runs.claim('w2', 1, LEASE, T0 + LEASE);
-      const park = await rejectionOf(runs.park('r', 'w1', { until: T0 + HOUR, progress: {} }, T0 + LEASE + 1));
+      const park = await rejectionOf(
+        runs.park('r', 'w1', { until: T0 + HOUR, progress: {} }, T0 + LEASE + 1),
+      );
       expect(park.code).toBe('AP_LEASE_LOST');
       const save = await rejectionOf(runs.saveProgress('r', 'w1', { next: 1 }, T0 + LEASE + 1));
       expect(save.code).toBe('AP_LEASE_LOST');
       expect((await rejectionOf(runs.park('nope', 'w', { until: T0, progress: {} }, T0))).code).toBe(
         'AP_NOT_FOUND',
       );
-      expect((await rejectionOf(runs.park('r', 'w2', { until: -1, progress: {} }, T0 + LEASE + 1))).code).toBe(
-        'AP_STORE_BAD_INPUT',
-      );
+      expect(
+        (await rejectionOf(runs.park('r', 'w2', { until: -1, progress: {} }, T0 + LEASE + 1))).code,
+      ).toBe('AP_STORE_BAD_INPUT');
       expect(await runs.get('r')).toMatchObject({ state: 'running', leaseOwner: 'w2' });
       expect((await runs.get('r'))?.progress).toBeUndefined();
     });
