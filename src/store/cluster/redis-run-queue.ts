@@ -22,7 +22,8 @@ import {
   type RunState,
   type RunWake,
 } from '../ports.ts';
-import { checkRun, requireCount, requireId, requireTime } from '../input-checks.ts';
+import { checkRun, requireCount, requireId } from '../input-checks.ts';
+import { parkingInput, progressJson, resumedWakeJson } from '../parking-input.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import * as scripts from './redis-run-queue-scripts.ts';
 import type { RedisScript } from './redis-script.ts';
@@ -87,8 +88,7 @@ export class RedisRunQueue implements RunQueue {
   }
 
   async saveProgress(runId: string, owner: string, progress: unknown, now: number): Promise<void> {
-    const json = encodeJson(progress ?? null, 'step progress');
-    const reply = await this.#run(scripts.SAVE_PROGRESS, [runId, owner, now, json]);
+    const reply = await this.#run(scripts.SAVE_PROGRESS, [runId, owner, now, progressJson(progress)]);
     this.#accept(reply as Refusal, runId, owner, 'saveProgress');
   }
 
@@ -98,16 +98,13 @@ export class RedisRunQueue implements RunQueue {
     parking: { until: number; progress: unknown },
     now: number,
   ): Promise<void> {
-    requireTime('until', parking?.until);
-    const json = encodeJson(parking.progress ?? null, 'step progress');
-    const reply = await this.#run(scripts.PARK, [runId, owner, now, parking.until, json]);
+    const { until, progress } = parkingInput(parking);
+    const reply = await this.#run(scripts.PARK, [runId, owner, now, until, progress]);
     this.#accept(reply as Refusal, runId, owner, 'park');
   }
 
   async resume(runId: string, resumption: { data?: unknown }, now: number): Promise<boolean> {
-    const wake: RunWake = { reason: 'resumed', at: now };
-    if (resumption?.data !== undefined) wake.data = resumption.data;
-    return (await this.#run(scripts.RESUME, [runId, now, encodeJson(wake, 'resume data')])) === 1;
+    return (await this.#run(scripts.RESUME, [runId, now, resumedWakeJson(resumption, now)])) === 1;
   }
 
   async reschedule(

@@ -19,7 +19,8 @@ import {
 } from '../ports.ts';
 import type { Params, SqliteDb } from './database.ts';
 import { encodeJson } from './json-codec.ts';
-import { requireCount, requireId, requireTime } from '../input-checks.ts';
+import { requireCount, requireId } from '../input-checks.ts';
+import { parkingInput, progressJson, resumedWakeJson } from '../parking-input.ts';
 import { runListQuery } from './run-list-query.ts';
 import { checkRun } from '../input-checks.ts';
 import { ACTIVE_STATES, RUN_COLUMNS, runKeys, toRunRecord, type RunRow } from './run-rows.ts';
@@ -109,7 +110,7 @@ export class SqliteRunQueue implements RunQueue {
   }
 
   async saveProgress(runId: string, owner: string, progress: unknown, now: number): Promise<void> {
-    const json = encodeJson(progress ?? null, 'step progress');
+    const json = progressJson(progress);
     this.#db.write(() => {
       const row = this.#leased(runId, owner, now, 'saveProgress');
       this.#db.run(
@@ -127,18 +128,15 @@ export class SqliteRunQueue implements RunQueue {
     parking: { until: number; progress: unknown },
     now: number,
   ): Promise<void> {
-    requireTime('until', parking?.until);
-    const json = encodeJson(parking.progress ?? null, 'step progress');
+    const { until, progress } = parkingInput(parking);
     this.#db.write(() => {
       const row = this.#leased(runId, owner, now, 'park');
-      this.#leaveLane(row, { state: 'parked', now, runAt: parking.until, progress: json });
+      this.#leaveLane(row, { state: 'parked', now, runAt: until, progress });
     });
   }
 
   async resume(runId: string, resumption: { data?: unknown }, now: number): Promise<boolean> {
-    const wake: RunWake = { reason: 'resumed', at: now };
-    if (resumption?.data !== undefined) wake.data = resumption.data;
-    const json = encodeJson(wake, 'resume data');
+    const json = resumedWakeJson(resumption, now);
     return this.#db.write(() => {
       const row = this.#db.get<{ seq: number; lane: string }>(
         `SELECT seq, lane FROM runs WHERE id = :id AND state = 'parked'`,
