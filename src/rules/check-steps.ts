@@ -2,6 +2,7 @@ import { isAutopilotError } from '../errors.ts';
 import { parseTemplate } from '../templates/parse.ts';
 import { parseDuration } from './duration.ts';
 import { STEP_KEYS, STEP_TYPES, WORK_ITEM_ACTIONS } from './action-names.ts';
+import { checkMessage } from './check-message.ts';
 import { durationIssue, invalid, record } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
 import { FACT_ROOTS, TEMPLATE_ONLY_ROOTS } from './facts.ts';
@@ -28,6 +29,7 @@ export function checkSteps(steps: unknown, on: Record<string, unknown>): RuleIss
         const params = action === 'wait_until' ? step[action] : (record(step[action]) ?? {});
         checkTemplates(params, at, { earlier, hasCommand: typeof on.command === 'string' }, issues);
         issues.push(...applicability(action, record(params) ?? {}, at, on, missingWorkItem));
+        if (action === 'message') issues.push(...checkMessage(record(params) ?? {}, at));
       }
     }
     if (typeof step.name === 'string') {
@@ -88,13 +90,13 @@ function applicability(
   return [];
 }
 
-interface TemplateContext {
+export interface TemplateContext {
   earlier: ReadonlySet<string>;
   hasCommand: boolean;
 }
 
-/** Every string inside an action's params is a template. */
-function checkTemplates(
+/** Every string inside an action's params is a template (and every string of a card file). */
+export function checkTemplates(
   value: unknown,
   path: RuleIssue['path'],
   context: TemplateContext,

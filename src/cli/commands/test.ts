@@ -17,6 +17,7 @@ import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
 import { isControlStep } from '../../rules/action-names.ts';
 import { EXECUTION_ROOTS } from '../../rules/facts.ts';
 import type { Rule } from '../../rules/rule.ts';
+import { replacePersonMarkers } from '../../templates/person-markers.ts';
 import { rootsRead } from '../../templates/render.ts';
 import { formatTrace } from '../format-trace.ts';
 import type { CliCommand } from '../io.ts';
@@ -108,11 +109,11 @@ function reportAction(
     type: action.type,
     recheck: action.recheck,
     idempotencyKey: action.idempotencyKey,
-    params: action.params,
+    params: offlinePeople(action.params),
   };
   if (action.name !== undefined) out.name = action.name;
   if (action.calls) {
-    out.calls = action.calls.map((c) => reportCall(c, action.idempotencyKey));
+    out.calls = action.calls.map((c) => reportCall(offlinePeople(c), action.idempotencyKey));
   } else if (action.render === 'execution') {
     out.deferred = executionReason(action);
   } else {
@@ -138,6 +139,21 @@ function executionReason(action: PlannedAction): string {
   if (isControlStep(action.type)) return `${action.type} is a control step, run by the executor`;
   if (action.when) return 'its condition is evaluated when the step runs';
   return 'it comes after a wait: rendered when the step runs, with the facts of then';
+}
+
+/**
+ * Names and @mentions are looked up at execution time (user/query); offline the dry run says
+ * whom they will name.
+ */
+function offlinePeople<T>(value: T): T {
+  if (typeof value === 'string')
+    return replacePersonMarkers(value, (format, key) =>
+      format === 'name' ? `<name of ${key}>` : `<@mention ${key}>`,
+    ) as T;
+  if (Array.isArray(value)) return value.map(offlinePeople) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, offlinePeople(v)])) as T;
+  return value;
 }
 
 function reportCall(call: ApiCall, idempotencyKey: string): ReportCall {
