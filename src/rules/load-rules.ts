@@ -32,6 +32,10 @@ interface Parsed {
   idAt?: { line: number; column: number };
 }
 
+function withText(rule: Rule, text: string): Rule {
+  return { ...rule, source: { ...rule.source, text } };
+}
+
 /** Parses and validates one rule file's text. Never throws for bad input. */
 export function parseRuleText(file: string, text: string): { rule?: Rule; diagnostics: RuleDiagnostic[] } {
   const { rule, diagnostics } = parse(file, text);
@@ -70,7 +74,7 @@ function parse(file: string, text: string): Parsed {
   const idAt = locate(yaml.doc, yaml.lineCounter, ['id']);
   return diagnostics.length > 0
     ? { diagnostics, idAt }
-    : { rule: normalizeRule(yaml.value, file), diagnostics, idAt };
+    : { rule: withText(normalizeRule(yaml.value, file), text), diagnostics, idAt };
 }
 
 /**

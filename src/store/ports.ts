@@ -49,6 +49,8 @@ export interface EventLog {
 
 export type RunState = 'queued' | 'running' | 'succeeded' | 'skipped' | 'dead';
 
+export const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'skipped', 'dead'];
+
 export interface ActionResult {
   index: number;
   outcome: 'done' | 'already_applied' | 'skipped' | 'shadow';
@@ -282,6 +284,14 @@ export interface AuditCount {
 
 export const COUNT_BUCKET_MS = 3_600_000;
 
+/** The kinds `AuditViews.problems` returns (an index of their own keeps the look-up short). */
+export const PROBLEM_KINDS: readonly AuditKind[] = [
+  'rule.error',
+  'run.dead_lettered',
+  'loop_stopped',
+  'breaker_open',
+];
+
 /**
  * Summaries kept beside the audit as it is recorded (one event row per processed event, counts
  * per hour), so the dashboard's pages stay fast with millions of records.
@@ -292,6 +302,8 @@ export interface AuditViews {
   counts(q: { since: number; until?: number; perRule?: boolean; ruleId?: string }): Promise<AuditCount[]>;
   /** The newest record of `kind` per rule id. */
   lastPerRule(kind: AuditKind): Promise<Map<string, number>>;
+  /** The newest records that need someone's attention: rule errors, dead letters, loop stops, breakers. */
+  problems(limit: number): Promise<AuditRecord[]>;
   /** Like AuditStore.query, newest first, one page at a time. */
   page(q: Omit<AuditQuery, 'order'> & { before?: string }): Promise<Page<AuditRecord>>;
 }

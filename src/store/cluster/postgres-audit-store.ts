@@ -12,6 +12,7 @@ import type {
   EventSummary,
   Page,
 } from '../ports.ts';
+import { PROBLEM_KINDS } from '../ports.ts';
 import { requireCount, requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, transaction, type Db } from './postgres.ts';
@@ -92,6 +93,17 @@ export class PostgresAuditStore implements AuditStore, AuditViews {
       items: items.map(toRecord),
       ...(rows.length > limit && last ? { next: `${last.at}:${last.seq}` } : {}),
     };
+  }
+
+  async problems(limit: number): Promise<AuditRecord[]> {
+    requireCount('limit', limit);
+    const { rows } = await query<AuditRow>(
+      this.#db,
+      `SELECT seq, ${COLUMNS.join(', ')} FROM audit
+       WHERE kind IN (${PROBLEM_KINDS.map((k) => `'${k}'`).join(', ')}) ORDER BY at DESC, seq DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toRecord);
   }
 
   listEvents(q: EventListQuery): Promise<Page<EventSummary>> {

@@ -124,6 +124,8 @@ CREATE INDEX audit_events_type ON audit_events (type, at, event_id);
 CREATE INDEX audit_events_work_item ON audit_events (work_item, at, event_id);
 CREATE INDEX audit_rule_decisions ON audit (rule_id, at, event_id)
   WHERE kind IN ('rule.matched', 'rule.not_matched', 'rule.error');
+CREATE INDEX audit_problems ON audit (at)
+  WHERE kind IN ('rule.error', 'run.dead_lettered', 'loop_stopped', 'breaker_open');
 
 INSERT INTO audit_counts (bucket, kind, rule_id, n, last_at)
   SELECT (at / 3600000) * 3600000, kind, '', count(*), max(at) FROM audit GROUP BY 1, 2;

@@ -10,6 +10,7 @@ import type {
   EventSummary,
   Page,
 } from '../ports.ts';
+import { PROBLEM_KINDS } from '../ports.ts';
 import { countDeltas, decodeCursor, eventDeltas } from '../audit-summary.ts';
 import { AutopilotError } from '../../errors.ts';
 import type { Params, SqliteDb } from './database.ts';
@@ -80,6 +81,18 @@ export class SqliteAuditStore implements AuditStore, AuditViews {
       items: items.map(toRecord),
       ...(rows.length > limit && last ? { next: `${last.at}:${last.seq}` } : {}),
     };
+  }
+
+  async problems(limit: number): Promise<AuditRecord[]> {
+    requireCount('limit', limit);
+    const rows = this.#db.read(() =>
+      this.#db.all<AuditRow>(
+        `SELECT seq, at, kind, event_id, rule_id, run_id, work_item, action_index, detail_json FROM audit
+         WHERE kind IN (${PROBLEM_KINDS.map((k) => `'${k}'`).join(', ')}) ORDER BY at DESC, seq DESC LIMIT :limit`,
+        { limit },
+      ),
+    );
+    return rows.map(toRecord);
   }
 
   async listEvents(q: EventListQuery): Promise<Page<EventSummary>> {

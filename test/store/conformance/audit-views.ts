@@ -134,6 +134,14 @@ export function describeAuditViewsConformance(name: string, factory: StoreFactor
       );
     });
 
+    it('returns the newest problems', async () => {
+      await stores.audit.record([{ at: T0 + 2 * HOUR, kind: 'rule.error', eventId: 'e9', ruleId: 'rule-a' }]);
+      expect((await views.problems(5)).map((r) => [r.kind, r.eventId])).toEqual([
+        ['rule.error', 'e9'],
+        ['run.dead_lettered', 'e3'],
+      ]);
+    });
+
     it('pages records newest first', async () => {
       const first = await views.page({ ruleId: 'rule-a', limit: 2 });
       expect(first.items.map((r) => [r.eventId, r.kind])).toEqual([
