@@ -82,10 +82,14 @@ function forbidden(why: string): AutopilotError {
   return new AutopilotError('AP_FORBIDDEN', `dashboard action refused: ${why}`);
 }
 
-/** What browsers say about where a request came from; absent headers (curl) are not refused. */
+/**
+ * What browsers say about where a request came from. `Sec-Fetch-Site` cannot be set by a page,
+ * so when it is there it decides; else `Origin`; a client that sends neither (curl) is not a
+ * browser a cross-site page could drive.
+ */
 function sameOrigin(req: Request): boolean {
   const site = req.get('sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  if (site !== undefined) return site === 'same-origin';
   const origin = req.get('origin');
   if (origin === undefined) return true;
   const host = req.get('host');

@@ -40,7 +40,8 @@ const PAGES = [
 export function dashboardRoutes(deps: { auth: AuthDeps; data: DataDeps }): Router {
   const router = Router();
   router.use('/ui', securityHeaders);
-  router.get('/ui', (_req, res) => res.redirect(308, '/ui/'));
+  // Express matches `/ui` and `/ui/` alike (non-strict routing): only the bare one is redirected.
+  router.get('/ui', (req, res, next) => (req.originalUrl === '/ui' ? res.redirect(308, '/ui/') : next()));
   router.get('/ui/login', async (req, res) => {
     const session = await deps.auth.sessions.verify(readCookie(req, COOKIE), deps.auth.now());
     if (session) return res.redirect(303, '/ui/');
@@ -48,6 +49,10 @@ export function dashboardRoutes(deps: { auth: AuthDeps; data: DataDeps }): Route
   });
   router.use(loginRoutes(deps.auth));
   router.use('/ui/assets', express.static(`${UI_DIR}assets`, { index: false, redirect: false, maxAge: 0 }));
+  router.get('/ui/api/session', requireSession(deps.auth, 'api'), (req, res) => {
+    const session = req.dashboardSession;
+    res.json({ csrf: session?.csrf, expiresAt: session?.expiresAt });
+  });
   router.use('/ui/api', requireSession(deps.auth, 'api'), dataRoutes(deps.data, 'dashboard'));
   router.get(PAGES, requireSession(deps.auth, 'page'), (_req, res) =>
     res.sendFile('index.html', { root: UI_DIR, headers: { 'Cache-Control': 'no-store' } }),
@@ -61,7 +66,7 @@ export function dashboardRoutes(deps: { auth: AuthDeps; data: DataDeps }): Route
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
   res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Referrer-Policy', 'same-origin');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');

@@ -2,6 +2,7 @@ import type { Event } from '../events/event.ts';
 import type { MatchResult } from '../match/match-event.ts';
 import type { Run } from '../plan/run.ts';
 import type { AuditRecord } from '../store/ports.ts';
+import { maskSecrets } from '../audit/request-summary.ts';
 
 /** Audit records of the match and plan stages, shaped like the executor's (src/audit/). */
 function workItemKey(event: Event): string | undefined {
@@ -62,8 +63,9 @@ export function plannedRecord(run: Run, at: number): AuditRecord {
         type: a.type,
         idempotencyKey: a.idempotencyKey,
         planned: a.calls?.map((c) => `${c.method} ${c.path}`),
-        params: a.params,
-        ...(a.calls ? { calls: a.calls.map(({ headers: _headers, ...call }) => call) } : {}),
+        // Masked as attempts are (src/audit/request-summary.ts): params may hold credentials.
+        params: maskSecrets(a.params),
+        ...(a.calls ? { calls: a.calls.map(({ headers: _headers, ...call }) => maskSecrets(call)) } : {}),
       })),
     },
   };
