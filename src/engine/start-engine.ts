@@ -22,6 +22,8 @@ import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
 import { processEvent } from '../pipeline.ts';
 import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
+import { observeHttp } from '../server/http-observer.ts';
+import { metricsListener } from '../server/metrics-route.ts';
 import { RuleRegistry } from '../server/rule-registry.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
 import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
@@ -53,6 +55,8 @@ export interface EngineOptions {
 
 export interface RunningEngine {
   url: string;
+  /** Where `/metrics` answers: `url`, or the metrics port's own address when one is configured. */
+  metricsUrl: string;
   config: Readonly<Config>;
   stores: Stores;
   metrics: Metrics;
@@ -96,7 +100,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     log,
     now,
   });
-  const metrics = createMetrics({ runs: stores.runs, events: stores.events, now });
+  const metrics = createMetrics(
+    { runs: stores.runs, events: stores.events, now },
+    { profile: config.profile },
+  );
   const live = createLiveFeed(now);
   const audit = liveAudit(
     outbound.auditWithReplies(loggingAudit(countingAudit(stores.audit, metrics), log), stores.events),
@@ -208,9 +215,21 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     }),
     now,
   });
-  const server = await listen(app, config.host, config.port);
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const observed = { duration: metrics.httpDuration, log };
+  const server = await listen(observeHttp(app, observed), config.host, config.port);
+  const url = urlOf(server, config.host);
+  const metricsServer =
+    config.metrics.port === undefined
+      ? undefined
+      : await listen(
+          observeHttp(metricsListener(metrics.registry, config.metrics.token), observed),
+          config.metrics.host ?? config.host,
+          config.metrics.port,
+        ).catch((error: unknown) => {
+          server.close();
+          throw error;
+        });
+  const metricsUrl = metricsServer ? urlOf(metricsServer, config.metrics.host ?? config.host) : url;
   if (simulator) {
     simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: simulator.credentials.webhookToken });
   }
@@ -221,6 +240,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   return {
     url,
+    metricsUrl,
     config,
     stores,
     metrics,
@@ -245,6 +265,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       await triggers.stop();
       live.close();
       await new Promise<void>((done) => server.close(() => done()));
+      await new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done()));
       await processor.stop();
       const report = await executor.stop(config.executor.shutdownDeadlineMs);
       log.info(report, 'executor stopped');
@@ -276,6 +297,11 @@ async function openStores(config: Readonly<Config>, now: () => number): Promise<
   const { openSqliteStores } = await import('../store/sqlite/open-sqlite-stores.ts');
   mkdirSync(config.dataDir, { recursive: true });
   return openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
+}
+
+function urlOf(server: Server, host: string): string {
+  const { port } = server.address() as AddressInfo;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }
 
 function listen(app: RequestListener, host: string, port: number): Promise<Server> {
