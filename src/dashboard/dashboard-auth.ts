@@ -41,8 +41,9 @@ export function loginRoutes(deps: AuthDeps): Router {
       return;
     }
     deps.onLogin?.(true);
-    const { token, session } = deps.sessions.issue(deps.now());
-    res.setHeader('Set-Cookie', cookie(token, Math.floor((session.expiresAt - deps.now()) / 1000), deps));
+    const at = deps.now();
+    const { token, session } = deps.sessions.issue(at);
+    res.setHeader('Set-Cookie', cookie(token, Math.floor((session.expiresAt - at) / 1000), deps));
     res.redirect(303, next);
   });
   router.post('/ui/logout', requireSession(deps, 'api'), async (req, res) => {
