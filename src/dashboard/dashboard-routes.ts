@@ -37,7 +37,14 @@ const PAGES = [
   '/ui/dead-letters',
 ];
 
-export function dashboardRoutes(deps: { auth: AuthDeps; data: DataDeps }): Router {
+export interface DashboardDeps {
+  auth: AuthDeps;
+  data: DataDeps;
+  /** What the events page offers as type filters: the engine's types and the configured webhooks'. */
+  eventTypes: readonly string[];
+}
+
+export function dashboardRoutes(deps: DashboardDeps): Router {
   const router = Router();
   router.use('/ui', securityHeaders);
   // Express matches `/ui` and `/ui/` alike (non-strict routing): only the bare one is redirected.
@@ -51,7 +58,7 @@ export function dashboardRoutes(deps: { auth: AuthDeps; data: DataDeps }): Route
   router.use('/ui/assets', express.static(`${UI_DIR}assets`, { index: false, redirect: false, maxAge: 0 }));
   router.get('/ui/api/session', requireSession(deps.auth, 'api'), (req, res) => {
     const session = req.dashboardSession;
-    res.json({ csrf: session?.csrf, expiresAt: session?.expiresAt });
+    res.json({ csrf: session?.csrf, expiresAt: session?.expiresAt, eventTypes: deps.eventTypes });
   });
   router.use('/ui/api', requireSession(deps.auth, 'api'), dataRoutes(deps.data, 'dashboard'));
   router.get(PAGES, requireSession(deps.auth, 'page'), (_req, res) =>

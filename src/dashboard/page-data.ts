@@ -149,6 +149,8 @@ export async function eventStory(deps: PageDeps, id: string): Promise<EventStory
 }
 
 const LIST_CAP = 1000;
+/** Lanes are drawn from the oldest active runs: the ones waiting longest are the ones to see. */
+const LANE_SCAN = 200;
 
 /** One state's runs, a page at a time; the queue lists in its own order, capped at 1,000. */
 export async function runsPage(
@@ -160,7 +162,7 @@ export async function runsPage(
   const [stats, records, active] = await Promise.all([
     deps.stores.runs.stats(now),
     deps.stores.runs.list({ state: q.state, ruleId: q.ruleId, lane: q.lane, limit: wanted }),
-    deps.stores.runs.list({ state: ['queued', 'running'], limit: LIST_CAP }),
+    deps.stores.runs.list({ state: ['queued', 'running'], limit: LANE_SCAN }),
   ]);
   return {
     now,
@@ -177,7 +179,10 @@ function lanesOf(active: RunRecord[]) {
   const lanes = new Map<string, RunRecord[]>();
   for (const record of active) lanes.set(record.run.lane, [...(lanes.get(record.run.lane) ?? []), record]);
   return [...lanes.entries()]
-    .map(([lane, runs]) => ({ lane, runs: runs.map(runView) }))
+    .map(([lane, runs]) => ({
+      lane,
+      runs: runs.map((r) => ({ id: r.run.id, state: r.state, ruleId: r.run.ruleId, runAt: r.runAt })),
+    }))
     .sort((a, b) => b.runs.length - a.runs.length)
     .slice(0, 50);
 }

@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../executor/executor.ts';
-import type { Event } from '../events/event.ts';
+import { ENGINE_EVENT_TYPES, WORK_ITEM_EVENT_TYPES, type Event } from '../events/event.ts';
 import { chatRoutes } from '../ingest/chat/chat-routes.ts';
 import { commandCatalogOf } from '../ingest/chat/command-catalog.ts';
 import { extractWebhookToken, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
@@ -135,6 +135,11 @@ export function buildApp(deps: AppDeps): Express {
           onLogin: (ok) => (ok ? undefined : deps.log.warn('dashboard login refused: wrong admin token')),
         },
         data,
+        eventTypes: [
+          ...WORK_ITEM_EVENT_TYPES,
+          ...ENGINE_EVENT_TYPES,
+          ...Object.keys(config.webhooks).map((name) => `webhook.${name}`),
+        ],
       }),
     );
   }

@@ -3,7 +3,7 @@
  * kind (in total and per rule) and the per-event summary rows. Both adapters apply these in the
  * same transaction as the records themselves, so the summaries never disagree with the audit.
  */
-import { COUNT_BUCKET_MS, type AuditKind, type AuditRecord } from './ports.ts';
+import { COUNT_BUCKET_MS, type AuditKind, type AuditRecord, type EventSummary, type Page } from './ports.ts';
 
 export interface CountDelta {
   bucket: number;
@@ -99,4 +99,41 @@ export function decodeCursor(cursor: string | undefined): { at: number; tail: st
   const at = Number(cursor.slice(0, split));
   if (split < 1 || !Number.isSafeInteger(at)) return undefined;
   return { at, tail: cursor.slice(split + 1) };
+}
+
+/** An `audit_events` row as either database returns it (PostgreSQL gives bigints as text). */
+export interface EventRow {
+  event_id: string;
+  at: number | string;
+  type: string | null;
+  source: string | null;
+  work_item: string | null;
+  work_item_name: string | null;
+  candidates: number | string;
+  matched_rules: string;
+  succeeded: number | string;
+  dead: number | string;
+}
+
+/** A page of event rows fetched with one row more than `limit` (that one tells there is a next page). */
+export function eventPage(rows: readonly EventRow[], limit: number): Page<EventSummary> {
+  const items = rows.slice(0, limit).map(toSummary);
+  const last = items.at(-1);
+  return { items, ...(rows.length > limit && last ? { next: encodeCursor(last.at, last.eventId) } : {}) };
+}
+
+function toSummary(row: EventRow): EventSummary {
+  const summary: EventSummary = {
+    eventId: row.event_id,
+    at: Number(row.at),
+    candidates: Number(row.candidates),
+    matchedRules: JSON.parse(row.matched_rules) as string[],
+    succeeded: Number(row.succeeded),
+    dead: Number(row.dead),
+  };
+  if (row.type !== null) summary.type = row.type;
+  if (row.source !== null) summary.source = row.source;
+  if (row.work_item !== null) summary.workItem = row.work_item;
+  if (row.work_item_name !== null) summary.workItemName = row.work_item_name;
+  return summary;
 }

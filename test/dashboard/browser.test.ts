@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMENT_ON_DEPLOY } from '../serve/support/deploys.ts';
 import { ADMIN_TOKEN } from '../serve/support/engine-harness.ts';
 import { chromiumPresent, openBrowser, screenshotDir, type TestBrowser } from './support/browser.ts';
 import { HOSTILE_NAME, startScenario, type Scenario } from './support/scenario.ts';
@@ -178,15 +179,7 @@ describe.skipIf(!chromiumPresent)('dashboard in Chromium', () => {
     const target = s.items.p2;
     writeFileSync(
       join(s.t.rulesDir, 'comment-on-deploy.yaml'),
-      `id: comment-on-deploy
-description: comments on the work item a deploy names
-on:
-  event: webhook.deploys
-do:
-  - comment:
-      text: 'deployed {{event.payload.version}}'
-      target: { project: demo, type: issue, id: '${target}' }
-`,
+      COMMENT_ON_DEPLOY.replace("'{{event.payload.item}}'", `'${target}'`),
     );
     expect((await s.t.engine.rules.reload()).ok).toBe(true);
     await open('/ui/dead-letters');

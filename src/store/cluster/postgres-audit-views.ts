@@ -1,7 +1,13 @@
 /** The dashboard's read models on PostgreSQL: hourly counts and one summary row per event. */
 import type { PoolClient } from 'pg';
 import { AutopilotError } from '../../errors.ts';
-import { decodeCursor, encodeCursor, type CountDelta, type EventDelta } from '../audit-summary.ts';
+import {
+  decodeCursor,
+  eventPage,
+  type CountDelta,
+  type EventDelta,
+  type EventRow,
+} from '../audit-summary.ts';
 import { requireCount } from '../input-checks.ts';
 import {
   COUNT_BUCKET_MS,
@@ -14,19 +20,6 @@ import {
 import { query, type Db } from './postgres.ts';
 
 const DEFAULT_PAGE = 50;
-
-interface EventRow {
-  event_id: string;
-  at: string;
-  type: string | null;
-  source: string | null;
-  work_item: string | null;
-  work_item_name: string | null;
-  candidates: number;
-  matched_rules: string;
-  succeeded: number;
-  dead: number;
-}
 
 /** In the caller's transaction; rows in key order, so concurrent writers lock them in one order. */
 export async function applySummaries(
@@ -155,25 +148,7 @@ export async function eventsPage(db: Db, q: EventListQuery): Promise<Page<EventS
     `SELECT e.* FROM ${from} ${condition} ORDER BY ${at} DESC, ${id} DESC LIMIT ${p(limit + 1)}`,
     params,
   );
-  const items = rows.slice(0, limit).map(toSummary);
-  const last = items.at(-1);
-  return { items, ...(rows.length > limit && last ? { next: encodeCursor(last.at, last.eventId) } : {}) };
-}
-
-function toSummary(row: EventRow): EventSummary {
-  const summary: EventSummary = {
-    eventId: row.event_id,
-    at: Number(row.at),
-    candidates: Number(row.candidates),
-    matchedRules: JSON.parse(row.matched_rules) as string[],
-    succeeded: Number(row.succeeded),
-    dead: Number(row.dead),
-  };
-  if (row.type !== null) summary.type = row.type;
-  if (row.source !== null) summary.source = row.source;
-  if (row.work_item !== null) summary.workItem = row.work_item;
-  if (row.work_item_name !== null) summary.workItemName = row.work_item_name;
-  return summary;
+  return eventPage(rows, limit);
 }
 
 export async function countsQuery(

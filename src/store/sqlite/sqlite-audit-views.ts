@@ -1,6 +1,12 @@
 /** The dashboard's read models on SQLite: hourly counts and one summary row per event. */
 import { AutopilotError } from '../../errors.ts';
-import { decodeCursor, encodeCursor, type CountDelta, type EventDelta } from '../audit-summary.ts';
+import {
+  decodeCursor,
+  eventPage,
+  type CountDelta,
+  type EventDelta,
+  type EventRow,
+} from '../audit-summary.ts';
 import { requireCount } from '../input-checks.ts';
 import {
   COUNT_BUCKET_MS,
@@ -13,20 +19,6 @@ import {
 import type { Params, SqliteDb } from './database.ts';
 
 const DEFAULT_PAGE = 50;
-
-interface EventRow {
-  [column: string]: unknown;
-  event_id: string;
-  at: number;
-  type: string | null;
-  source: string | null;
-  work_item: string | null;
-  work_item_name: string | null;
-  candidates: number;
-  matched_rules: string;
-  succeeded: number;
-  dead: number;
-}
 
 /** Inside the caller's write transaction. */
 export function applySummaries(db: SqliteDb, counts: CountDelta[], events: EventDelta[]): void {
@@ -126,30 +118,12 @@ export function eventsPage(db: SqliteDb, q: EventListQuery): Page<EventSummary> 
     : 'audit_events e';
   const condition = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const rows = db.read(() =>
-    db.all<EventRow>(
+    db.all<EventRow & Record<string, unknown>>(
       `SELECT e.* FROM ${from} ${condition} ORDER BY ${at} DESC, ${id} DESC LIMIT :limit`,
       params,
     ),
   );
-  const items = rows.slice(0, limit).map(toSummary);
-  const last = items.at(-1);
-  return { items, ...(rows.length > limit && last ? { next: encodeCursor(last.at, last.eventId) } : {}) };
-}
-
-export function toSummary(row: EventRow): EventSummary {
-  const summary: EventSummary = {
-    eventId: row.event_id,
-    at: Number(row.at),
-    candidates: Number(row.candidates),
-    matchedRules: JSON.parse(row.matched_rules) as string[],
-    succeeded: Number(row.succeeded),
-    dead: Number(row.dead),
-  };
-  if (row.type !== null) summary.type = row.type;
-  if (row.source !== null) summary.source = row.source;
-  if (row.work_item !== null) summary.workItem = row.work_item;
-  if (row.work_item_name !== null) summary.workItemName = row.work_item_name;
-  return summary;
+  return eventPage(rows, limit);
 }
 
 export function countsQuery(

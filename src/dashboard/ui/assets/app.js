@@ -33,6 +33,7 @@ const NAV = [
 const THEMES = ['system', 'light', 'dark'];
 
 let current = { live: undefined };
+let session = {};
 let liveDot;
 
 function applyTheme() {
@@ -140,7 +141,15 @@ async function render({ focus = false } = {}) {
   drawChrome(route.nav);
   const main = clear(document.getElementById('main'));
   main.append(h('p', { class: 'muted' }, t('common.loading')));
-  const ctx = { main, params, query: new URLSearchParams(location.search), navigate, api, now: Date.now() };
+  const ctx = {
+    main,
+    params,
+    query: new URLSearchParams(location.search),
+    navigate,
+    api,
+    session,
+    now: Date.now(),
+  };
   current = { live: undefined };
   try {
     current = (await route.page.render(ctx)) ?? { live: undefined };
@@ -193,6 +202,6 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
-await startSession();
+session = await startSession();
 await render();
 connectLive();

@@ -6,22 +6,6 @@ import { t } from '../i18n.js';
 import { chip, field, filterForm, page, pager } from '../ui.js';
 
 const FILTERS = ['q', 'type', 'work_item', 'rule', 'status', 'since', 'until'];
-const TYPES = [
-  'work_item.created',
-  'work_item.updated',
-  'work_item.status_changed',
-  'node.reached',
-  'node.completed',
-  'node.rolled_back',
-  'work_item.commented',
-  'work_item.aborted',
-  'work_item.restored',
-  'work_item.roles_changed',
-  'work_item.deleted',
-  'subtask.changed',
-  'chat.command',
-  'schedule.fired',
-];
 
 /** datetime-local values are local time; the API takes ISO. */
 function iso(local) {
@@ -115,7 +99,10 @@ export async function render(ctx) {
         t('events.search'),
         h('input', { type: 'search', name: 'q', value: filters.q, id: 'event-search' }),
       ),
-      field(t('events.type'), h('select', { name: 'type' }, options(TYPES, filters.type))),
+      field(
+        t('events.type'),
+        h('select', { name: 'type' }, options(ctx.session.eventTypes ?? [], filters.type)),
+      ),
       field(
         t('common.workItem'),
         h('input', {
