@@ -47,7 +47,7 @@ export const ERROR_CATALOGUE = {
   AP_EVENT_INVALID: { title: 'Event is not a valid event', status: 400, retryable: false, owner: 'client' },
   AP_BAD_REQUEST: { title: 'Request is malformed', status: 400, retryable: false, owner: 'client' },
   AP_ID_INVALID: {
-    title: 'An id in the delivery is not one the engine can use (work item id not an int64)',
+    title: 'An id in the delivery is not one the engine can use (work item id not an int64, id too long)',
     status: 400,
     retryable: false,
     owner: 'client',
