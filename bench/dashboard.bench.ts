@@ -8,7 +8,8 @@
  *   npx node bench/dashboard.bench.ts                      # SQLite
  *   bash scripts/cluster-services.sh run -- npx node bench/dashboard.bench.ts   # + PostgreSQL
  *
- * BENCH_RECORDS changes the volume. Writes bench/results/dashboard.json.
+ * BENCH_RECORDS changes the volume, BENCH_STORES=postgresql measures PostgreSQL alone.
+ * Writes bench/results/dashboard.json.
  */
 import express from 'express';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,7 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 60);
 const SPAN_MS = 7 * 24 * 3_600_000;
 const GOAL_MS = 200;
 const NOW = Date.now();
+const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgresql').split(',');
 const TYPES = ['work_item.created', 'work_item.updated', 'work_item.status_changed', 'node.completed'];
 
 const ruleId = (i: number) => `rule-${String(i).padStart(2, '0')}`;
@@ -317,11 +319,13 @@ async function measure(store: string, stores: Stores): Promise<Row[]> {
 const dir = mkdtempSync(join(tmpdir(), 'autopilot-dashboard-bench-'));
 const results: Row[] = [];
 const baseline: Array<{ question: string; ours: string; p95: number; oursP95: number; ratio: number }> = [];
-try {
-  process.stdout.write(`dashboard pages with ${RECORDS.toLocaleString('en')} audit records; SQLite\n`);
+
+async function sqliteSide(): Promise<void> {
+  process.stdout.write('SQLite\n');
   const file = join(dir, 'autopilot.db');
   const sqlite = await openSqliteStores({ path: file, synchronous: 'NORMAL' });
   results.push(...(await measure('SQLite', sqlite)));
+  await sqlite.close();
   const raw = naive(file);
   const ours: Record<string, string> = {
     'Overview counts (24 h)': 'Overview',
@@ -331,33 +335,35 @@ try {
   for (const [question, page] of Object.entries(ours)) {
     const query = (raw as unknown as Record<string, () => unknown>)[question] as () => unknown;
     const stats = await time(async () => query());
-    const oursP95 = results.find((r) => r.page === page)?.p95 ?? 0;
-    baseline.push({
-      question,
-      ours: page,
-      p95: stats.p95,
-      oursP95,
-      ratio: Math.round((stats.p95 / Math.max(oursP95, 0.1)) * 10) / 10,
-    });
+    const oursP95 = results.find((r) => r.store === 'SQLite' && r.page === page)?.p95 ?? 0;
+    const ratio = Math.round((stats.p95 / Math.max(oursP95, 0.1)) * 10) / 10;
+    baseline.push({ question, ours: page, p95: stats.p95, oursP95, ratio });
   }
   raw.close();
-  await sqlite.close();
-  if (process.env.DATABASE_URL && process.env.REDIS_URL) {
-    process.stdout.write('PostgreSQL (+ Redis for runs)\n');
-    const { openClusterStores } = await import('../src/store/cluster/open-cluster-stores.ts');
-    const schema = `bench_dashboard_${process.pid}`;
-    const cluster = await openClusterStores({
-      redisUrl: process.env.REDIS_URL,
-      databaseUrl: process.env.DATABASE_URL,
-      schema,
-      prefix: `bench-dashboard-${process.pid}:`,
-    });
-    try {
-      results.push(...(await measure('PostgreSQL', cluster)));
-    } finally {
-      await cluster.close();
-    }
-  } else {
+}
+
+async function postgresSide(redisUrl: string, databaseUrl: string): Promise<void> {
+  process.stdout.write('PostgreSQL (+ Redis for runs)\n');
+  const { openClusterStores } = await import('../src/store/cluster/open-cluster-stores.ts');
+  const cluster = await openClusterStores({
+    redisUrl,
+    databaseUrl,
+    schema: `bench_dashboard_${process.pid}`,
+    prefix: `bench-dashboard-${process.pid}:`,
+  });
+  try {
+    results.push(...(await measure('PostgreSQL', cluster)));
+  } finally {
+    await cluster.close();
+  }
+}
+
+try {
+  process.stdout.write(`dashboard pages with ${RECORDS.toLocaleString('en')} audit records\n`);
+  if (STORES.includes('sqlite')) await sqliteSide();
+  const { REDIS_URL, DATABASE_URL } = process.env;
+  if (STORES.includes('postgresql') && REDIS_URL && DATABASE_URL) await postgresSide(REDIS_URL, DATABASE_URL);
+  else if (STORES.includes('postgresql')) {
     process.stdout.write(
       'PostgreSQL skipped: run under `bash scripts/cluster-services.sh run --` to include it\n',
     );
