@@ -72,7 +72,7 @@ export async function rulesPage(deps: PageDeps, q: { text?: string; offset: numb
   );
   const [last, counts] = await Promise.all([
     deps.stores.views.lastPerRule('rule.matched'),
-    deps.stores.views.counts({ since: now - DAY, perRule: true }),
+    deps.stores.views.counts({ since: now - DAY, perRule: true, summed: true }),
   ]);
   const sum = (ruleId: string, kinds: readonly AuditKind[]) =>
     counts.filter((c) => c.ruleId === ruleId && kinds.includes(c.kind)).reduce((n, c) => n + c.n, 0);
@@ -118,7 +118,7 @@ export async function rulePage(deps: PageDeps, id: string, before?: string) {
       limit: 25,
       before,
     }),
-    deps.stores.views.counts({ since: now - DAY, ruleId: id }),
+    deps.stores.views.counts({ since: now - DAY, ruleId: id, summed: true }),
     rule.mode === 'shadow'
       ? deps.stores.views.page({ ruleId: id, kind: 'run.planned', limit: 10 })
       : Promise.resolve(undefined),

@@ -284,6 +284,16 @@ export interface AuditCount {
 
 export const COUNT_BUCKET_MS = 3_600_000;
 
+export interface CountQuery {
+  since: number;
+  until?: number;
+  /** One row per rule (and kind) instead of the all-rules totals. */
+  perRule?: boolean;
+  ruleId?: string;
+  /** The hours added up: one row per kind (and rule), `bucket` the first hour counted. */
+  summed?: boolean;
+}
+
 /** The kinds `AuditViews.problems` returns (an index of their own keeps the look-up short). */
 export const PROBLEM_KINDS: readonly AuditKind[] = [
   'rule.error',
@@ -299,7 +309,7 @@ export const PROBLEM_KINDS: readonly AuditKind[] = [
 export interface AuditViews {
   listEvents(q: EventListQuery): Promise<Page<EventSummary>>;
   /** Counts of hours in [since, until); `perRule` returns the per-rule rows instead of the totals. */
-  counts(q: { since: number; until?: number; perRule?: boolean; ruleId?: string }): Promise<AuditCount[]>;
+  counts(q: CountQuery): Promise<AuditCount[]>;
   /** The newest record of `kind` per rule id. */
   lastPerRule(kind: AuditKind): Promise<Map<string, number>>;
   /** The newest records that need someone's attention: rule errors, dead letters, loop stops, breakers. */

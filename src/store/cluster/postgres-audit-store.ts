@@ -3,6 +3,7 @@ import { AutopilotError } from '../../errors.ts';
 import { countDeltas, decodeCursor, eventDeltas } from '../audit-summary.ts';
 import type {
   AuditCount,
+  CountQuery,
   AuditKind,
   AuditQuery,
   AuditRecord,
@@ -110,7 +111,7 @@ export class PostgresAuditStore implements AuditStore, AuditViews {
     return eventsPage(this.#db, q);
   }
 
-  counts(q: { since: number; until?: number; perRule?: boolean; ruleId?: string }): Promise<AuditCount[]> {
+  counts(q: CountQuery): Promise<AuditCount[]> {
     return countsQuery(this.#db, q);
   }
 

@@ -12,6 +12,7 @@ import { requireCount } from '../input-checks.ts';
 import {
   COUNT_BUCKET_MS,
   type AuditCount,
+  type CountQuery,
   type AuditKind,
   type EventListQuery,
   type EventSummary,
@@ -211,12 +212,12 @@ async function eventsOfRule(db: Db, q: EventListQuery, limit: number): Promise<P
   return eventPage(rows, limit);
 }
 
-export async function countsQuery(
-  db: Db,
-  q: { since: number; until?: number; perRule?: boolean; ruleId?: string },
-): Promise<AuditCount[]> {
+export async function countsQuery(db: Db, q: CountQuery): Promise<AuditCount[]> {
   const params: unknown[] = [Math.floor(q.since / COUNT_BUCKET_MS) * COUNT_BUCKET_MS];
-  let sql = 'SELECT bucket, kind, rule_id, n, last_at FROM audit_counts WHERE bucket >= $1';
+  const columns = q.summed
+    ? 'min(bucket) AS bucket, kind, rule_id, sum(n) AS n, max(last_at) AS last_at'
+    : 'bucket, kind, rule_id, n, last_at';
+  let sql = `SELECT ${columns} FROM audit_counts WHERE bucket >= $1`;
   if (q.until !== undefined) {
     params.push(q.until);
     sql += ` AND bucket < $${params.length}`;
@@ -231,7 +232,7 @@ export async function countsQuery(
     rule_id: string;
     n: string;
     last_at: string;
-  }>(db, `${sql} ORDER BY bucket`, params);
+  }>(db, `${sql}${q.summed ? ' GROUP BY kind, rule_id' : ''} ORDER BY bucket`, params);
   return rows.map((r) => ({
     bucket: Number(r.bucket),
     kind: r.kind,

@@ -1,6 +1,7 @@
 /** AuditStore on SQLite: one row per decision, indexed by each id it can be looked up by. */
 import type {
   AuditCount,
+  CountQuery,
   AuditKind,
   AuditQuery,
   AuditRecord,
@@ -99,12 +100,7 @@ export class SqliteAuditStore implements AuditStore, AuditViews {
     return eventsPage(this.#db, q);
   }
 
-  async counts(q: {
-    since: number;
-    until?: number;
-    perRule?: boolean;
-    ruleId?: string;
-  }): Promise<AuditCount[]> {
+  async counts(q: CountQuery): Promise<AuditCount[]> {
     return countsQuery(this.#db, q);
   }
 

@@ -11,6 +11,7 @@ import { requireCount } from '../input-checks.ts';
 import {
   COUNT_BUCKET_MS,
   type AuditCount,
+  type CountQuery,
   type AuditKind,
   type EventListQuery,
   type EventSummary,
@@ -126,12 +127,12 @@ export function eventsPage(db: SqliteDb, q: EventListQuery): Page<EventSummary> 
   return eventPage(rows, limit);
 }
 
-export function countsQuery(
-  db: SqliteDb,
-  q: { since: number; until?: number; perRule?: boolean; ruleId?: string },
-): AuditCount[] {
+export function countsQuery(db: SqliteDb, q: CountQuery): AuditCount[] {
   const params: Params = { since: Math.floor(q.since / COUNT_BUCKET_MS) * COUNT_BUCKET_MS };
-  let sql = `SELECT bucket, kind, rule_id, n, last_at FROM audit_counts WHERE bucket >= :since`;
+  const columns = q.summed
+    ? 'min(bucket) AS bucket, kind, rule_id, sum(n) AS n, max(last_at) AS last_at'
+    : 'bucket, kind, rule_id, n, last_at';
+  let sql = `SELECT ${columns} FROM audit_counts WHERE bucket >= :since`;
   if (q.until !== undefined) {
     sql += ' AND bucket < :until';
     params.until = q.until;
@@ -142,7 +143,7 @@ export function countsQuery(
   } else sql += q.perRule ? " AND rule_id <> ''" : " AND rule_id = ''";
   const rows = db.read(() =>
     db.all<{ bucket: number; kind: AuditKind; rule_id: string; n: number; last_at: number }>(
-      `${sql} ORDER BY bucket`,
+      `${sql}${q.summed ? ' GROUP BY kind, rule_id' : ''} ORDER BY bucket`,
       params,
     ),
   );

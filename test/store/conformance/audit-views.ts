@@ -123,6 +123,12 @@ export function describeAuditViewsConformance(name: string, factory: StoreFactor
           ['rule-b', 1],
         ]),
       );
+      expect(await views.counts({ since: T0, perRule: true, summed: true })).toEqual(
+        expect.arrayContaining([
+          { bucket: T0, kind: 'rule.matched', ruleId: 'rule-a', n: 2, lastAt: T0 + HOUR },
+          { bucket: T0, kind: 'rule.not_matched', ruleId: 'rule-b', n: 2, lastAt: T0 + 1 },
+        ]),
+      );
       expect(await views.counts({ since: T0, until: T0 + HOUR, ruleId: 'rule-b' })).toEqual([
         { bucket: T0, kind: 'rule.not_matched', ruleId: 'rule-b', n: 2, lastAt: T0 + 1 },
       ]);
