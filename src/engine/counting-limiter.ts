@@ -11,7 +11,7 @@ export function countingLimiter(
   onGranted?: (key: string, at: number) => void,
 ): RateLimiter {
   const counted = (key: string, reservation: Reservation, at: number): Reservation => {
-    const label = key.slice(key.indexOf(' ') + 1);
+    const label = waitLabel(key.slice(key.indexOf(' ') + 1));
     if (!reservation.ok) onWait(label);
     else onGranted?.(label, at);
     return reservation;
@@ -27,5 +27,12 @@ export function countingLimiter(
     ...(limiter.complete && {
       complete: (key: string, holder: string, at: number) => limiter.complete?.(key, holder, at),
     }),
+    ...(limiter.cancel && { cancel: (key: string, holder: string) => limiter.cancel?.(key, holder) }),
   };
+}
+
+/** Per-recipient Lark keys (`lark chat oc_…`) count under their kind, so the metric's labels stay few. */
+function waitLabel(key: string): string {
+  const match = /^(lark (?:chat|person|message)) /.exec(key);
+  return match ? (match[1] as string) : key;
 }

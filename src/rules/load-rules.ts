@@ -4,6 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { loadCardFiles } from './card-files.ts';
 import { checkRule } from './check-rule.ts';
 import { byPosition, type RuleDiagnostic, type RuleIssue } from './diagnostic.ts';
 import { locate, position } from './locate.ts';
@@ -30,6 +31,8 @@ interface Parsed {
   rule?: Rule;
   diagnostics: RuleDiagnostic[];
   idAt?: { line: number; column: number };
+  /** Where a path of the rule document sits, for problems found after parsing (card files). */
+  at?: (path: (string | number)[]) => { line: number; column: number };
 }
 
 function withText(rule: Rule, text: string): Rule {
@@ -72,9 +75,10 @@ function parse(file: string, text: string): Parsed {
     })),
   ).sort(byPosition);
   const idAt = locate(yaml.doc, yaml.lineCounter, ['id']);
+  const at = (path: (string | number)[]) => locate(yaml.doc, yaml.lineCounter, path);
   return diagnostics.length > 0
     ? { diagnostics, idAt }
-    : { rule: withText(normalizeRule(yaml.value, file), text), diagnostics, idAt };
+    : { rule: withText(normalizeRule(yaml.value, file), text), diagnostics, idAt, at };
 }
 
 /**
@@ -128,7 +132,11 @@ async function parseFile(file: string, cwd: string): Promise<Parsed> {
   } catch (error) {
     return { diagnostics: [fileDiagnostic(file, error)] };
   }
-  return parse(file, text);
+  const parsed = parse(file, text);
+  if (!parsed.rule || !parsed.at) return parsed;
+  const withCards = await loadCardFiles(parsed.rule, file, cwd, parsed.at);
+  const { rule: _unchecked, ...rest } = parsed;
+  return withCards.rule ? { ...rest, ...withCards } : { ...rest, diagnostics: withCards.diagnostics };
 }
 
 async function ruleFiles(path: string, cwd: string): Promise<{ files: string[] } | { error: unknown }> {
