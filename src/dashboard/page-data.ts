@@ -151,6 +151,7 @@ export async function eventStory(deps: PageDeps, id: string): Promise<EventStory
 const LIST_CAP = 1000;
 /** Lanes are drawn from the oldest active runs: the ones waiting longest are the ones to see. */
 const LANE_SCAN = 200;
+const PARKED_SHOWN = 100;
 
 /** One state's runs, a page at a time; the queue lists in its own order, capped at 1,000. */
 export async function runsPage(
@@ -159,10 +160,11 @@ export async function runsPage(
 ) {
   const now = deps.now();
   const wanted = Math.min(LIST_CAP, q.offset + q.limit + 1);
-  const [stats, records, active] = await Promise.all([
+  const [stats, records, active, parked] = await Promise.all([
     deps.stores.runs.stats(now),
     deps.stores.runs.list({ state: q.state, ruleId: q.ruleId, lane: q.lane, limit: wanted }),
     deps.stores.runs.list({ state: ['queued', 'running'], limit: LANE_SCAN }),
+    deps.stores.runs.list({ state: 'parked', limit: PARKED_SHOWN }),
   ]);
   return {
     now,
@@ -171,6 +173,8 @@ export async function runsPage(
     items: records.slice(q.offset, q.offset + q.limit).map(runView),
     more: records.length > q.offset + q.limit,
     lanes: lanesOf(active),
+    // Parked runs wait outside their lanes (a wait, an approval) until their due time.
+    parked: parked.map(runView).sort((a, b) => a.runAt - b.runAt),
   };
 }
 

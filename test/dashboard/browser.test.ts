@@ -63,7 +63,7 @@ describe.skipIf(!chromiumPresent)('dashboard in Chromium', () => {
     await page.locator('#live.on').waitFor();
     const text = await mainText();
     expect(text).toContain('Events (24 h)');
-    expect(text).toContain('loaded 3 rules');
+    expect(text).toContain('loaded 4 rules');
     expect(text).toMatch(/comment\/create/);
     expect(text).toContain('AP_API_PERMANENT');
     expect(await page.locator('main svg rect.bar').count()).toBe(96);
@@ -147,10 +147,15 @@ describe.skipIf(!chromiumPresent)('dashboard in Chromium', () => {
     expect(sink).toBe('refused');
   });
 
-  it('runs: by state and lanes', async () => {
+  it('runs: by state, parked runs with their due time, and lanes', async () => {
     await open('/ui/runs');
     const text = await mainText();
     expect(text).toContain('Lanes');
+    const parked = await s.t.engine.stores.runs.list({ state: 'parked' });
+    expect(parked).toHaveLength(2);
+    const parkedTable = page.locator('main table').nth(1);
+    expect(await parkedTable.locator('tbody tr', { hasText: 'remind-later' }).count()).toBe(2);
+    expect(await parkedTable.textContent()).toContain('(in 24 hours)');
     expect(text).toMatch(/succeeded\s*escalate-p0-bugs/);
     await page.click('main a[href="/ui/runs?state=dead"]');
     await page.waitForURL(/state=dead/);

@@ -1,7 +1,8 @@
 /**
  * A scripted scenario against the built-in simulator, for the dashboard's tests: a P0 bug that
  * matches (its name is hostile: markup, a template, RTL marks), a P2 bug that does not (the
- * why-not story), a shadow rule's would-be calls, and a deploy that dies (a dead letter).
+ * why-not story), a shadow rule's would-be calls, a rule whose runs wait a day (parked), and a
+ * deploy that dies (a dead letter).
  */
 import { readFileSync } from 'node:fs';
 import { COMMENT_ON_DEPLOY, postDeploy } from '../../serve/support/deploys.ts';
@@ -19,6 +20,16 @@ on:
   work_item_type: [issue]
 do:
   - comment: { text: 'Welcome, {{work_item.name}}' }
+`;
+
+export const WAITING_RULE = `id: remind-later
+description: a day after a bug is filed, asks for news (the run waits a day, parked)
+on:
+  event: work_item.created
+  work_item_type: [issue]
+do:
+  - wait: 1d
+  - comment: { text: 'A day has passed: any news on {{work_item.name}}?' }
 `;
 
 export interface Scenario {
@@ -43,6 +54,7 @@ export async function startScenario(): Promise<Scenario> {
       ),
       'shadow-welcome.yaml': SHADOW_RULE,
       'comment-on-deploy.yaml': COMMENT_ON_DEPLOY,
+      'remind-later.yaml': WAITING_RULE,
     },
   });
   const simulator = t.engine.simulator;

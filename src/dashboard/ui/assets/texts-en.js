@@ -158,4 +158,11 @@ export default {
   'dead.retriedMany': 'Requeued {n}; {failed} failed',
   'dead.dropped': 'Dropped {id}',
   'dead.empty': 'The dead-letter queue is empty.',
+  'runs.parked': 'Parked',
+  'runs.parkedTitle': 'Parked runs (waiting for a time or a decision, outside their lanes)',
+  'runs.wakes': 'Due',
+  'overview.parked': 'Parked runs',
+  'event.parked': 'Parked until {until}',
+  'event.woken': 'Woke: {reason}',
+  'event.branch': 'Took branch {branch}',
 };

@@ -156,4 +156,11 @@ export default {
   'dead.retriedMany': '已重新入队 {n} 条；失败 {failed} 条',
   'dead.dropped': '已丢弃 {id}',
   'dead.empty': '死信队列为空。',
+  'runs.parked': '已挂起',
+  'runs.parkedTitle': '挂起的运行（等待时间或决定，不占通道）',
+  'runs.wakes': '到期',
+  'overview.parked': '挂起的运行',
+  'event.parked': '挂起至 {until}',
+  'event.woken': '已唤醒：{reason}',
+  'event.branch': '进入分支 {branch}',
 };

@@ -134,6 +134,12 @@ function step(r) {
         api ? h('div', null, ext(api)) : null,
       );
     }
+    case 'run.parked':
+      return h('li', { class: 'warn' }, at, action, t('event.parked', { until: time(d.until) }));
+    case 'run.woken':
+      return h('li', null, at, action, t('event.woken', { reason: d.reason }));
+    case 'step.branch':
+      return h('li', null, at, action, t('event.branch', { branch: d.branch }));
     case 'run.shadow':
       return h('li', { class: 'warn' }, at, t('event.shadow'));
     case 'run.requeued':

@@ -63,6 +63,7 @@ export async function render(ctx) {
         'div',
         { class: 'stats' },
         stat(t('overview.depth'), number(o.queue.depth)),
+        stat(t('overview.parked'), link('/ui/runs?state=parked', number(o.queue.parked ?? 0))),
         stat(t('overview.deadNow'), link('/ui/dead-letters', number(o.queue.dead))),
         stat(t('overview.oldest'), duration(o.queue.oldestDueAgeMs)),
         stat(t('overview.pending'), number(o.pendingEvents)),

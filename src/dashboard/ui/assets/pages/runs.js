@@ -1,11 +1,12 @@
 /** Runs: by state, the lanes (one per work item, the head runs first), each run's next due time. */
 import { query } from '../api.js';
 import { ext, fill, h, link, table } from '../dom.js';
-import { duration, number, short, time } from '../format.js';
+import { ago, duration, number, short, time } from '../format.js';
 import { t } from '../i18n.js';
 import { chip, page, pager, stat } from '../ui.js';
 
-const STATES = ['queued', 'running', 'succeeded', 'skipped', 'dead'];
+const STATES = ['queued', 'running', 'parked', 'succeeded', 'skipped', 'dead'];
+const WAITING = ['queued', 'running', 'parked'];
 const LIMIT = 50;
 
 function runRow(r) {
@@ -23,7 +24,7 @@ function runRow(r) {
       h('span', { class: 'muted' }, r.actions.join(', ')),
     ),
     h('td', { class: 'num' }, r.attempt),
-    h('td', null, r.state === 'queued' || r.state === 'running' ? time(r.runAt) : time(r.updatedAt)),
+    h('td', null, WAITING.includes(r.state) ? time(r.runAt) : time(r.updatedAt)),
     h(
       'td',
       { class: r.lastError ? 'error' : '' },
@@ -47,6 +48,7 @@ export async function render(ctx) {
         'div',
         { class: 'stats' },
         stat(t('runs.depth'), number(data.stats.depth)),
+        stat(t('runs.parked'), number(data.stats.parked ?? 0)),
         stat(t('runs.dead'), link('/ui/dead-letters', number(data.stats.dead))),
         stat(t('runs.oldest'), duration(data.stats.oldestDueAgeMs)),
       ),
@@ -95,6 +97,27 @@ export async function render(ctx) {
         onNext: data.more ? () => ctx.navigate(path({ offset: offset + LIMIT })) : undefined,
       }),
       offset + LIMIT >= 1000 ? h('p', { class: 'muted' }, t('runs.more')) : null,
+      h('h2', null, t('runs.parkedTitle')),
+      table(
+        [t('runs.wakes'), t('common.rule'), t('common.event'), t('common.workItem'), t('runs.actions')],
+        data.parked.map((r) =>
+          h(
+            'tr',
+            null,
+            h('td', null, time(r.runAt), ' ', h('span', { class: 'muted' }, `(${ago(r.runAt, data.now)})`)),
+            h('td', null, link(`/ui/rules/${encodeURIComponent(r.ruleId)}`, ext(r.ruleId))),
+            h('td', null, link(`/ui/events/${encodeURIComponent(r.eventId)}`, ext(short(r.eventId, 26)))),
+            h('td', null, ext(r.lane)),
+            h(
+              'td',
+              null,
+              `${r.nextAction + 1}/${r.actions.length} `,
+              h('span', { class: 'muted' }, r.actions[r.nextAction] ?? ''),
+            ),
+          ),
+        ),
+        { empty: t('common.none') },
+      ),
       h('h2', null, t('runs.lanes')),
       data.lanes.length
         ? h(
