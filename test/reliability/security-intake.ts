@@ -35,6 +35,13 @@ on:
 do:
   - assign: { role: operator, users: ['7400000000000000004'], mode: add }
 `,
+  'echo-comment.yaml': `id: echo-comment
+on:
+  event: work_item.commented
+  work_item_type: [story]
+do:
+  - comment: { text: 'echo {{change.text}}' }
+`,
   'move-command.yaml': `id: move-command
 on:
   command: 'move {id} to {state}'
@@ -62,6 +69,7 @@ export async function runIntakeHardening(row: Row): Promise<string[]> {
     counts.push(await badChatIds(world, row));
     counts.push(await idsTakenAhead(world, row));
     counts.push(await longIds(world, row));
+    counts.push(await bigTemplateValues(world, row));
     await stillHealthy(world, row);
   } finally {
     await world.close();
@@ -241,6 +249,41 @@ async function longIds(world: World, row: Row): Promise<string> {
     `long ids grew the engine's RSS by ${rssAfter - rssBefore} KiB`,
   );
   return `${huge + 3} over-long ids`;
+}
+
+/**
+ * Comments of 150 KB ending in `{{rule.id}}`, echoed by a rule: every run renders the value, and
+ * the parse cache must not keep it (the cache it replaced held ~4.8 MB per value).
+ */
+async function bigTemplateValues(world: World, row: Row): Promise<string> {
+  const engine = world.engine as NonNullable<World['engine']>;
+  const count = 20;
+  const rssBefore = rssKb(engine.pid);
+  for (let i = 0; i < count; i += 1) {
+    const body = createdWebhook(`big-value-${i}`, { id: FIRST_EXTRA_ISSUE + 1, type: 'story' });
+    body.header.event_type = 'WorkitemCommentEvent';
+    Object.assign(body.payload, {
+      name: 'big value',
+      comment: { id: 9000 + i, content: `${i}${'v'.repeat(150 * 1024)}{{rule.id}}` },
+    });
+    const answer = await postJson(engine.url, '/webhooks/feishu', body);
+    expectThat(row, answer.status === 202, `a 150 KB comment answered ${answer.status}`);
+  }
+  const settled = await waitUntil(async () => {
+    const runs = await runsOf(world, 'echo-comment');
+    return runs.length === count && runs.every((r) => r.state === 'succeeded' || r.state === 'dead');
+  }, 60_000);
+  const rssAfter = rssKb(engine.pid);
+  row.notes.push(
+    `big values as templates: ${count} comments of 150 KB ending in {{rule.id}} echoed by a rule, runs ${settled ? 'finished' : 'NOT finished'}; engine RSS ${rssBefore} → ${rssAfter} KiB`,
+  );
+  expectThat(row, settled, 'the runs echoing 150 KB comments did not finish');
+  expectThat(
+    row,
+    rssAfter - rssBefore < 100 * 1024,
+    `150 KB values grew the engine's RSS by ${rssAfter - rssBefore} KiB`,
+  );
+  return `${count} big template values`;
 }
 
 interface JsonAnswer {
