@@ -115,6 +115,22 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     owner: 'rule_author',
   },
+  AP_USER_NOT_FOUND: {
+    title: 'Feishu Project does not know a user key a rule names (user/query)',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_LARK_RECIPIENT: {
+    title:
+      'A message recipient cannot be reached in Lark (no Lark identity, or not a chat, person or e-mail)',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_LARK_CARD_INVALID: {
+    title: 'A Lark card is not valid card JSON (card file, or what its templates rendered)',
+    retryable: false,
+    owner: 'rule_author',
+  },
   AP_SHUTDOWN: { title: 'Engine is shutting down', status: 503, retryable: true, owner: 'none' },
   AP_STORE: { title: 'Storage failure', status: 503, retryable: true, owner: 'operator' },
   AP_STORE_SCHEMA_NEWER: {
