@@ -26,7 +26,7 @@ export interface PipelineDeps {
   runs: RunQueue;
   audit: AuditStore;
   state: StateStore;
-  workItems: WorkItemLoader;
+  workItems: Pick<WorkItemLoader, 'load'>;
   breaker: RunBreaker;
   engineUserKey?: string;
   /** Causation depth cap for rules without `max_depth` (config `loop.maxDepth`). */
@@ -48,7 +48,7 @@ function candidatesReadSubtasks(index: RuleIndex, event: Event): boolean {
  * need it are not met. Transient failures throw, and the event is retried.
  */
 async function loadOrGiveUp(
-  loader: WorkItemLoader,
+  loader: Pick<WorkItemLoader, 'load'>,
   event: Event,
   subtasks: boolean,
 ): Promise<LoadedWorkItem | undefined> {

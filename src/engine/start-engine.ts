@@ -38,7 +38,6 @@ import { createEventProcessor, type EventProcessor } from './event-processor.ts'
 import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
-import { createRecheck } from './recheck.ts';
 import { createActionResolver } from './resolve-action.ts';
 import { startRetention } from './retention.ts';
 import { createWorkItemLoader } from './work-item-loader.ts';
@@ -152,7 +151,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       createActionResolver(stores.events, { people, projectUrl: feishu.baseUrl, sent: outbound.sent }),
       people,
     ),
-    recheck: createRecheck(stores.events, workItems, now),
+    program: {
+      event: async (eventId) => (await stores.events.get(eventId))?.event,
+      workItem: (ref, through, options) => workItems.loadWith(through, ref, options),
+    },
     limiter,
     concurrency: config.executor.concurrency,
     leaseMs: config.executor.leaseMs,

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { AutopilotError } from '../errors.ts';
 import { sendError } from '../ingest/http/http-errors.ts';
 import { requireBearer } from './bearer-auth.ts';
-import type { AuditStore, RunQueue, RunState } from '../store/ports.ts';
+import { RUN_STATES, type AuditStore, type RunQueue, type RunState } from '../store/ports.ts';
 import type { ReloadOutcome, RuleRegistry } from './rule-registry.ts';
 
 export interface AdminDeps {
@@ -17,8 +17,6 @@ export interface AdminDeps {
   /** Wakes the executor after a dead letter was retried. */
   onRequeued?: () => void;
 }
-
-const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'skipped', 'dead'];
 
 /** Admin API under /api: bearer token required on every route, compared in constant time. */
 export function adminRoutes(deps: AdminDeps): Router {

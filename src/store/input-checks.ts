@@ -22,6 +22,13 @@ export function requireCount(name: string, value: unknown): asserts value is num
   }
 }
 
+/** An epoch-ms time (a parked run's wake-up). */
+export function requireTime(name: string, value: unknown): asserts value is number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw new AutopilotError('AP_STORE_BAD_INPUT', `${name} must be epoch ms, got ${describe(value)}`);
+  }
+}
+
 function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

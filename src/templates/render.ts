@@ -66,6 +66,20 @@ export function referencesRoot(value: unknown, roots: readonly string[]): boolea
   return false;
 }
 
+/** Every root (`work_item`, `steps`, ...) the templates inside `value` read. */
+export function rootsRead(value: unknown, into = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    if (value.includes('{{')) {
+      for (const part of partsOf(value)) if (part.kind === 'expr') into.add(part.path.split('.', 1)[0] ?? '');
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) rootsRead(item, into);
+  } else if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) rootsRead(item, into);
+  }
+  return into;
+}
+
 function readsRoot(text: string, roots: readonly string[]): boolean {
   if (!text.includes('{{')) return false;
   return partsOf(text).some(

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WorkItemLoader } from '../../src/engine/work-item-loader.ts';
 import { AutopilotError } from '../../src/errors.ts';
 import { RunBreaker } from '../../src/loop/run-breaker.ts';
 import { buildRuleIndex } from '../../src/match/rule-index.ts';
@@ -16,7 +15,7 @@ const p0Rule = buildRule({
   do: [{ type: 'comment', params: { text: 'hi' } }],
 });
 
-function deps(stores: Stores, rules: Rule[], workItems: WorkItemLoader): PipelineDeps {
+function deps(stores: Stores, rules: Rule[], workItems: PipelineDeps['workItems']): PipelineDeps {
   return {
     rules: () => ({ index: buildRuleIndex(rules), byId: new Map(rules.map((r) => [r.id, r])) }),
     events: stores.events,
@@ -40,7 +39,7 @@ describe('processEvent', () => {
   it('matches, plans, enqueues and marks the event processed', async () => {
     const event = buildEvent({ id: 'e1' });
     await stores.events.append(event, 1_000);
-    const loader: WorkItemLoader = {
+    const loader: PipelineDeps['workItems'] = {
       load: async () => ({ item: { fields: { priority: 'P0' } } as never, fieldMeta: [] }),
     };
     const runs = await processEvent(event, deps(stores, [p0Rule], loader));
@@ -54,7 +53,7 @@ describe('processEvent', () => {
   it('treats a work item the API refuses for good as unavailable, and still finishes the event', async () => {
     const event = buildEvent({ id: 'e2' });
     await stores.events.append(event, 1_000);
-    const loader: WorkItemLoader = {
+    const loader: PipelineDeps['workItems'] = {
       load: async () => {
         throw new AutopilotError('AP_API_PERMANENT', 'read workItem.query failed: 30005');
       },
@@ -72,7 +71,7 @@ describe('processEvent', () => {
   it('leaves the event unprocessed when the work item read fails for now', async () => {
     const event = buildEvent({ id: 'e3' });
     await stores.events.append(event, 1_000);
-    const loader: WorkItemLoader = {
+    const loader: PipelineDeps['workItems'] = {
       load: async () => {
         throw new AutopilotError('AP_API_TRANSIENT', 'read workItem.query failed: 50006');
       },
@@ -96,7 +95,7 @@ describe('processEvent planning reads', () => {
       });
       const event = buildEvent({ id: 'e4' });
       await stores.events.append(event, 1_000);
-      const loader: WorkItemLoader = {
+      const loader: PipelineDeps['workItems'] = {
         load: async () => {
           throw new AutopilotError('AP_API_RATE_LIMITED', 'read workItem.query failed: 10429');
         },
@@ -118,7 +117,7 @@ describe('processEvent and the run breaker', () => {
     on: { event: '*' },
     do: [{ type: 'http', params: { url: 'https://hooks.example.com/notify' } }],
   });
-  const noLoader: WorkItemLoader = { load: async () => undefined };
+  const noLoader: PipelineDeps['workItems'] = { load: async () => undefined };
 
   it('records every refused run, marking the one that opened the breaker', async () => {
     const stores = await openSqliteStores({ path: ':memory:', now: () => 1_000 });
@@ -166,7 +165,7 @@ describe('processEvent reads', () => {
         do: [{ type: 'comment', params: { text: 'created {{event.id}}' } }],
       });
       let reads = 0;
-      const loader: WorkItemLoader = {
+      const loader: PipelineDeps['workItems'] = {
         load: async () => {
           reads++;
           return undefined;

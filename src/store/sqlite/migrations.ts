@@ -92,7 +92,52 @@ CREATE TABLE state (
 ) WITHOUT ROWID;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: INITIAL_SCHEMA }];
+const RUN_COPY_COLUMNS = `seq, id, event_id, rule_id, lane, priority, position, state, is_head, run_at,
+  lease_owner, lease_until, next_action, attempt, first_attempt_at, run_json, results_json,
+  last_error_json, updated_at`;
+
+// SQLite cannot change a CHECK constraint in place: the table is rebuilt with 'parked' allowed.
+// progress_json is the cursor inside the current step, wake_json why a parked run woke up
+// (docs/design/run-program.md). Parked runs due are found through runs_state (state, run_at).
+const RUN_PARKING = `
+CREATE TABLE runs_new (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  event_id TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  lane TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'parked', 'succeeded', 'skipped', 'dead')),
+  is_head INTEGER NOT NULL CHECK (is_head IN (0, 1)),
+  run_at INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  next_action INTEGER NOT NULL DEFAULT 0,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  first_attempt_at INTEGER,
+  run_json TEXT NOT NULL,
+  results_json TEXT NOT NULL DEFAULT '[]',
+  last_error_json TEXT,
+  updated_at INTEGER NOT NULL,
+  progress_json TEXT,
+  wake_json TEXT
+);
+INSERT INTO runs_new (${RUN_COPY_COLUMNS}) SELECT ${RUN_COPY_COLUMNS} FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_new RENAME TO runs;
+CREATE INDEX runs_heads ON runs (priority, run_at, position) WHERE is_head = 1;
+CREATE INDEX runs_lane_active ON runs (lane, position) WHERE state IN ('queued', 'running');
+CREATE INDEX runs_state ON runs (state, run_at);
+CREATE INDEX runs_position ON runs (position);
+CREATE INDEX runs_event ON runs (event_id);
+CREATE INDEX runs_rule ON runs (rule_id);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
+  { version: 2, name: 'run parking and step progress', sql: RUN_PARKING },
+];
 
 /** Applies the missing migrations; returns the version the database is at afterwards. */
 export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number {
