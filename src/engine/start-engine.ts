@@ -35,6 +35,9 @@ import type { Stores } from '../store/ports.ts';
 import type { Event } from '../events/event.ts';
 import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
 import { triggerRulesOf } from '../triggers/trigger-runner.ts';
+import { createLimiterUsage } from '../dashboard/limiter-usage.ts';
+import { createLiveFeed, liveAudit } from '../dashboard/live-feed.ts';
+import { createReplan } from '../dashboard/replan.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
 import { countingLimiter } from './counting-limiter.ts';
@@ -110,9 +113,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     { profile: config.profile },
   );
   const tracing = await startTracing(config, log, now);
-  const audit = outbound.auditWithReplies(
-    loggingAudit(countingAudit(tracing.audit(stores.audit), metrics), log),
-    stores.events,
+  const live = createLiveFeed(now);
+  const audit = liveAudit(
+    outbound.auditWithReplies(
+      loggingAudit(countingAudit(tracing.audit(stores.audit), metrics), log),
+      stores.events,
+    ),
+    live,
   );
   const rules = new RuleRegistry<RuleIndex>({
     dir: config.rulesDir,
@@ -136,8 +143,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   // The cluster profile shares one limiter through the stores' Redis: 15/s holds across processes.
   const redis = (stores as Partial<ClusterStores>).redis;
-  const limiter = countingLimiter(redis ? createRedisRateLimiter(redis) : createLocalLimiter(), (key) =>
-    metrics.limiterWaits.inc({ operation: key }),
+  const limiterUsage = createLimiterUsage();
+  const limiter = countingLimiter(
+    redis ? createRedisRateLimiter(redis) : createLocalLimiter(),
+    (key) => {
+      metrics.limiterWaits.inc({ operation: key });
+      limiterUsage.waited(key);
+    },
+    (key, at) => limiterUsage.granted(key, at),
   );
   const read = createLimitedRead({ api, limiter, now });
   const workItems = createWorkItemLoader(read, now);
@@ -217,6 +230,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     onEventStored: eventStored,
     chat: { ...outbound.chat, replier: outbound.replier },
     onWebhookStored: triggers.webhookStored,
+    live,
+    limiterUsage,
+    replan: createReplan({
+      events: stores.events,
+      rule: (id) => rules.current.byId.get(id),
+      workItems,
+      now,
+    }),
     now,
   });
   const observed = { duration: metrics.httpDuration, log };
@@ -269,6 +290,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       rules.close();
       stopRetention();
       await triggers.stop();
+      live.close();
       await new Promise<void>((done) => server.close(() => done()));
       await new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done()));
       await processor.stop();
