@@ -36,6 +36,17 @@ export const CONFIG_SCHEMA = {
         token: { type: 'string' },
       },
     },
+    tracing: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        endpoint: { type: 'string', pattern: '^https?://' },
+        tracesEndpoint: { type: 'string', pattern: '^https?://' },
+        headers: { type: 'array', items: { type: 'string', pattern: '^[^=]+=' }, default: [] },
+        serviceName: { type: 'string', minLength: 1, default: 'fp-autopilot' },
+      },
+    },
     webhooks: {
       type: 'object',
       default: {},
@@ -114,6 +125,15 @@ export const CONFIG_SCHEMA = {
         concurrency: { ...positiveInt, default: 16 },
         leaseMs: { ...positiveInt, default: 60_000 },
         shutdownDeadlineMs: { ...positiveInt, default: 10_000 },
+      },
+    },
+    dashboard: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        sessionTtlMs: { type: 'integer', minimum: 60_000, maximum: 2_592_000_000, default: 28_800_000 },
+        secureCookie: { type: 'boolean', default: false },
       },
     },
     triggers: {

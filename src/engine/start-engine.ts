@@ -22,6 +22,7 @@ import { createChatSender, type ChatSender } from '../outbound/chat-sender.ts';
 import { createHttpActionCaller } from '../outbound/http-action.ts';
 import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
+import { startTracing } from '../ops/tracing.ts';
 import { createPeopleDirectory, type PeopleDirectory } from '../people/people-directory.ts';
 import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
@@ -34,14 +35,17 @@ import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
 import type { Stores } from '../store/ports.ts';
 import { startReconciler } from '../reconcile/start-reconciler.ts';
 import type { Reconciler } from '../reconcile/reconciler.ts';
+import type { Event } from '../events/event.ts';
 import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
 import { triggerRulesOf } from '../triggers/trigger-runner.ts';
+import { createLimiterUsage } from '../dashboard/limiter-usage.ts';
+import { createLiveFeed, liveAudit } from '../dashboard/live-feed.ts';
+import { createReplan } from '../dashboard/replan.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
 import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
-import { createRecheck } from './recheck.ts';
 import { createActionResolver } from './resolve-action.ts';
 import { startRetention } from './retention.ts';
 import { createWorkItemLoader } from './work-item-loader.ts';
@@ -113,9 +117,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     { runs: stores.runs, events: stores.events, now },
     { profile: config.profile },
   );
-  const audit = outbound.auditWithReplies(
-    loggingAudit(countingAudit(stores.audit, metrics), log),
-    stores.events,
+  const tracing = await startTracing(config, log, now);
+  const live = createLiveFeed(now);
+  const audit = liveAudit(
+    outbound.auditWithReplies(
+      loggingAudit(countingAudit(tracing.audit(stores.audit), metrics), log),
+      stores.events,
+    ),
+    live,
   );
   const rules = new RuleRegistry<RuleIndex>({
     dir: config.rulesDir,
@@ -139,8 +148,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   // The cluster profile shares one limiter through the stores' Redis: 15/s holds across processes.
   const redis = (stores as Partial<ClusterStores>).redis;
-  const limiter = countingLimiter(redis ? createRedisRateLimiter(redis) : createLocalLimiter(), (key) =>
-    metrics.limiterWaits.inc({ operation: key }),
+  const limiterUsage = createLimiterUsage();
+  const limiter = countingLimiter(
+    redis ? createRedisRateLimiter(redis) : createLocalLimiter(),
+    (key) => {
+      metrics.limiterWaits.inc({ operation: key });
+      limiterUsage.waited(key);
+    },
+    (key, at) => limiterUsage.granted(key, at),
   );
   const read = createLimitedRead({ api, limiter, now });
   const workItems = createWorkItemLoader(read, now);
@@ -157,7 +172,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       createActionResolver(stores.events, { people, projectUrl: feishu.baseUrl, sent: outbound.sent }),
       people,
     ),
-    recheck: createRecheck(stores.events, workItems, now),
+    program: {
+      event: async (eventId) => (await stores.events.get(eventId))?.event,
+      workItem: (ref, through, options) => workItems.loadWith(through, ref, options),
+    },
     limiter,
     concurrency: config.executor.concurrency,
     leaseMs: config.executor.leaseMs,
@@ -181,11 +199,18 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   };
   const processor = createEventProcessor({
     events: stores.events,
-    process: (stored) => processEvent(stored.event, pipeline),
+    process: (stored) => tracing.matched(stored.event, () => processEvent(stored.event, pipeline)),
     now,
     onRuns: () => executor.notify(),
     onError: (error, eventId) => log.warn({ err: error, eventId }, 'event not processed; it will be retried'),
   });
+  /** Every source's newly stored (or redelivered) event: counted, traced, and the processor woken. */
+  function eventStored(event: Event, inserted: boolean): void {
+    metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
+    if (!inserted) return;
+    tracing.eventStored(event);
+    processor.notify();
+  }
   const triggers = await createTriggers({
     config,
     stores,
@@ -194,10 +219,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     log,
     now,
     elector: options.elector,
-    onStored: (event, inserted) => {
-      metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
-      if (inserted) processor.notify();
-    },
+    onStored: eventStored,
   });
 
   const reconciler = startReconciler({
@@ -227,11 +249,19 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     rules,
     breaker,
     executor,
-    processor,
     api,
     webhookTokens,
+    onEventStored: eventStored,
     chat: { ...outbound.chat, replier: outbound.replier },
     onWebhookStored: triggers.webhookStored,
+    live,
+    limiterUsage,
+    replan: createReplan({
+      events: stores.events,
+      rule: (id) => rules.current.byId.get(id),
+      workItems,
+      now,
+    }),
     now,
   });
   const observed = { duration: metrics.httpDuration, log };
@@ -286,6 +316,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       stopRetention();
       await triggers.stop();
       await reconciler.stop();
+      live.close();
       await new Promise<void>((done) => server.close(() => done()));
       await new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done()));
       await processor.stop();
@@ -297,6 +328,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       await api.close();
       await simulator?.close();
       await stores.close();
+      await tracing.shutdown();
     },
   };
 
