@@ -60,7 +60,7 @@ describe('autopilot shadow', () => {
     expect(none.code).toBe(0);
     expect(none.out).toContain('rule nobody (shadow): 0 run(s), 0 write(s)');
     const missing = await shadow([]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/AP_CLI_USAGE: one rule id is needed/);
   });
 });
