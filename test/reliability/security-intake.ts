@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encryptLarkPayload, larkSignature } from '../../src/ingest/chat/lark-crypto.ts';
 import { signStandardWebhook } from '../../src/ingest/http/standard-webhook.ts';
+import { createHttpActionCaller } from '../../src/outbound/http-action.ts';
 import { DEMO } from '../../src/simulator/index.ts';
 import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.ts';
 import type { Event } from '../../src/events/event.ts';
@@ -83,7 +84,61 @@ export async function runIntakeHardening(row: Row): Promise<string[]> {
     await world.close();
   }
   counts.push(await simulatorToken(row));
+  counts.push(await httpRetryClasses(row));
   return counts;
+}
+
+/**
+ * `http` action attempts no retry can fix: a header value the client refuses, an `expect` header,
+ * a host name that does not resolve. Permanent at once (they were retried ten times), with
+ * nothing sent; a temporary DNS failure stays transient.
+ */
+async function httpRetryClasses(row: Row): Promise<string> {
+  const sent: string[] = [];
+  const dns =
+    (answers: Record<string, string>) =>
+    (
+      host: string,
+      _o: unknown,
+      cb: (e: NodeJS.ErrnoException | null, a: Array<{ address: string; family: number }>) => void,
+    ) =>
+      answers[host]
+        ? cb(null, [{ address: answers[host] as string, family: 4 }])
+        : cb(
+            Object.assign(new Error(host), { code: host.startsWith('flaky') ? 'EAI_AGAIN' : 'ENOTFOUND' }),
+            [],
+          );
+  const caller = createHttpActionCaller({
+    allowedHosts: ['hooks.example.com', 'nowhere.example.com', 'flaky.example.com'],
+    trustedAddresses: ['127.0.0.1'],
+    lookup: dns({ 'hooks.example.com': '127.0.0.1' }),
+  });
+  const cases: Array<[string, string, Record<string, string>, 'permanent' | 'transient']> = [
+    ['header value with CR LF', 'hooks.example.com', { 'x-note': 'a\r\nInjected: yes' }, 'permanent'],
+    ['expect header', 'hooks.example.com', { expect: '100-continue' }, 'permanent'],
+    ['unresolvable host', 'nowhere.example.com', {}, 'permanent'],
+    ['temporary DNS failure', 'flaky.example.com', {}, 'transient'],
+  ];
+  const wrong: string[] = [];
+  try {
+    for (const [what, host, headers, expected] of cases) {
+      const outcome = await caller.call({
+        operation: 'http.request',
+        method: 'POST',
+        path: `http://${host}:9/hook`,
+        headers,
+        write: true,
+      });
+      sent.push(`${what}: ${outcome.class}`);
+      if (outcome.class !== expected)
+        wrong.push(`${what} → ${outcome.class} (${outcome.errMsg ?? outcome.networkError})`);
+    }
+  } finally {
+    await caller.close();
+  }
+  row.notes.push(`http action retry classes: ${sent.join(', ')}`);
+  expectThat(row, wrong.length === 0, `http retry classes: ${wrong.join('; ')}`);
+  return `${cases.length} http retry classes`;
 }
 
 /**
