@@ -7,6 +7,7 @@
  */
 import { buildCalls } from '../actions/catalogue.ts';
 import { isAutopilotError } from '../errors.ts';
+import { DEFAULT_MAX_ITEMS } from '../executor/program/for-each-step.ts';
 import type { Event } from '../events/event.ts';
 import { evaluateDirect } from '../match/evaluate-direct.ts';
 import { createOperators } from '../match/operators.ts';
@@ -138,7 +139,7 @@ function explainLoop(
     out.error = { code: 'AP_RULE_INVALID', message: `for_each items gave ${typeof items}, not a list` };
     return out;
   }
-  const max = typeof params.max_items === 'number' ? params.max_items : 50;
+  const max = typeof params.max_items === 'number' ? params.max_items : DEFAULT_MAX_ITEMS;
   if (items.length > max) {
     out.error = {
       code: 'AP_STEP_LIMIT',
