@@ -39,7 +39,7 @@ export interface AuditWriter {
   stepItems(run: Run, action: PlannedAction, detail: Record<string, unknown>): Promise<void>;
   runSucceeded(run: Run, state: 'succeeded' | 'skipped'): Promise<void>;
   runDeadLettered(run: Run, action: PlannedAction | undefined, error: RunError): Promise<void>;
-  runRequeued(run: Run, by: string): Promise<void>;
+  runRequeued(run: Run, by: string, detail?: Record<string, unknown>): Promise<void>;
   runDropped(run: Run, by: string): Promise<void>;
 }
 
@@ -140,7 +140,8 @@ export function createAuditWriter(store: AuditStore, now: () => number): AuditWr
         ...(action ? { actionIndex: action.index } : {}),
         detail: { ...(action ? { action: action.type } : {}), error },
       }),
-    runRequeued: (run, by) => write({ kind: 'run.requeued', ...forRun(run), detail: { by } }),
+    runRequeued: (run, by, detail) =>
+      write({ kind: 'run.requeued', ...forRun(run), detail: { by, ...detail } }),
     runDropped: (run, by) => write({ kind: 'run.dropped', ...forRun(run), detail: { by } }),
   };
 }

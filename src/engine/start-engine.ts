@@ -33,6 +33,9 @@ import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
 import type { Stores } from '../store/ports.ts';
 import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
 import { triggerRulesOf } from '../triggers/trigger-runner.ts';
+import { createLimiterUsage } from '../dashboard/limiter-usage.ts';
+import { createLiveFeed, liveAudit } from '../dashboard/live-feed.ts';
+import { createReplan } from '../dashboard/replan.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
 import { countingLimiter } from './counting-limiter.ts';
@@ -107,9 +110,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     { runs: stores.runs, events: stores.events, now },
     { profile: config.profile },
   );
-  const audit = outbound.auditWithReplies(
-    loggingAudit(countingAudit(stores.audit, metrics), log),
-    stores.events,
+  const live = createLiveFeed(now);
+  const audit = liveAudit(
+    outbound.auditWithReplies(loggingAudit(countingAudit(stores.audit, metrics), log), stores.events),
+    live,
   );
   const rules = new RuleRegistry<RuleIndex>({
     dir: config.rulesDir,
@@ -133,8 +137,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   // The cluster profile shares one limiter through the stores' Redis: 15/s holds across processes.
   const redis = (stores as Partial<ClusterStores>).redis;
-  const limiter = countingLimiter(redis ? createRedisRateLimiter(redis) : createLocalLimiter(), (key) =>
-    metrics.limiterWaits.inc({ operation: key }),
+  const limiterUsage = createLimiterUsage();
+  const limiter = countingLimiter(
+    redis ? createRedisRateLimiter(redis) : createLocalLimiter(),
+    (key) => {
+      metrics.limiterWaits.inc({ operation: key });
+      limiterUsage.waited(key);
+    },
+    (key, at) => limiterUsage.granted(key, at),
   );
   const read = createLimitedRead({ api, limiter, now });
   const workItems = createWorkItemLoader(read, now);
@@ -210,6 +220,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     webhookTokens,
     chat: { ...outbound.chat, replier: outbound.replier },
     onWebhookStored: triggers.webhookStored,
+    live,
+    limiterUsage,
+    replan: createReplan({
+      events: stores.events,
+      rule: (id) => rules.current.byId.get(id),
+      workItems,
+      now,
+    }),
     now,
   });
   const observed = { duration: metrics.httpDuration, log };
@@ -262,6 +280,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       rules.close();
       stopRetention();
       await triggers.stop();
+      live.close();
       await new Promise<void>((done) => server.close(() => done()));
       await new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done()));
       await processor.stop();

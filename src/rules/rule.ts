@@ -107,8 +107,8 @@ export interface Rule {
   retry?: RetryOverride;
   /** Hash of the rule's normalized content; part of every idempotency key. */
   version: string;
-  /** Where it came from, for messages. */
-  source: { file: string };
+  /** Where it came from, for messages; `text` is the file as loaded (the dashboard shows it). */
+  source: { file: string; text?: string };
 }
 
 export function isEventTrigger(t: Trigger): t is EventTrigger {

@@ -14,8 +14,8 @@ export interface AdminDeps {
   /** The whole story of one event (stored event, match trace, runs, attempts). */
   traceEvent: (eventId: string) => Promise<unknown | undefined>;
   pausedPairs: (now: number) => unknown[];
-  /** Wakes the executor after a dead letter was retried. */
-  onRequeued?: () => void;
+  /** The dashboard's data API (src/dashboard/data-routes.ts), also served here behind the token. */
+  data?: Router;
 }
 
 /** Admin API under /api: bearer token required on every route, compared in constant time. */
@@ -48,20 +48,9 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.get('/api/dead-letters', async (_req, res) =>
     res.json(await deps.runs.list({ state: 'dead', limit: 1000 })),
   );
-  router.post('/api/dead-letters/:id/retry', async (req, res) => {
-    if (!(await deps.runs.requeue(String(req.params.id), deps.now()))) {
-      throw new AutopilotError('AP_NOT_FOUND', `no dead letter '${req.params.id}'`);
-    }
-    deps.onRequeued?.();
-    res.json({ ok: true, requeued: req.params.id });
-  });
-  router.delete('/api/dead-letters/:id', async (req, res) => {
-    if (!(await deps.runs.drop(String(req.params.id)))) {
-      throw new AutopilotError('AP_NOT_FOUND', `no dead letter '${req.params.id}'`);
-    }
-    res.json({ ok: true, dropped: req.params.id });
-  });
   router.get('/api/breakers', (_req, res) => res.json(deps.pausedPairs(deps.now())));
+  // After the routes above: where paths meet (GET /api/rules), the admin API's own answer stays.
+  if (deps.data) router.use('/api', deps.data);
   router.use('/api', (_req: Request, res: Response) =>
     sendError(res, new AutopilotError('AP_NOT_FOUND', 'no such route')),
   );
@@ -100,7 +89,7 @@ async function describeRules(deps: AdminDeps) {
 }
 
 /** Each diagnostic also as `file:line:column`, the form editors and terminals jump to. */
-function withLocations(outcome: ReloadOutcome) {
+export function withLocations(outcome: ReloadOutcome) {
   return {
     ...outcome,
     diagnostics: outcome.diagnostics.map((d) => ({ ...d, location: `${d.file}:${d.line}:${d.column}` })),

@@ -47,3 +47,15 @@ export function checkRun(run: Run): Run {
   }
   return run;
 }
+
+/** A new plan for a dead run must be the same run: id, event, rule and lane (its place in the queue). */
+export function checkReplan(current: Run, plan: Run): void {
+  for (const key of ['id', 'eventId', 'ruleId', 'lane'] as const) {
+    if (plan[key] !== current[key]) {
+      throw new AutopilotError(
+        'AP_STORE_BAD_INPUT',
+        `run ${current.id}: a new plan must keep ${key} (${JSON.stringify(current[key])}), got ${JSON.stringify(plan[key])}`,
+      );
+    }
+  }
+}

@@ -191,8 +191,12 @@ export interface RunQueue {
   deadLetter(runId: string, owner: string, error: RunError, now: number): Promise<void>;
   /** Gives the lease back without changing anything else (graceful shutdown). */
   release(runId: string, owner: string, now: number): Promise<void>;
-  /** Dead run back to queued at its first unfinished action, attempts reset. */
-  requeue(runId: string, now: number): Promise<boolean>;
+  /**
+   * Dead run back to queued at its first unfinished action, attempts reset. With `plan`, the run
+   * continues with that plan instead of its own (planned again with the current rule version;
+   * same run id, event, rule and lane; finished results are kept).
+   */
+  requeue(runId: string, now: number, plan?: Run): Promise<boolean>;
   /** Removes a dead run for good. */
   drop(runId: string): Promise<boolean>;
   get(runId: string): Promise<RunRecord | undefined>;
@@ -213,6 +217,7 @@ export type AuditKind =
   | 'event.stored'
   | 'event.duplicate'
   | 'event.skipped'
+  | 'event.processed'
   | 'rule.matched'
   | 'rule.not_matched'
   | 'rule.error'
@@ -283,10 +288,101 @@ export interface StateStore {
   delete(key: string): Promise<void>;
 }
 
+// ---------------------------------------------------------------- audit read models (dashboard)
+
+/** One processed event as the dashboard lists it, kept with the audit (and purged with it). */
+export interface EventSummary {
+  eventId: string;
+  /** When it was processed (epoch ms). */
+  at: number;
+  type?: string;
+  source?: string;
+  /** `projectKey:workItemId` when the event has one. */
+  workItem?: string;
+  /** The work item's name when the event or the match read it. */
+  workItemName?: string;
+  /** Rules whose trigger fitted the event, and those that matched. */
+  candidates: number;
+  matchedRules: string[];
+  /** Runs of this event that succeeded, and that are dead letters now. */
+  succeeded: number;
+  dead: number;
+}
+
+/** All given filters must hold; newest first; `before` is the `next` cursor of the previous page. */
+export interface EventListQuery {
+  type?: string;
+  workItem?: string;
+  /** Events this rule was a candidate for (matched or not). */
+  ruleId?: string;
+  /** An event id, a work item id (with or without `project:`), or text of the work item's name. */
+  text?: string;
+  status?: 'matched' | 'unmatched' | 'failed';
+  since?: number;
+  until?: number;
+  before?: string;
+  /** @defaultValue 50 */
+  limit?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `before` for the next (older) page; absent on the last page. */
+  next?: string;
+}
+
+/** Audit records counted per hour, kind and rule (`ruleId` absent: all rules together). */
+export interface AuditCount {
+  /** Start of the hour, epoch ms. */
+  bucket: number;
+  kind: AuditKind;
+  ruleId?: string;
+  n: number;
+  /** The newest record counted here. */
+  lastAt: number;
+}
+
+export const COUNT_BUCKET_MS = 3_600_000;
+
+export interface CountQuery {
+  since: number;
+  until?: number;
+  /** One row per rule (and kind) instead of the all-rules totals. */
+  perRule?: boolean;
+  ruleId?: string;
+  /** The hours added up: one row per kind (and rule), `bucket` the first hour counted. */
+  summed?: boolean;
+}
+
+/** The kinds `AuditViews.problems` returns (an index of their own keeps the look-up short). */
+export const PROBLEM_KINDS: readonly AuditKind[] = [
+  'rule.error',
+  'run.dead_lettered',
+  'loop_stopped',
+  'breaker_open',
+];
+
+/**
+ * Summaries kept beside the audit as it is recorded (one event row per processed event, counts
+ * per hour), so the dashboard's pages stay fast with millions of records.
+ */
+export interface AuditViews {
+  listEvents(q: EventListQuery): Promise<Page<EventSummary>>;
+  /** Counts of hours in [since, until); `perRule` returns the per-rule rows instead of the totals. */
+  counts(q: CountQuery): Promise<AuditCount[]>;
+  /** The newest record of `kind` per rule id. */
+  lastPerRule(kind: AuditKind): Promise<Map<string, number>>;
+  /** The newest records that need someone's attention: rule errors, dead letters, loop stops, breakers. */
+  problems(limit: number): Promise<AuditRecord[]>;
+  /** Like AuditStore.query, newest first, one page at a time. */
+  page(q: Omit<AuditQuery, 'order'> & { before?: string }): Promise<Page<AuditRecord>>;
+}
+
 export interface Stores {
   events: EventLog;
   runs: RunQueue;
   audit: AuditStore;
+  views: AuditViews;
   state: StateStore;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@
 import { AutopilotError } from '../errors.ts';
 import { resolvePath } from '../match/resolve-path.ts';
 import { FORMATTERS, toText } from './formatters.ts';
+import { createParseCache } from './parse-cache.ts';
 import { stripPersonMarkers } from './person-markers.ts';
 import { parseTemplate, type FormatterName, type TemplatePart } from './parse.ts';
 
@@ -21,17 +22,11 @@ export interface RenderOptions {
   deferRoots?: readonly string[];
 }
 
-const parsed = new Map<string, readonly TemplatePart[]>();
-const PARSE_CACHE_LIMIT = 5_000;
+/** One cache for the process: rule templates are the same for every event. */
+export const templateParseCache = createParseCache(parseTemplate);
 
 function partsOf(text: string): readonly TemplatePart[] {
-  let parts = parsed.get(text);
-  if (parts === undefined) {
-    parts = parseTemplate(text);
-    if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
-    parsed.set(text, parts);
-  }
-  return parts;
+  return templateParseCache.parts(text);
 }
 
 /**

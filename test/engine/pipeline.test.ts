@@ -47,7 +47,11 @@ describe('processEvent', () => {
     expect((await stores.events.get('e1'))?.processedAt).toBe(1_000);
     expect((await stores.runs.list({ eventId: 'e1' })).map((r) => r.state)).toEqual(['queued']);
     const kinds = (await stores.audit.query({ eventId: 'e1' })).map((r) => r.kind);
-    expect(kinds).toEqual(['rule.matched', 'run.planned']);
+    expect(kinds).toEqual(['event.processed', 'rule.matched', 'run.planned']);
+    // The dashboard's list row: one per processed event, with the rules that matched.
+    expect((await stores.views.listEvents({})).items).toEqual([
+      expect.objectContaining({ eventId: 'e1', at: 1_000, candidates: 1, matchedRules: ['p0'], dead: 0 }),
+    ]);
   });
 
   it('treats a work item the API refuses for good as unavailable, and still finishes the event', async () => {
@@ -60,7 +64,7 @@ describe('processEvent', () => {
     };
     expect(await processEvent(event, deps(stores, [p0Rule], loader))).toEqual([]);
     expect((await stores.events.get('e2'))?.processedAt).toBe(1_000);
-    const [record] = await stores.audit.query({ eventId: 'e2' });
+    const [, record] = await stores.audit.query({ eventId: 'e2' });
     // Not matched, and the audit says why: the conditions could not see the work item.
     expect(record).toMatchObject({
       kind: 'rule.error',

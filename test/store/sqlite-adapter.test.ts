@@ -128,6 +128,45 @@ describe('migrate', () => {
     db.close();
   });
 
+  it('summarizes an audit written before the dashboard summaries existed', () => {
+    const db = new DatabaseSync(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 1));
+    db.exec(`INSERT INTO event_ids VALUES ('e1', 1), ('e2', 2);
+      INSERT INTO events (id, body, received_at) VALUES ('e1', '{"id":"e1","type":"work_item.created","source":"feishu"}', 1);
+      INSERT INTO audit (at, kind, event_id, rule_id, work_item) VALUES
+        (10, 'rule.matched', 'e1', 'a', 'demo:1'), (10, 'rule.not_matched', 'e1', 'b', 'demo:1'),
+        (11, 'run.dead_lettered', 'e1', 'a', 'demo:1'), (3600010, 'rule.not_matched', 'e2', 'a', NULL);`);
+    migrate(db);
+    expect(db.prepare('SELECT * FROM audit_events ORDER BY event_id').all()).toEqual([
+      expect.objectContaining({
+        event_id: 'e1',
+        at: 10,
+        type: 'work_item.created',
+        source: 'feishu',
+        work_item: 'demo:1',
+        candidates: 2,
+        matched_rules: '["a"]',
+        matched: 1,
+        dead: 1,
+      }),
+      expect.objectContaining({
+        event_id: 'e2',
+        at: 3600010,
+        type: null,
+        candidates: 1,
+        matched_rules: '[]',
+        matched: 0,
+      }),
+    ]);
+    expect(
+      db.prepare("SELECT bucket, n FROM audit_counts WHERE kind = 'rule.not_matched' AND rule_id = ''").all(),
+    ).toEqual([
+      { bucket: 0, n: 1 },
+      { bucket: 3600000, n: 1 },
+    ]);
+    db.close();
+  });
+
   it('rolls back a step that fails, leaving the version and schema as they were', () => {
     const db = new DatabaseSync(':memory:');
     migrate(db, steps.slice(0, 1));

@@ -265,7 +265,7 @@ makeClaimable(id)
 return 1
 `);
 
-/** ARGV: id, now. A dead run goes back to the end of its lane, attempts reset. */
+/** ARGV: id, now, run JSON ('' = keep its plan). A dead run goes back to the end of its lane, attempts reset. */
 export const REQUEUE = script(`
 local id, now = ARGV[1], ARGV[2]
 local f = redis.call('HMGET', rk(id), 'state', 'lane')
@@ -274,6 +274,7 @@ local pos = redis.call('INCR', B .. 'seq')
 setState(id, pos, 'dead', 'queued')
 redis.call('HSET', rk(id), 'pos', pos, 'runAt', now, 'attempt', 0, 'updatedAt', now)
 redis.call('HDEL', rk(id), 'firstAttemptAt')
+if ARGV[3] ~= nil and ARGV[3] ~= '' then redis.call('HSET', rk(id), 'run', ARGV[3]) end
 for _, key in ipairs(indexKeys(id)) do redis.call('ZADD', key, pos, id) end
 redis.call('ZADD', B .. 'queued', now, id)
 local laneKey = B .. 'lane:' .. f[2]

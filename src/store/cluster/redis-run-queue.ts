@@ -22,7 +22,7 @@ import {
   type RunState,
   type RunWake,
 } from '../ports.ts';
-import { checkRun, requireCount, requireId } from '../input-checks.ts';
+import { checkReplan, checkRun, requireCount, requireId } from '../input-checks.ts';
 import { parkingInput, progressJson, resumedWakeJson } from '../parking-input.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import * as scripts from './redis-run-queue-scripts.ts';
@@ -141,8 +141,15 @@ export class RedisRunQueue implements RunQueue {
     await this.#run(scripts.RELEASE, [runId, owner, now]);
   }
 
-  async requeue(runId: string, now: number): Promise<boolean> {
-    return (await this.#run(scripts.REQUEUE, [runId, now])) === 1;
+  async requeue(runId: string, now: number, plan?: Run): Promise<boolean> {
+    let json = '';
+    if (plan !== undefined) {
+      const current = await this.get(runId);
+      if (current?.state !== 'dead') return false;
+      checkReplan(current.run, plan);
+      json = encodeJson(checkRun(plan), `run ${runId}`);
+    }
+    return (await this.#run(scripts.REQUEUE, [runId, now, json])) === 1;
   }
 
   async drop(runId: string): Promise<boolean> {

@@ -22,7 +22,7 @@ import { encodeJson } from './json-codec.ts';
 import { requireCount, requireId } from '../input-checks.ts';
 import { parkingInput, progressJson, resumedWakeJson } from '../parking-input.ts';
 import { runListQuery } from './run-list-query.ts';
-import { checkRun } from '../input-checks.ts';
+import { checkReplan, checkRun } from '../input-checks.ts';
 import { ACTIVE_STATES, RUN_COLUMNS, runKeys, toRunRecord, type RunRow } from './run-rows.ts';
 
 export class SqliteRunQueue implements RunQueue {
@@ -208,10 +208,12 @@ export class SqliteRunQueue implements RunQueue {
     });
   }
 
-  async requeue(runId: string, now: number): Promise<boolean> {
+  async requeue(runId: string, now: number, plan?: Run): Promise<boolean> {
+    const json = plan === undefined ? undefined : encodeJson(checkRun(plan), `run ${runId}`);
     return this.#db.write(() => {
       const row = this.#db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = :id`, { id: runId });
       if (row?.state !== 'dead') return false;
+      if (plan !== undefined) checkReplan(toRunRecord(row).run, plan);
       const laneBusy = this.#db.get(
         `SELECT 1 AS busy FROM runs WHERE lane = :lane AND ${ACTIVE_STATES} LIMIT 1`,
         {
@@ -220,9 +222,15 @@ export class SqliteRunQueue implements RunQueue {
       );
       this.#db.run(
         `UPDATE runs SET state = 'queued', is_head = :isHead, position = :position, run_at = :now,
-           attempt = 0, first_attempt_at = NULL, updated_at = :now
+           attempt = 0, first_attempt_at = NULL, updated_at = :now, run_json = coalesce(:json, run_json)
          WHERE seq = :seq`,
-        { isHead: laneBusy ? 0 : 1, position: this.#reservePositions(1), now, seq: row.seq },
+        {
+          isHead: laneBusy ? 0 : 1,
+          position: this.#reservePositions(1),
+          now,
+          seq: row.seq,
+          json: json ?? null,
+        },
       );
       return true;
     });

@@ -299,6 +299,25 @@ export function describeRunQueueConformance(name: string, factory: StoreFactory)
         expect(order).toEqual(['a2', 'a3', 'a1']);
       });
 
+      it('requeues a dead run with a new plan of the same run, keeping its finished results', async () => {
+        await runs.enqueue([buildRun({ id: 'a1', lane: 'A' })], T0);
+        await runs.claim('w', 1, LEASE, T0);
+        await runs.checkpoint('a1', 'w', { index: 0, outcome: 'done', finishedAt: T0 }, T0);
+        await runs.deadLetter('a1', 'w', PERMANENT, T0 + 1);
+        const plan = { ...buildRun({ id: 'a1', lane: 'A' }), ruleVersion: 'v2' };
+        expect((await rejectionOf(runs.requeue('a1', T0 + 2, { ...plan, lane: 'B' }))).code).toBe(
+          'AP_STORE_BAD_INPUT',
+        );
+        expect(await runs.requeue('a1', T0 + 2, plan)).toBe(true);
+        expect(await runs.get('a1')).toMatchObject({
+          state: 'queued',
+          nextAction: 1,
+          run: { ruleVersion: 'v2' },
+          results: [{ index: 0, outcome: 'done' }],
+        });
+        expect(await runs.requeue('a1', T0 + 3, plan)).toBe(false);
+      });
+
       it('makes a requeued run the head of an idle lane at once', async () => {
         await runs.enqueue([buildRun({ id: 'a1', lane: 'A' })], T0);
         await runs.claim('w', 1, LEASE, T0);
