@@ -215,7 +215,11 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     onStored: eventStored,
   });
 
-  const webhookTokens = simulator ? [simulator.credentials.webhookToken] : config.feishu.webhookTokens;
+  // The built-in simulator's token is public: a configured one wins, and the simulator pushes with it.
+  const webhookTokens =
+    config.feishu.webhookTokens.length > 0 || !simulator
+      ? config.feishu.webhookTokens
+      : [simulator.credentials.webhookToken];
   const app = buildApp({
     config,
     log,
@@ -256,7 +260,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         });
   const metricsUrl = metricsServer ? urlOf(metricsServer, config.metrics.host ?? config.host) : url;
   if (simulator) {
-    simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: simulator.credentials.webhookToken });
+    simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: webhookTokens[0] as string });
   }
   const stopRetention = startRetention({ stores, config, now, log });
   processor.start();
