@@ -47,7 +47,7 @@ import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
 import { createActionResolver } from './resolve-action.ts';
-import { startRetention } from './retention.ts';
+import { startRetention, type Retention } from './retention.ts';
 import { createWorkItemLoader } from './work-item-loader.ts';
 
 export interface EngineOptions {
@@ -70,6 +70,8 @@ export interface RunningEngine {
   rules: RuleRegistry<RuleIndex>;
   executor: Executor;
   processor: EventProcessor;
+  /** The hourly purge of processed events, finished runs and old audit records. */
+  retention: Retention;
   /** Polls and schedules, run while this process leads. */
   triggers: Triggers;
   /** Gap-free ingestion from the operation records, run while this process leads. */
@@ -239,7 +241,11 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     },
   });
 
-  const webhookTokens = simulator ? [simulator.credentials.webhookToken] : config.feishu.webhookTokens;
+  // The built-in simulator's token is public: a configured one wins, and the simulator pushes with it.
+  const webhookTokens =
+    config.feishu.webhookTokens.length > 0 || !simulator
+      ? config.feishu.webhookTokens
+      : [simulator.credentials.webhookToken];
   const app = buildApp({
     config,
     log,
@@ -280,9 +286,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         });
   const metricsUrl = metricsServer ? urlOf(metricsServer, config.metrics.host ?? config.host) : url;
   if (simulator) {
-    simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: simulator.credentials.webhookToken });
+    simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: webhookTokens[0] as string });
   }
-  const stopRetention = startRetention({ stores, config, now, log });
+  const retention = startRetention({ stores, config, now, log, purged: metrics.retentionPurged });
   processor.start();
   executor.start();
   triggers.start();
@@ -296,6 +302,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     rules,
     executor,
     processor,
+    retention,
     triggers,
     reconciler,
     outbound,
@@ -313,7 +320,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     },
     async stop() {
       rules.close();
-      stopRetention();
+      retention.stop();
       await triggers.stop();
       await reconciler.stop();
       live.close();

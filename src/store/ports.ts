@@ -248,6 +248,7 @@ export type AuditKind =
   | 'run.parked'
   | 'run.woken'
   | 'step.branch'
+  | 'step.items'
   | 'run.succeeded'
   | 'run.dead_lettered'
   | 'run.requeued'
