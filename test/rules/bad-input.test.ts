@@ -104,7 +104,9 @@ const CASES: [string, string, (string | RegExp)[]][] = [
   [
     'an unknown fact',
     yaml('id: r', ON, 'when: { fact: thing, path: x, operator: equal, value: P0 }', DO),
-    ["3:15: unknown fact 'thing' (known facts: event, work_item, change, command, now, origin, steps, item, index)"],
+    [
+      "3:15: unknown fact 'thing' (known facts: event, work_item, change, command, now, origin, steps, item, index)",
+    ],
   ],
   [
     'a leaf without value',
