@@ -286,6 +286,11 @@ export interface StateStore {
   /** Sets only when the current value equals `expected` (undefined = absent). */
   compareAndSet(key: string, expected: unknown, value: unknown): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /**
+   * Deletes the keys starting with `prefix` last set before `olderThan`; returns how many. For
+   * per-work-item records that are only useful for a while (`causation:`, `webhook-change:`).
+   */
+  purgePrefix(prefix: string, olderThan: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------- audit read models (dashboard)
