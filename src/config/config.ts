@@ -35,6 +35,17 @@ export interface Config {
   cluster: { redisUrl?: string; databaseUrl?: string };
   http: { allowedHosts: string[] };
   intake: { bodyLimitBytes: number; timestampToleranceMs: number };
+  /** The HTTP server's connections (src/server/http-server.ts). */
+  server: {
+    /** Time to receive a request's headers, from the connection or the previous request. */
+    headersTimeoutMs: number;
+    /** Time to receive a whole request, headers and body (a trickled body is cut off). */
+    requestTimeoutMs: number;
+    /** How long a kept-alive connection may sit idle between requests. */
+    idleTimeoutMs: number;
+    /** Connections open at once; more are closed as they arrive. */
+    maxConnections: number;
+  };
   loop: { maxDepth: number; breakerMaxRuns: number; breakerWindowMs: number };
   executor: { concurrency: number; leaseMs: number; shutdownDeadlineMs: number };
   retention: { eventsMs: number; auditMs: number };

@@ -3,7 +3,6 @@
  * simulator), rules, the event processor, the executor and the HTTP surface, wired once.
  */
 import { mkdirSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -22,6 +21,7 @@ import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
 import { processEvent } from '../pipeline.ts';
 import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
+import { listenHttp } from '../server/http-server.ts';
 import { RuleRegistry } from '../server/rule-registry.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
 import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
@@ -190,7 +190,12 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     onWebhookStored: triggers.webhookStored,
     now,
   });
-  const server = await listen(app, config.host, config.port);
+  const server = await listenHttp(app, {
+    host: config.host,
+    port: config.port,
+    limits: config.server,
+    onDropped: () => metrics.connectionsDropped.inc(),
+  });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   if (simulator) {
@@ -257,12 +262,4 @@ async function openStores(config: Readonly<Config>, now: () => number): Promise<
   const { openSqliteStores } = await import('../store/sqlite/open-sqlite-stores.ts');
   mkdirSync(config.dataDir, { recursive: true });
   return openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
-}
-
-function listen(app: RequestListener, host: string, port: number): Promise<Server> {
-  return new Promise<Server>((resolveServer, reject) => {
-    const server = createServer(app);
-    server.once('error', reject);
-    server.listen(port, host, () => resolveServer(server));
-  });
 }

@@ -6,6 +6,7 @@ export interface Metrics {
   registry: Registry;
   events: Counter<'source' | 'type' | 'duplicate'>;
   rejected: Counter<'route' | 'code'>;
+  connectionsDropped: Counter;
   matches: Counter<'rule'>;
   runs: Counter<'state'>;
   attempts: Counter<'operation' | 'outcome' | 'err_code'>;
@@ -38,6 +39,11 @@ export function createMetrics(probe?: QueueProbe): Metrics {
       name: 'autopilot_requests_rejected_total',
       help: 'Intake requests refused, by route and error code',
       labelNames: ['route', 'code'],
+      registers: [registry],
+    }),
+    connectionsDropped: new Counter({
+      name: 'autopilot_connections_dropped_total',
+      help: 'Connections closed on arrival because server.maxConnections were open',
       registers: [registry],
     }),
     matches: new Counter({

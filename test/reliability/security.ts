@@ -17,6 +17,7 @@ import { createHttpActionCaller } from '../../src/outbound/http-action.ts';
 import { compileSafeRegex } from '../../src/rules/safe-regex.ts';
 import { createdWebhook, deliver } from './support/feishu-webhook.ts';
 import { expectThat, newRow, runsOf, waitUntil, type Row } from './support/figures.ts';
+import { connectionLimits } from './connection-limits.ts';
 import { prototypeSnapshot } from './fuzz.ts';
 import { send } from './support/raw-http.ts';
 import { createWorld, FIRST_EXTRA_ISSUE, type World } from './support/world.ts';
@@ -99,6 +100,7 @@ export async function runSecurity(): Promise<Row> {
   counts.push(await regexes(row));
   counts.push(await aliasBombs(row));
   counts.push(await redirects(row));
+  counts.push(await connectionLimits(row));
   const after = prototypeSnapshot();
   expectThat(row, before === after, 'Object.prototype changed in the runner');
   row.badInputs = counts.join('; ');
