@@ -46,6 +46,12 @@ export const ERROR_CATALOGUE = {
   // Input to the engine
   AP_EVENT_INVALID: { title: 'Event is not a valid event', status: 400, retryable: false, owner: 'client' },
   AP_BAD_REQUEST: { title: 'Request is malformed', status: 400, retryable: false, owner: 'client' },
+  AP_ID_INVALID: {
+    title: 'An id in the delivery is not one the engine can use (work item id not an int64)',
+    status: 400,
+    retryable: false,
+    owner: 'client',
+  },
   AP_UNAUTHORIZED: {
     title: 'Missing or wrong credentials',
     status: 401,

@@ -43,8 +43,9 @@ function candidatesReadSubtasks(index: RuleIndex, event: Event): boolean {
 }
 
 /**
- * A work item the API refuses for good (deleted, no permission) is treated as unavailable: the
- * conditions that need it are not met. Transient failures throw, and the event is retried.
+ * A work item the API refuses for good (deleted, no permission), or whose id no call can carry
+ * (an event stored before intake checked ids), is treated as unavailable: the conditions that
+ * need it are not met. Transient failures throw, and the event is retried.
  */
 async function loadOrGiveUp(
   loader: WorkItemLoader,
@@ -54,7 +55,8 @@ async function loadOrGiveUp(
   try {
     return await loader.load(event, { subtasks });
   } catch (error) {
-    if (isAutopilotError(error, 'AP_API_PERMANENT')) return undefined;
+    if (isAutopilotError(error, 'AP_API_PERMANENT') || isAutopilotError(error, 'AP_API_CALL_INVALID'))
+      return undefined;
     throw error;
   }
 }

@@ -26,6 +26,16 @@ export const CONFIG_SCHEMA = {
       },
     },
     adminToken: { type: 'string' },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        token: { type: 'string' },
+      },
+    },
     webhooks: {
       type: 'object',
       default: {},

@@ -24,6 +24,11 @@ export interface Config {
   };
   /** Bearer token of the admin API; the admin API is off without one. */
   adminToken?: string;
+  /**
+   * Where `/metrics` is served. Without `port` it is on the main listener; with one it is served
+   * only there (on `host`, default the main `host`). With `token` it needs `Authorization: Bearer`.
+   */
+  metrics: { host?: string; port?: number; token?: string };
   webhooks: Record<string, GenericWebhookConfig>;
   lark: {
     baseUrl?: string;

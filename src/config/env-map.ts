@@ -47,6 +47,22 @@ export const ENV_BINDINGS: Record<string, EnvBinding> = {
     secret: true,
     description: 'admin API bearer token, ≥ 32 bytes (admin API off without it)',
   },
+  METRICS_PORT: {
+    path: ['metrics', 'port'],
+    kind: 'int',
+    description: 'serve `/metrics` on this port only (default: on `PORT`)',
+  },
+  METRICS_HOST: {
+    path: ['metrics', 'host'],
+    kind: 'string',
+    description: 'listen address of the metrics port (default `HOST`)',
+  },
+  AUTOPILOT_METRICS_TOKEN: {
+    path: ['metrics', 'token'],
+    kind: 'string',
+    secret: true,
+    description: '`/metrics` needs `Authorization: Bearer <token>`, ≥ 16 bytes',
+  },
   AUTOPILOT_HTTP_ALLOWED_HOSTS: {
     path: ['http', 'allowedHosts'],
     kind: 'list',

@@ -15,6 +15,7 @@ export interface LoadConfigOptions {
 
 const GENERIC_WEBHOOK_ENV = /^AUTOPILOT_WEBHOOK_SECRET_([A-Z0-9_]+)$/;
 const MIN_ADMIN_TOKEN_BYTES = 32;
+const MIN_METRICS_TOKEN_BYTES = 16;
 
 /**
  * Reads the configuration once: file, then environment (which wins), `${VAR}` substitution in
@@ -189,6 +190,15 @@ function validate(raw: Record<string, unknown>, problems: string[]): Record<stri
   if (typeof adminToken === 'string' && Buffer.byteLength(adminToken) < MIN_ADMIN_TOKEN_BYTES) {
     problems.push(`adminToken (AUTOPILOT_ADMIN_TOKEN) must be at least ${MIN_ADMIN_TOKEN_BYTES} bytes`);
   }
+  const metrics = (raw.metrics ?? {}) as Record<string, unknown>;
+  if (typeof metrics.token === 'string' && Buffer.byteLength(metrics.token) < MIN_METRICS_TOKEN_BYTES) {
+    problems.push(
+      `metrics.token (AUTOPILOT_METRICS_TOKEN) must be at least ${MIN_METRICS_TOKEN_BYTES} bytes`,
+    );
+  }
+  if (typeof metrics.port === 'number' && metrics.port !== 0 && metrics.port === raw.port) {
+    problems.push('metrics.port (METRICS_PORT) must differ from port (PORT)');
+  }
   const feishu = (raw.feishu ?? {}) as Record<string, unknown>;
   const credentials = ['pluginId', 'pluginSecret', 'userKey'].filter((key) => feishu[key] !== undefined);
   if (credentials.length > 0 && credentials.length < 3) {
@@ -234,6 +244,7 @@ export function configSecrets(config: Config): string[] {
     config.feishu.pluginSecret,
     ...config.feishu.webhookTokens,
     config.adminToken,
+    config.metrics.token,
     config.lark.appSecret,
     config.lark.verificationToken,
     config.lark.encryptKey,

@@ -1,3 +1,5 @@
+import { AutopilotError } from '../errors.ts';
+import { isInt64Text } from '../openapi/json.ts';
 import { projectCalls } from '../openapi/project-calls.ts';
 import type { ReadData } from './work-item-loader.ts';
 
@@ -28,7 +30,12 @@ export function createBatchedQuery(
     const ids = [...batch.waiters.keys()];
     for (let start = 0; start < ids.length; start += MAX_IDS) {
       const chunk = ids.slice(start, start + MAX_IDS);
-      read(projectCalls.queryWorkItems(batch.projectKey, batch.typeKey, chunk)).then(
+      // Built inside the promise: this runs in a setImmediate callback, where a throw would end
+      // the process instead of failing the events that asked.
+      const answer = Promise.resolve().then(() =>
+        read(projectCalls.queryWorkItems(batch.projectKey, batch.typeKey, chunk)),
+      );
+      answer.then(
         (data) => {
           const byId = new Map<string, unknown>();
           for (const raw of Array.isArray(data) ? data : [])
@@ -44,6 +51,11 @@ export function createBatchedQuery(
 
   return (projectKey, typeKey, id) =>
     new Promise((resolve, reject) => {
+      // One id the API cannot take must not fail the 49 others batched with it.
+      if (!isInt64Text(id)) {
+        reject(new AutopilotError('AP_API_CALL_INVALID', `"${id}" is not an int64 id`, { value: id }));
+        return;
+      }
       const key = `${projectKey}\u0000${typeKey}`;
       let batch = pending.get(key);
       if (!batch) {

@@ -6,7 +6,7 @@ import type { Event } from '../events/event.ts';
 import { chatRoutes } from '../ingest/chat/chat-routes.ts';
 import { commandCatalogOf } from '../ingest/chat/command-catalog.ts';
 import { extractWebhookToken, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
-import { errorHandler } from '../ingest/http/http-errors.ts';
+import { errorHandler, notFound } from '../ingest/http/http-errors.ts';
 import { webhookRoutes } from '../ingest/http/webhook-routes.ts';
 import type { RunBreaker } from '../loop/run-breaker.ts';
 import type { RuleIndex } from '../match/rule-index.ts';
@@ -15,6 +15,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { ChatReplier } from '../outbound/chat-replier.ts';
 import { adminRoutes } from '../server/admin-routes.ts';
 import { healthRoutes } from '../server/health-routes.ts';
+import { metricsHandler } from '../server/metrics-route.ts';
 import type { RuleRegistry } from '../server/rule-registry.ts';
 import type { AuditStore, Stores } from '../store/ports.ts';
 import type { EventProcessor } from './event-processor.ts';
@@ -81,15 +82,17 @@ export function buildApp(deps: AppDeps): Express {
     }),
   );
   app.use(
-    healthRoutes(
-      [
+    healthRoutes({
+      ready: [
         { name: 'store', check: async () => void (await stores.events.pendingCount()) },
         { name: 'queue', check: async () => void (await stores.runs.stats(now())) },
-        { name: 'token', check: async () => void (await deps.api.tokenKey()) },
       ],
-      metrics.registry,
-    ),
+      api: [{ name: 'token', check: async () => void (await deps.api.tokenKey()) }],
+    }),
   );
+  // With a metrics port of its own, /metrics is served there only (start-engine.ts).
+  if (config.metrics.port === undefined)
+    app.get('/metrics', metricsHandler(metrics.registry, config.metrics.token));
   if (config.adminToken) {
     app.use(
       adminRoutes({
@@ -104,6 +107,7 @@ export function buildApp(deps: AppDeps): Express {
       }),
     );
   }
+  app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;
 }

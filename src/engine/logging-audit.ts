@@ -2,24 +2,29 @@ import type { Logger } from 'pino';
 import type { AuditRecord, AuditStore } from '../store/ports.ts';
 
 /**
- * Loop protection decisions are rare and need a person's attention, so besides the audit and
- * /metrics they go to the log as warnings once recorded.
+ * Decisions that need a person's attention go to the log as well, once recorded: a dead letter
+ * (one `error` line per dead-lettered run) and the loop protection's stops (`warn`).
  */
 export function loggingAudit(audit: AuditStore, log: Logger): AuditStore {
   return {
     async record(entries) {
       await audit.record(entries);
-      for (const entry of entries) warnIfLoop(log, entry);
+      for (const entry of entries) logIfNeeded(log, entry);
     },
     query: (q) => audit.query(q),
     purge: (olderThan) => audit.purge(olderThan),
   };
 }
 
-function warnIfLoop(log: Logger, entry: AuditRecord): void {
+function logIfNeeded(log: Logger, entry: AuditRecord): void {
   const context = { ruleId: entry.ruleId, eventId: entry.eventId, workItem: entry.workItem, ...entry.detail };
-  // One warning when the breaker opens, not one per refused run while it stays open.
-  if (entry.kind === 'breaker_open' && entry.detail?.tripped === true) {
+  if (entry.kind === 'run.dead_lettered') {
+    log.error(
+      { ...context, runId: entry.runId, actionIndex: entry.actionIndex },
+      'run dead-lettered: it stays in the dead-letter queue until retried or dropped (autopilot dlq)',
+    );
+  } else if (entry.kind === 'breaker_open' && entry.detail?.tripped === true) {
+    // One warning when the breaker opens, not one per refused run while it stays open.
     log.warn(context, 'breaker open: too many runs of this rule on this work item; paused for one window');
   } else if (entry.kind === 'loop_stopped') {
     log.warn(context, 'loop stopped: causation depth over the rule cap');

@@ -3,6 +3,7 @@
  * simulator), rules, the event processor, the executor and the HTTP surface, wired once.
  */
 import { mkdirSync } from 'node:fs';
+import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -21,7 +22,9 @@ import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
 import { processEvent } from '../pipeline.ts';
 import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
+import { observeHttp } from '../server/http-observer.ts';
 import { listenHttp } from '../server/http-server.ts';
+import { metricsListener } from '../server/metrics-route.ts';
 import { RuleRegistry } from '../server/rule-registry.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
 import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
@@ -50,6 +53,8 @@ export interface EngineOptions {
 
 export interface RunningEngine {
   url: string;
+  /** Where `/metrics` answers: `url`, or the metrics port's own address when one is configured. */
+  metricsUrl: string;
   config: Readonly<Config>;
   stores: Stores;
   metrics: Metrics;
@@ -93,7 +98,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     log,
     now,
   });
-  const metrics = createMetrics({ runs: stores.runs, events: stores.events, now });
+  const metrics = createMetrics(
+    { runs: stores.runs, events: stores.events, now },
+    { profile: config.profile },
+  );
   const audit = outbound.auditWithReplies(
     loggingAudit(countingAudit(stores.audit, metrics), log),
     stores.events,
@@ -190,14 +198,28 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     onWebhookStored: triggers.webhookStored,
     now,
   });
-  const server = await listenHttp(app, {
-    host: config.host,
-    port: config.port,
-    limits: config.server,
-    onDropped: () => metrics.connectionsDropped.inc(),
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const observed = { duration: metrics.httpDuration, log };
+  const listen = (handler: RequestListener, host: string, port: number) =>
+    listenHttp(handler, {
+      host,
+      port,
+      limits: config.server,
+      onDropped: () => metrics.connectionsDropped.inc(),
+    });
+  const server = await listen(observeHttp(app, observed), config.host, config.port);
+  const url = urlOf(server, config.host);
+  const metricsServer =
+    config.metrics.port === undefined
+      ? undefined
+      : await listen(
+          observeHttp(metricsListener(metrics.registry, config.metrics.token), observed),
+          config.metrics.host ?? config.host,
+          config.metrics.port,
+        ).catch((error: unknown) => {
+          server.close();
+          throw error;
+        });
+  const metricsUrl = metricsServer ? urlOf(metricsServer, config.metrics.host ?? config.host) : url;
   if (simulator) {
     simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: simulator.credentials.webhookToken });
   }
@@ -208,6 +230,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   return {
     url,
+    metricsUrl,
     config,
     stores,
     metrics,
@@ -231,6 +254,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       stopRetention();
       await triggers.stop();
       await new Promise<void>((done) => server.close(() => done()));
+      await new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done()));
       await processor.stop();
       const report = await executor.stop(config.executor.shutdownDeadlineMs);
       log.info(report, 'executor stopped');
@@ -262,4 +286,9 @@ async function openStores(config: Readonly<Config>, now: () => number): Promise<
   const { openSqliteStores } = await import('../store/sqlite/open-sqlite-stores.ts');
   mkdirSync(config.dataDir, { recursive: true });
   return openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
+}
+
+function urlOf(server: Server, host: string): string {
+  const { port } = server.address() as AddressInfo;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 
 /** Header and field names whose values are never logged. */
@@ -42,7 +43,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      base: { service: 'fp-autopilot' },
+      // pid and host on every line: several engines behind one load balancer log to one place.
+      base: { service: 'fp-autopilot', pid: process.pid, hostname: hostname() },
     },
     stream,
   );

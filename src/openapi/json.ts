@@ -39,6 +39,19 @@ export function stringifyJson(value: unknown): string {
   return stringify(value) ?? 'null';
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * True for the canonical decimal text of a signed 64-bit integer: no sign but `-`, no leading
+ * zeros (a JSON number cannot have them), within -2^63 … 2^63-1.
+ */
+export function isInt64Text(text: string): boolean {
+  if (!/^(0|-?[1-9]\d{0,18})$/.test(text)) return false;
+  const n = BigInt(text);
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+
 /**
  * An int64 for a request body from our string form of an id (e.g. `work_item_ids`,
  * `transition_id`): written as a JSON number without passing through a double.
@@ -46,7 +59,7 @@ export function stringifyJson(value: unknown): string {
  */
 export function int64(id: string | number | bigint): LosslessNumber {
   const text = String(id);
-  if (!/^-?\d{1,19}$/.test(text) || (typeof id === 'number' && !Number.isSafeInteger(id))) {
+  if (!isInt64Text(text) || (typeof id === 'number' && !Number.isSafeInteger(id))) {
     throw new AutopilotError('AP_API_CALL_INVALID', `"${text}" is not an int64 id`, { value: text });
   }
   return new LosslessNumber(text);

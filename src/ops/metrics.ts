@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditRecord, AuditStore, EventLog, RunQueue } from '../store/ports.ts';
+import { ENGINE_VERSION } from './build-info.ts';
 
 /** The engine's Prometheus metrics on a registry of its own (never the global one). */
 export interface Metrics {
@@ -16,6 +17,7 @@ export interface Metrics {
   loopStopped: Counter;
   ruleReloads: Counter<'result'>;
   rulesLoaded: Gauge;
+  httpDuration: Histogram<'route' | 'method' | 'status'>;
 }
 
 export interface QueueProbe {
@@ -24,9 +26,21 @@ export interface QueueProbe {
   now: () => number;
 }
 
-export function createMetrics(probe?: QueueProbe): Metrics {
+/** What `autopilot_build_info` says about this process besides the version. */
+export interface BuildLabels {
+  profile: string;
+}
+
+export function createMetrics(probe?: QueueProbe, build: BuildLabels = { profile: 'embedded' }): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'autopilot_process_' });
+  // The standard names (process_*, nodejs_*): dashboards and alerts written for any Node service apply.
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'autopilot_build_info',
+    help: 'Always 1; the labels say which engine version runs on which Node, in which profile',
+    labelNames: ['version', 'node_version', 'profile'],
+    registers: [registry],
+  }).set({ version: ENGINE_VERSION, node_version: process.versions.node, profile: build.profile }, 1);
   const metrics: Metrics = {
     registry,
     events: new Counter({
@@ -97,6 +111,13 @@ export function createMetrics(probe?: QueueProbe): Metrics {
     rulesLoaded: new Gauge({
       name: 'autopilot_rules_loaded',
       help: 'Rules in the running set',
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'autopilot_http_request_duration_seconds',
+      help: 'HTTP requests served, by route template, method and status code',
+      labelNames: ['route', 'method', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
   };

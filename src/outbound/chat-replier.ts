@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { ApiOutcome } from '../openapi/types.ts';
 import type { LarkClient } from './lark-client.ts';
 
-export type ReplyKind = 'help' | 'denied' | 'failed';
+export type ReplyKind = 'help' | 'denied' | 'invalid' | 'failed';
 
 export interface ChatReplier {
   /** Queues a reply to `messageId`; `about` makes the reply's uuid unique (e.g. the run id). */
@@ -31,13 +31,22 @@ export function createChatReplier(options: ChatReplierOptions): ChatReplier {
         .update(`${kind}\u0000${messageId}\u0000${about}`)
         .digest('hex')
         .slice(0, 40);
-      const task = options.lark
-        .reply(messageId, text, uuid)
+      // Never awaited by anyone: whatever goes wrong becomes a failed outcome, not a rejection
+      // that would end the process.
+      const task = Promise.resolve()
+        .then(() => options.lark.reply(messageId, text, uuid))
+        .catch((error: unknown): ApiOutcome => ({
+          class: 'transient',
+          networkError: (error as Error)?.name ?? 'Error',
+          errMsg: (error as Error)?.message ?? String(error),
+          durationMs: 0,
+        }))
         .then((outcome) => {
           if (outcome.class !== 'ok' && outcome.class !== 'already_applied') {
             options.onFailed({ messageId, kind, outcome });
           }
         })
+        .catch(() => undefined)
         .finally(() => pending.delete(task));
       pending.add(task);
     },

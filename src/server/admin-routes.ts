@@ -1,7 +1,7 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { AutopilotError } from '../errors.ts';
 import { sendError } from '../ingest/http/http-errors.ts';
-import { tokenMatches } from '../ingest/http/token-match.ts';
+import { requireBearer } from './bearer-auth.ts';
 import type { AuditStore, RunQueue, RunState } from '../store/ports.ts';
 import type { ReloadOutcome, RuleRegistry } from './rule-registry.ts';
 
@@ -23,7 +23,7 @@ const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'skip
 /** Admin API under /api: bearer token required on every route, compared in constant time. */
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
-  router.use('/api', bearer(deps.token));
+  router.use('/api', requireBearer(deps.token, 'admin API needs a valid bearer token'));
   router.get('/api/rules', async (_req, res) => res.json(await describeRules(deps)));
   router.post('/api/reload', async (_req, res) => {
     const outcome: ReloadOutcome = await deps.rules.reload();
@@ -68,19 +68,6 @@ export function adminRoutes(deps: AdminDeps): Router {
     sendError(res, new AutopilotError('AP_NOT_FOUND', 'no such route')),
   );
   return router;
-}
-
-function bearer(token: string) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.headers.authorization ?? '';
-    const presented = header.startsWith('Bearer ') ? header.slice(7) : undefined;
-    if (!tokenMatches(presented, [token])) {
-      res.setHeader('WWW-Authenticate', 'Bearer');
-      sendError(res, new AutopilotError('AP_UNAUTHORIZED', 'admin API needs a valid bearer token'));
-      return;
-    }
-    next();
-  };
 }
 
 async function describeRules(deps: AdminDeps) {

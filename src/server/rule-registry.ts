@@ -72,7 +72,20 @@ export class RuleRegistry<Index> {
   }
 
   async #reloadOnce(): Promise<ReloadOutcome> {
-    const { rules, diagnostics } = await this.#deps.load(this.#deps.dir);
+    // Reloads started by the watcher are awaited by no one: a loader that throws (a bug, an
+    // unreadable dir) is a refused set, never a rejection that would end the process.
+    const { rules, diagnostics } = await this.#deps.load(this.#deps.dir).catch((error: unknown) => ({
+      rules: [] as Rule[],
+      diagnostics: [
+        {
+          file: this.#deps.dir,
+          line: 1,
+          column: 1,
+          code: 'AP_RULE_FILE' as const,
+          message: `rules could not be loaded: ${(error as Error)?.message ?? String(error)}`,
+        },
+      ],
+    }));
     const at = this.#deps.now();
     const ok = diagnostics.length === 0;
     if (ok) {

@@ -129,6 +129,25 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the metrics listener and token, and refuses a short token or the webhook port', () => {
+    const config = loadConfig({
+      env: {
+        METRICS_PORT: '9464',
+        METRICS_HOST: '127.0.0.1',
+        AUTOPILOT_METRICS_TOKEN: 'metrics-token-0123456',
+      },
+    });
+    expect(config.metrics).toEqual({ port: 9464, host: '127.0.0.1', token: 'metrics-token-0123456' });
+    expect(configSecrets(config)).toContain('metrics-token-0123456');
+    expect(loadConfig({ env: {} }).metrics).toEqual({});
+    expect(
+      problemsOf(() => loadConfig({ env: { AUTOPILOT_METRICS_TOKEN: 'short', METRICS_PORT: '8080' } })),
+    ).toEqual([
+      'metrics.token (AUTOPILOT_METRICS_TOKEN) must be at least 16 bytes',
+      'metrics.port (METRICS_PORT) must differ from port (PORT)',
+    ]);
+  });
+
   it('requires Redis and PostgreSQL URLs for the cluster profile', () => {
     expect(problemsOf(() => loadConfig({ env: { AUTOPILOT_PROFILE: 'cluster' } }))).toEqual([
       'profile cluster needs cluster.redisUrl (REDIS_URL)',

@@ -23,9 +23,9 @@ describe('Feishu new-format webhooks', () => {
     });
   });
 
-  it('keeps big string ids exact and scales second timestamps to ms', () => {
+  it('keeps big string ids (beyond 2^53) exact and scales second timestamps to ms', () => {
     const event = normalize('workitem-create-key-value.json');
-    expect(event.workItem).toEqual({ id: '17364829301234567890', typeKey: 'story' });
+    expect(event.workItem).toEqual({ id: '7364829301234567890', typeKey: 'story' });
     expect(event.occurredAt).toBe(1761475084000);
   });
 
@@ -197,10 +197,10 @@ describe('Feishu new-format webhooks', () => {
   it('accepts lossless-json numbers for ids', () => {
     const body = {
       header: { event_type: 'WorkitemCreateEvent', uuid: 'u-2' },
-      payload: { id: { isLosslessNumber: true, value: '98765432109876543210' }, work_item_type_key: 'issue' },
+      payload: { id: { isLosslessNumber: true, value: '7876543210987654321' }, work_item_type_key: 'issue' },
     };
     expect(normalizeFeishuWebhook(body, { receivedAt: RECEIVED_AT }).workItem?.id).toBe(
-      '98765432109876543210',
+      '7876543210987654321',
     );
   });
 });

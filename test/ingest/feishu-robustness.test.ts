@@ -35,14 +35,25 @@ const KEYS = [
 /** Payloads built from the keys the readers look at, holding anything JSON can. */
 const payload = fc.dictionary(fc.constantFrom(...KEYS), fc.jsonValue(), { maxKeys: 8 });
 
+/**
+ * Normalizes, allowing only the refusal of a work item id the API could not take (the one
+ * error a payload of a known event type may cause); returns undefined then.
+ */
+function normalizeOrIdRefused(body: unknown): ReturnType<typeof normalizeFeishuWebhook> | undefined {
+  try {
+    return normalizeFeishuWebhook(body, { receivedAt: 7 });
+  } catch (error) {
+    expect(isAutopilotError(error, 'AP_ID_INVALID'), String(error)).toBe(true);
+    return undefined;
+  }
+}
+
 describe('normalizeFeishuWebhook on arbitrary payloads', () => {
-  it('never throws for a known new-format event type, and keeps ids as strings', () => {
+  it('never throws for a known new-format event type but on a bad work item id, and keeps ids as strings', () => {
     fc.assert(
       fc.property(fc.constantFrom(...KNOWN), payload, fc.jsonValue(), (eventType, p, uuid) => {
-        const event = normalizeFeishuWebhook(
-          { header: { event_type: eventType, uuid }, payload: p },
-          { receivedAt: 7 },
-        );
+        const event = normalizeOrIdRefused({ header: { event_type: eventType, uuid }, payload: p });
+        if (event === undefined) return;
         expect(typeof event.id).toBe('string');
         expect(typeof event.type).toBe('string');
         expect(Number.isFinite(event.occurredAt)).toBe(true);
@@ -51,21 +62,34 @@ describe('normalizeFeishuWebhook on arbitrary payloads', () => {
     );
   });
 
-  it('never throws for a known legacy event type', () => {
+  it('never throws for a known legacy event type but on a bad work item id', () => {
     fc.assert(
       fc.property(fc.constantFrom(...LEGACY), payload, (eventType, p) => {
-        expect(normalizeFeishuWebhook({ ...p, eventType }, { receivedAt: 7 }).source).toBe('feishu');
+        const event = normalizeOrIdRefused({ ...p, eventType });
+        if (event !== undefined) expect(event.source).toBe('feishu');
       }),
     );
   });
 
-  it('rejects anything else only with AP_EVENT_INVALID', () => {
+  it('accepts every positive int64 as a work item id, and refuses everything else named an id', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }), (n) => {
+        const body = { header: { event_type: 'WorkitemCreateEvent', uuid: 'u' }, payload: { id: String(n) } };
+        const valid = n > 0n && n < 2n ** 63n;
+        expect(normalizeOrIdRefused(body) !== undefined).toBe(valid);
+      }),
+    );
+  });
+
+  it('rejects anything else only with AP_EVENT_INVALID or AP_ID_INVALID', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (body) => {
         try {
           normalizeFeishuWebhook(body, { receivedAt: 7 });
         } catch (error) {
-          expect(isAutopilotError(error, 'AP_EVENT_INVALID')).toBe(true);
+          expect(
+            isAutopilotError(error, 'AP_EVENT_INVALID') || isAutopilotError(error, 'AP_ID_INVALID'),
+          ).toBe(true);
         }
       }),
     );

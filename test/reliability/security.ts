@@ -19,6 +19,7 @@ import { createdWebhook, deliver } from './support/feishu-webhook.ts';
 import { expectThat, newRow, runsOf, waitUntil, type Row } from './support/figures.ts';
 import { connectionLimits } from './connection-limits.ts';
 import { prototypeSnapshot } from './fuzz.ts';
+import { runIntakeHardening } from './security-intake.ts';
 import { send } from './support/raw-http.ts';
 import { createWorld, FIRST_EXTRA_ISSUE, type World } from './support/world.ts';
 
@@ -100,6 +101,7 @@ export async function runSecurity(): Promise<Row> {
   counts.push(await regexes(row));
   counts.push(await aliasBombs(row));
   counts.push(await redirects(row));
+  counts.push(...(await runIntakeHardening(row)));
   counts.push(await connectionLimits(row));
   const after = prototypeSnapshot();
   expectThat(row, before === after, 'Object.prototype changed in the runner');
@@ -440,7 +442,7 @@ async function canaries(world: World, row: Row): Promise<string> {
   ]) {
     answers.push(await (await world.admin(path)).text());
   }
-  for (const path of ['/metrics', '/healthz', '/readyz'])
+  for (const path of ['/metrics', '/healthz', '/readyz', '/healthz/api'])
     answers.push(await (await fetch(`${engine.url}${path}`)).text());
   const dbFile = join(world.env.AUTOPILOT_DATA as string, 'autopilot.db');
   const db = new DatabaseSync(dbFile, { readOnly: true });

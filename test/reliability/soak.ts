@@ -80,7 +80,7 @@ function rssMiB(pid: number): number {
 
 async function lagP99Ms(baseUrl: string): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const match = /^autopilot_process_nodejs_eventloop_lag_p99_seconds\s+([\d.e+-]+)/m.exec(text);
+  const match = /^nodejs_eventloop_lag_p99_seconds\s+([\d.e+-]+)/m.exec(text);
   return match ? Number(match[1]) * 1000 : NaN;
 }
 

@@ -104,7 +104,7 @@ describe('secrets stay secret', () => {
     await collect('/api/dead-letters');
     await collect('/api/breakers');
     await collect('/api/reload', 'POST');
-    for (const path of ['/healthz', '/readyz', '/metrics'])
+    for (const path of ['/healthz', '/readyz', '/healthz/api', '/metrics'])
       answers.push((await admin(t.url, 'GET', path, null)).text);
     expect(answers.length).toBeGreaterThan(8);
     expectNoCanary(answers);

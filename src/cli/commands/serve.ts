@@ -38,7 +38,7 @@ function banner(engine: RunningEngine, io: CliIo): string {
   const lines = [
     '',
     `fp-autopilot is serving on ${engine.url}`,
-    `  webhooks:  POST ${engine.url}/webhooks/feishu   health: ${engine.url}/healthz   metrics: ${engine.url}/metrics`,
+    `  webhooks:  POST ${engine.url}/webhooks/feishu   health: ${engine.url}/healthz   metrics: ${engine.metricsUrl}/metrics`,
     `  rules:     ${engine.config.rulesDir} (${engine.rules.current.rules.length} loaded, watched for changes)`,
     `  data:      ${engine.config.dataDir}`,
     engine.config.adminToken

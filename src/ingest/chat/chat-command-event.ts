@@ -6,6 +6,7 @@
  * command rules' one type.
  */
 import type { Event, WorkItemRef } from '../../events/event.ts';
+import { requireWorkItemId } from '../ids.ts';
 import { literalType, type CommandCatalog, type CommandEntry } from './command-catalog.ts';
 import type { ChatMessage } from './lark-delivery.ts';
 
@@ -43,8 +44,15 @@ export function chatCommandEvent(
   return event;
 }
 
+/**
+ * The first id argument made of digits names the work item; digits the API cannot take as an id
+ * (20 of them, a leading zero) are the sender's typo, refused here rather than stored. A word
+ * that is not a number is left to the rule (its `target` decides what it means).
+ */
 function workItemOf(args: Record<string, string>, entries: CommandEntry[]): WorkItemRef | undefined {
-  const id = ID_ARGS.map((name) => args[name]).find((v) => v !== undefined && /^\d{1,20}$/.test(v));
+  const name = ID_ARGS.find((arg) => args[arg] !== undefined && /^\d+$/.test(args[arg] as string));
+  const id =
+    name === undefined ? undefined : requireWorkItemId(args[name] as string, `the argument {${name}}`);
   const typeKey = args.type ?? literalType(entries);
   return id === undefined || typeKey === undefined ? undefined : { id, typeKey };
 }

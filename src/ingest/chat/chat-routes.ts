@@ -8,7 +8,7 @@
  * neither can run anything.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import { AutopilotError } from '../../errors.ts';
+import { AutopilotError, isAutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
 import type { ChatReplier } from '../../outbound/chat-replier.ts';
 import type { EventLog } from '../../store/ports.ts';
@@ -93,7 +93,7 @@ async function storeCommand(
     options.replier?.send(message.messageId, deniedText(reading.name, reading.why), 'denied');
     return { command: reading.name, refused: `${reading.why}_not_allowed` };
   }
-  const event = chatCommandEvent(message, reading, catalog, options.now());
+  const event = toEvent(options, message, reading, catalog);
   let inserted: boolean;
   try {
     ({ inserted } = await options.eventLog.append(event, options.now()));
@@ -102,6 +102,23 @@ async function storeCommand(
   }
   options.onStored(event, inserted);
   return { command: reading.name, eventId: event.id, ...(inserted ? {} : { duplicate: true }) };
+}
+
+/** An id the API cannot take is refused (400) and the sender told in the thread, like a refusal. */
+function toEvent(
+  options: ChatRouteOptions,
+  message: ChatMessage,
+  reading: Parameters<typeof chatCommandEvent>[1],
+  catalog: CommandCatalog,
+): Event {
+  try {
+    return chatCommandEvent(message, reading, catalog, options.now());
+  } catch (error) {
+    if (isAutopilotError(error, 'AP_ID_INVALID')) {
+      options.replier?.send(message.messageId, `"${reading.name}" not run: ${error.message}`, 'invalid');
+    }
+    throw error;
+  }
 }
 
 function checkSignature(options: ChatRouteOptions, req: Request, body: Buffer): void {

@@ -17,7 +17,8 @@ import {
 import { bodyHashId } from './event-id.ts';
 import { nodeChange, nodeTransition } from './node-changes.ts';
 import { ENGINE_TYPE_OF_KIND, legacyKind, NEW_EVENT_KINDS, type FeishuKind } from './event-kinds.ts';
-import { asMillis, asObject, pick, pickId, pickString, type Obj } from './read.ts';
+import { requireWorkItemId } from '../ids.ts';
+import { asId, asMillis, asObject, pick, pickId, pickString, type Obj } from './read.ts';
 
 export interface NormalizeOptions {
   /** When the delivery arrived (epoch ms); the event's time when the payload has none. */
@@ -89,11 +90,13 @@ function readLegacyFormat(body: Obj): Delivery {
 
 function workItemOf(delivery: Delivery): WorkItemRef | undefined {
   const p = delivery.payload;
-  const task = delivery.kind.startsWith('task_');
   // A sub-task event may name its parent work item separately from the task itself.
-  const id = task
-    ? (pickId(p, 'work_item_id', 'workItemId') ?? pickId(p, 'id'))
-    : pickId(p, 'id', 'work_item_id', 'workItemId', 'story_id');
+  const keys = delivery.kind.startsWith('task_')
+    ? ['work_item_id', 'workItemId', 'id']
+    : ['id', 'work_item_id', 'workItemId', 'story_id'];
+  const key = keys.find((k) => asId(p[k]) !== undefined);
+  // Checked even without a type key: whatever names the work item goes to the API as an int64.
+  const id = key === undefined ? undefined : requireWorkItemId(asId(p[key]) as string, `payload.${key}`);
   const typeKey =
     pickString(p, 'work_item_type_key', 'workItemTypeKey', 'work_item_type') ?? delivery.typeKeyHint;
   return id !== undefined && typeKey !== undefined ? { id, typeKey } : undefined;

@@ -1,0 +1,203 @@
+/**
+ * The security corpus's hardening cases (issue #17), against the real engine process: each one
+ * a delivery a by-hand probe used to crash, confuse or get past the engine. Every case says
+ * what it sent and what came back; the engine must still be up and healthy at the end.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO } from '../../src/simulator/index.ts';
+import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.ts';
+import type { Event } from '../../src/events/event.ts';
+import { createdWebhook, deliver } from './support/feishu-webhook.ts';
+import { expectThat, runsOf, waitUntil, type Row } from './support/figures.ts';
+import { createWorld, FIRST_EXTRA_ISSUE, WEBHOOK_TOKEN, type World } from './support/world.ts';
+
+const LARK_TOKEN = 'hardening-lark-verification-token';
+
+const RULES = {
+  'needs-item.yaml': `id: needs-item
+on:
+  event: work_item.created
+  work_item_type: [issue]
+when:
+  all:
+    - { fact: work_item, path: fields.priority, operator: equal, value: P0 }
+do:
+  - comment: { text: 'needs-item {{work_item.name}}' }
+`,
+  'assigns.yaml': `id: assigns
+on:
+  event: work_item.created
+  work_item_type: [story]
+do:
+  - assign: { role: operator, users: ['7400000000000000004'], mode: add }
+`,
+  'move-command.yaml': `id: move-command
+on:
+  command: 'move {id} to {state}'
+do:
+  - transition: { to: '{{command.args.state}}', target: { project: demo, type: issue, id: '{{command.args.id}}' } }
+`,
+};
+
+/** Work item ids, as JSON text, that no Open API call can carry. */
+const BAD_IDS = ['"abc"', '1e21', '1.5', '12345678901234567890123', '"12345678901234567890"', '-5', '0'];
+
+/** Runs every hardening case in one world; returns the counts for the row's "bad inputs". */
+export async function runIntakeHardening(row: Row): Promise<string[]> {
+  const world = await createWorld({
+    rules: RULES,
+    extraIssues: 2,
+    env: { LARK_VERIFICATION_TOKEN: LARK_TOKEN },
+  });
+  const counts: string[] = [];
+  try {
+    const poisons = await storePoisonEvents(world);
+    await world.startEngine();
+    counts.push(await poisonEvents(world, row, poisons));
+    counts.push(await badWorkItemIds(world, row));
+    counts.push(await badChatIds(world, row));
+    await stillHealthy(world, row);
+  } finally {
+    await world.close();
+  }
+  return counts;
+}
+
+/** Events an older version stored without checking their ids, written before the engine starts. */
+async function storePoisonEvents(world: World): Promise<Event[]> {
+  mkdirSync(world.env.AUTOPILOT_DATA as string, { recursive: true });
+  const stores = await openSqliteStores({ path: join(world.env.AUTOPILOT_DATA as string, 'autopilot.db') });
+  const events = ['abc', '99999999999999999999', '1.5'].flatMap((id, i): Event[] =>
+    ['issue', 'story'].map((typeKey) => ({
+      id: `old-poison-${i}-${typeKey}`,
+      source: 'feishu',
+      type: 'work_item.created',
+      occurredAt: Date.now(),
+      projectKey: DEMO.projectKey,
+      workItem: { id, typeKey },
+      payload: { id, work_item_type_key: typeKey },
+    })),
+  );
+  try {
+    for (const event of events) await stores.events.append(event, Date.now());
+  } finally {
+    await stores.close();
+  }
+  return events;
+}
+
+async function poisonEvents(world: World, row: Row, events: Event[]): Promise<string> {
+  const processed = await waitUntil(async () => {
+    for (const event of events) {
+      const trace = await world.admin(`/api/events/${encodeURIComponent(event.id)}/trace`);
+      const body = (await trace.json()) as { event?: { processedAt?: number } };
+      if (body.event?.processedAt === undefined) return false;
+    }
+    return true;
+  }, 30_000);
+  const settled = await waitUntil(
+    async () => (await runsOf(world, 'assigns')).filter((r) => r.state === 'dead').length >= 3,
+    30_000,
+  );
+  const dead = await runsOf(world, 'assigns', 'dead');
+  row.notes.push(
+    `poison events stored by an older version: ${events.length} processed ${processed ? 'all' : 'NOT all'}, ${dead.length} runs dead-lettered (${[...new Set(dead.map((r) => r.lastError?.code))].join(', ')}), engine ${(await alive(world)) ? 'up' : 'DOWN'}`,
+  );
+  expectThat(row, processed, 'stored poison events were not all processed');
+  expectThat(row, settled, 'runs planned from poison events did not dead-letter');
+  expectThat(row, await alive(world), 'a stored poison event took the engine down');
+  return `${events.length} stored poison events`;
+}
+
+async function badWorkItemIds(world: World, row: Row): Promise<string> {
+  const engine = world.engine as NonNullable<World['engine']>;
+  const wrong: string[] = [];
+  for (const [i, idJson] of BAD_IDS.entries()) {
+    const body = JSON.stringify(
+      createdWebhook(`bad-id-${i}`, { id: 1, type: 'issue' }, WEBHOOK_TOKEN),
+    ).replace('"id":1,', `"id":${idJson},`);
+    const answer = await fetch(`${engine.url}/webhooks/feishu`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const code = ((await answer.json()) as { error?: { code?: string } }).error?.code;
+    if (answer.status !== 400 || code !== 'AP_ID_INVALID') wrong.push(`${idJson} → ${answer.status} ${code}`);
+  }
+  // A good event after them is still stored and processed.
+  const good = await deliver(
+    engine.url,
+    createdWebhook('after-bad-ids', { id: FIRST_EXTRA_ISSUE, type: 'issue' }, WEBHOOK_TOKEN),
+  );
+  row.notes.push(
+    `bad work item ids: ${BAD_IDS.length} sent (${BAD_IDS.join(' ')}), ${BAD_IDS.length - wrong.length} answered 400 AP_ID_INVALID; a good event after them ${good.status}`,
+  );
+  expectThat(row, wrong.length === 0, `bad work item ids not refused: ${wrong.join(', ')}`);
+  expectThat(row, good.status === 202, `a good event after the bad ids answered ${good.status}`);
+  expectThat(row, await alive(world), 'a bad work item id took the engine down');
+  return `${BAD_IDS.length} bad work item ids`;
+}
+
+async function badChatIds(world: World, row: Row): Promise<string> {
+  const engine = world.engine as NonNullable<World['engine']>;
+  const ids = ['99999999999999999999', '9223372036854775808', '00042'];
+  const wrong: string[] = [];
+  for (const [i, id] of ids.entries()) {
+    const answer = await fetch(`${engine.url}/chat/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(chatMessage(`om_bad_${i}`, `move ${id} to resolved`)),
+    });
+    const code = ((await answer.json()) as { error?: { code?: string } }).error?.code;
+    if (answer.status !== 400 || code !== 'AP_ID_INVALID') wrong.push(`${id} → ${answer.status} ${code}`);
+  }
+  row.notes.push(
+    `chat command ids: ${ids.length} sent, ${ids.length - wrong.length} answered 400 AP_ID_INVALID`,
+  );
+  expectThat(row, wrong.length === 0, `bad chat command ids not refused: ${wrong.join(', ')}`);
+  expectThat(row, await alive(world), 'a chat command id took the engine down');
+  return `${ids.length} bad chat command ids`;
+}
+
+function chatMessage(messageId: string, text: string): Record<string, unknown> {
+  return {
+    schema: '2.0',
+    header: { event_id: `ev_${messageId}`, token: LARK_TOKEN, event_type: 'im.message.receive_v1' },
+    event: {
+      sender: { sender_id: { user_id: 'alice' }, sender_type: 'user' },
+      message: {
+        message_id: messageId,
+        chat_id: 'oc_team',
+        chat_type: 'group',
+        message_type: 'text',
+        content: JSON.stringify({ text }),
+      },
+    },
+  };
+}
+
+async function alive(world: World): Promise<boolean> {
+  const engine = world.engine;
+  if (!engine) return false;
+  const gone = await Promise.race([engine.exited, Promise.resolve(undefined)]);
+  if (gone !== undefined) return false;
+  try {
+    return (await fetch(`${engine.url}/healthz`)).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** After every case the process is the one that started, and ready. */
+async function stillHealthy(world: World, row: Row): Promise<void> {
+  const engine = world.engine as NonNullable<World['engine']>;
+  const ready = await fetch(`${engine.url}/readyz`).then(
+    (r) => r.status,
+    () => 0,
+  );
+  row.notes.push(
+    `after the hardening cases: engine pid ${engine.pid} ${(await alive(world)) ? 'up' : 'DOWN'}, /readyz ${ready}`,
+  );
+  expectThat(row, ready === 200, `/readyz answered ${ready} after the hardening cases`);
+}
