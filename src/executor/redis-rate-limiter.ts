@@ -13,7 +13,10 @@
  *
  * A request admitted without a `holder`, or whose answer is not reported within `holdMs` (its
  * process died), counts from then; an answer reported later still moves its slot forward. Refused
- * callers are told staggered times (one slot apart), so they do not all come back at once.
+ * holders wait in a line: each is told when the slot at its place frees (at least half a slot
+ * after the one ahead), keeps its place when it comes back early or finds the slot taken, and
+ * leaves the line when admitted or after `holdMs` past its time. A free slot goes to whoever asks
+ * first, so a holder that comes back late leaves no slot idle.
  *
  * Time. With `clock: 'server'` (the default) the script reads Redis's own clock, for admissions and
  * answers alike, so the hosts' clocks may disagree; the `retryAt` it returns is translated back to
@@ -218,8 +221,8 @@ export interface RedisReservation {
 }
 
 /**
- * `holder` (the run asking) names the request in flight, whose answer `complete` reports. Slots
- * are not booked for refused holders: refused callers are staggered instead.
+ * `holder` (the run asking) names the request in flight, whose answer `complete` reports, and a
+ * refused caller's place in the line.
  */
 export interface RedisRateLimiter extends RateLimiter {
   reserve(key: string, cls: RateLimitClass, now: number, holder?: string): Promise<Reservation>;

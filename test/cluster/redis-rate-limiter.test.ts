@@ -67,13 +67,16 @@ describeCluster('Redis rate limiter', (services) => {
     expect(await rl.reserve(k, PER_SECOND_AND_MINUTE, 50)).toEqual({ ok: false, retryAt: 67 });
   });
 
-  it('tells refused callers staggered times, one slot apart', async () => {
+  it('tells refused holders staggered times in order of asking, half a slot apart', async () => {
     const rl = limiter(connect());
     const k = key();
     await rl.reserve(k, PER_SECOND, 0);
-    const refused = await Promise.all([1, 2, 3].map(() => rl.reserve(k, PER_SECOND, 1)));
-    const times = refused.map((r) => (r.ok ? -1 : r.retryAt)).sort((a, b) => a - b);
-    expect(times).toEqual([34, 100, 167]);
+    const refused = [];
+    for (const holder of ['a', 'b', 'c']) refused.push(await rl.reserve(k, PER_SECOND, 1, holder));
+    expect(refused).toEqual([34, 67, 100].map((retryAt) => ({ ok: false, retryAt })));
+    // a caller without a name is told a time behind the line, without joining it
+    expect(await rl.reserve(k, PER_SECOND, 1)).toEqual({ ok: false, retryAt: 134 });
+    expect(await rl.reserve(k, PER_SECOND, 1)).toEqual({ ok: false, retryAt: 134 });
   });
 
   it('admits nothing on a blocked key before the block ends', async () => {
@@ -126,18 +129,25 @@ describeCluster('Redis rate limiter', (services) => {
     expect(await rl.reserve(k, ONE, 2_500 + MARGIN, 'next')).toEqual({ ok: true });
   });
 
-  it('keeps the slot it told a refused holder for that holder, in order of asking', async () => {
+  it('tells each refused holder when the slot at its place in line frees, and gives a free slot to whoever asks', async () => {
     const rl = limiter(connect());
     const k = key();
     const ONE: RateLimitClass = { qps: 1 };
     expect(await rl.reserve(k, ONE, 0, 'first')).toEqual({ ok: true });
     await rl.complete(k, 'first', 0);
     expect(await rl.reserve(k, ONE, 10, 'a')).toEqual({ ok: false, retryAt: 1_000 + MARGIN });
+    // second in line: one window after a's slot
     expect(await rl.reserve(k, ONE, 20, 'b')).toEqual({ ok: false, retryAt: 2_000 + 2 * MARGIN });
     expect(await rl.reserve(k, ONE, 500, 'a')).toEqual({ ok: false, retryAt: 1_000 + MARGIN }); // early
-    // the slot is free, but kept for `a` (until its time plus the hold): nobody else gets it
-    expect(await rl.reserve(k, ONE, 1_000 + MARGIN, 'c')).toEqual({ ok: false, retryAt: 3_000 + 3 * MARGIN });
-    expect(await rl.reserve(k, ONE, 1_000 + MARGIN + 5, 'a')).toEqual({ ok: true });
+    // a is late: the free slot goes to whoever asks first, a waits for the next
+    expect(await rl.reserve(k, ONE, 1_000 + MARGIN, 'c')).toEqual({ ok: true });
+    expect(await rl.reserve(k, ONE, 1_000 + MARGIN + 5, 'a')).toEqual({
+      ok: false,
+      retryAt: 2_000 + 2 * MARGIN + 5, // c is in flight: a window from now at the earliest
+    });
+    await rl.complete(k, 'c', 1_100);
+    // b keeps its place (now first): told when c's answered slot leaves the window
+    expect(await rl.reserve(k, ONE, 2_000 + 2 * MARGIN, 'b')).toEqual({ ok: false, retryAt: 2_100 + MARGIN });
   });
 
   it("keeps a holder's answered request in the window when the same holder is admitted again", async () => {
