@@ -94,6 +94,15 @@ export const CONFIG_SCHEMA = {
         maxConnections: { ...positiveInt, default: 1_000 },
       },
     },
+    events: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        leaseMs: { ...positiveInt, default: 30_000 },
+        maxClaims: { ...positiveInt, default: 5 },
+      },
+    },
     loop: {
       type: 'object',
       additionalProperties: false,

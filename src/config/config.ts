@@ -51,6 +51,13 @@ export interface Config {
     /** Connections open at once; more are closed as they arrive. */
     maxConnections: number;
   };
+  /** Event processing (src/engine/event-processor.ts). */
+  events: {
+    /** Lease on a claimed event: a stopped processor's events, and failed ones, come back after it. */
+    leaseMs: number;
+    /** Claims without a verdict before an event is dead-lettered (`AP_POISON`). */
+    maxClaims: number;
+  };
   loop: { maxDepth: number; breakerMaxRuns: number; breakerWindowMs: number };
   executor: { concurrency: number; leaseMs: number; shutdownDeadlineMs: number };
   retention: { eventsMs: number; auditMs: number };

@@ -99,11 +99,13 @@ export function buildApp(deps: AppDeps): Express {
         token: config.adminToken,
         rules: deps.rules as never,
         runs: stores.runs,
+        events: stores.events,
         audit: stores.audit,
         now,
         traceEvent: (eventId) => traceEvent(stores, eventId),
         pausedPairs: (at) => deps.breaker.paused(at),
         onRequeued: () => deps.executor.notify(),
+        onEventRequeued: () => deps.processor.notify(),
       }),
     );
   }

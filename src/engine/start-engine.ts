@@ -33,6 +33,7 @@ import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
 import { triggerRulesOf } from '../triggers/trigger-runner.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
+import { eventDeadLetteredRecord } from './match-records.ts';
 import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
@@ -165,6 +166,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     process: (stored) => processEvent(stored.event, pipeline),
     now,
     onRuns: () => executor.notify(),
+    leaseMs: config.events.leaseMs,
+    maxClaims: config.events.maxClaims,
+    onDeadLettered: (stored, error) => audit.record([eventDeadLetteredRecord(stored, error, now())]),
     onError: (error, eventId) => log.warn({ err: error, eventId }, 'event not processed; it will be retried'),
   });
   const triggers = await createTriggers({

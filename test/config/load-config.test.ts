@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       idleTimeoutMs: 5_000,
       maxConnections: 1_000,
     });
+    expect(config.events).toEqual({ leaseMs: 30_000, maxClaims: 5 });
   });
 
   it('reads the documented variables without a file', () => {

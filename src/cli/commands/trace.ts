@@ -85,6 +85,7 @@ function formatRecord(r: AuditRecord): string[] {
     }
     case 'action.skipped':
       return say(`${String(d.action)} skipped: ${String(d.reason)}`);
+    case 'event.dead_lettered':
     case 'run.dead_lettered': {
       const error = (d.error ?? {}) as Record<string, unknown>;
       const api =

@@ -92,7 +92,21 @@ CREATE TABLE state (
 ) WITHOUT ROWID;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: INITIAL_SCHEMA }];
+// Poison events: claims counted until a verdict, the last failure kept, and a dead-letter mark
+// that takes an event out of processing (and out of the unprocessed index) for good.
+const EVENT_CLAIMS = `
+ALTER TABLE events ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN last_error_json TEXT;
+ALTER TABLE events ADD COLUMN dead_at INTEGER;
+DROP INDEX events_unprocessed;
+CREATE INDEX events_unprocessed ON events (seq) WHERE processed_at IS NULL AND dead_at IS NULL;
+CREATE INDEX events_dead ON events (seq) WHERE dead_at IS NOT NULL;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
+  { version: 2, name: 'event claims and dead letters', sql: EVENT_CLAIMS },
+];
 
 /** Applies the missing migrations; returns the version the database is at afterwards. */
 export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number {
