@@ -47,7 +47,7 @@ export const ERROR_CATALOGUE = {
   AP_EVENT_INVALID: { title: 'Event is not a valid event', status: 400, retryable: false, owner: 'client' },
   AP_BAD_REQUEST: { title: 'Request is malformed', status: 400, retryable: false, owner: 'client' },
   AP_ID_INVALID: {
-    title: 'An id in the delivery is not one the engine can use (work item id not an int64)',
+    title: 'An id in the delivery is not one the engine can use (work item id not an int64, id too long)',
     status: 400,
     retryable: false,
     owner: 'client',
@@ -112,6 +112,22 @@ export const ERROR_CATALOGUE = {
   },
   AP_HTTP_ACTION_REFUSED: {
     title: 'Outbound http action refused (host not allowed or private address)',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_USER_NOT_FOUND: {
+    title: 'Feishu Project does not know a user key a rule names (user/query)',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_LARK_RECIPIENT: {
+    title:
+      'A message recipient cannot be reached in Lark (no Lark identity, or not a chat, person or e-mail)',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_LARK_CARD_INVALID: {
+    title: 'A Lark card is not valid card JSON (card file, or what its templates rendered)',
     retryable: false,
     owner: 'rule_author',
   },

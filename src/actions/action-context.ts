@@ -7,6 +7,7 @@ import { AutopilotError } from '../errors.ts';
 import type { Event } from '../events/event.ts';
 import type { ApiCall } from '../plan/run.ts';
 import type { FieldMeta, NormalizedWorkItem } from '../match/work-item.ts';
+import type { PeopleDirectory } from '../people/people-directory.ts';
 
 export interface ActionContext {
   event: Event;
@@ -14,6 +15,14 @@ export interface ActionContext {
   workItem?: Partial<NormalizedWorkItem>;
   /** Field keys, aliases and types, e.g. from the type's meta; improves field value conversion. */
   fieldMeta?: readonly FieldMeta[];
+  /** The action's idempotency key: messages derive one Lark `uuid` per recipient from it. */
+  idempotencyKey?: string;
+  /** Who user keys are (cached user/query), for messages to people and @mentions. */
+  people?: PeopleDirectory;
+  /** Lark sends already answered, by uuid: a retried message skips their recipients. */
+  sent?: { has(uuid: string): boolean };
+  /** Web address of Feishu Project, for links to work items. @defaultValue https://project.feishu.cn */
+  projectUrl?: string;
 }
 
 /** The work item an action writes to. */

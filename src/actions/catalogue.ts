@@ -13,6 +13,7 @@ import {
   type Params,
   type ReadApi,
 } from './action-context.ts';
+import { message, resolveMessage } from './message-action.ts';
 import { api, http, reply } from './outbound-actions.ts';
 import { bind, unbind } from './relation-actions.ts';
 import {
@@ -58,6 +59,7 @@ const ACTIONS = {
   abort: { build: abort, workItem: true },
   restore: { build: restore, workItem: true },
   reply: { build: reply, workItem: false },
+  message: { build: message, resolve: resolveMessage, workItem: false },
   http: { build: http, workItem: false },
   api: { build: api, workItem: false },
 } as const satisfies Record<string, ActionDefinition>;

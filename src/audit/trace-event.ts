@@ -1,3 +1,4 @@
+import { eventIds } from '../events/event-ids.ts';
 import type { AuditRecord, RunRecord, StoredEvent, Stores } from '../store/ports.ts';
 
 export interface EventStory {
@@ -6,8 +7,20 @@ export interface EventStory {
   runs: RunRecord[];
 }
 
-/** Everything known about one event, in time order; undefined when nothing is. */
+/**
+ * Everything known about one event, in time order; undefined when nothing is. A Feishu event
+ * is found by its bare uuid too (what Feishu's delivery log shows), as `feishu:<uuid>`.
+ */
 export async function traceEvent(
+  stores: Pick<Stores, 'events' | 'audit' | 'runs'>,
+  eventId: string,
+): Promise<EventStory | undefined> {
+  const story = await storyOf(stores, eventId);
+  if (story || eventId.startsWith('feishu:')) return story;
+  return storyOf(stores, eventIds.feishu(eventId));
+}
+
+async function storyOf(
   stores: Pick<Stores, 'events' | 'audit' | 'runs'>,
   eventId: string,
 ): Promise<EventStory | undefined> {

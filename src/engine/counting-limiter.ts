@@ -7,7 +7,7 @@ import type { RateLimiter, Reservation } from '../executor/rate-limiter.ts';
  */
 export function countingLimiter(limiter: RateLimiter, onWait: (key: string) => void): RateLimiter {
   const counted = (key: string, reservation: Reservation): Reservation => {
-    if (!reservation.ok) onWait(key.slice(key.indexOf(' ') + 1));
+    if (!reservation.ok) onWait(waitLabel(key.slice(key.indexOf(' ') + 1)));
     return reservation;
   };
   return {
@@ -21,5 +21,12 @@ export function countingLimiter(limiter: RateLimiter, onWait: (key: string) => v
     ...(limiter.complete && {
       complete: (key: string, holder: string, at: number) => limiter.complete?.(key, holder, at),
     }),
+    ...(limiter.cancel && { cancel: (key: string, holder: string) => limiter.cancel?.(key, holder) }),
   };
+}
+
+/** Per-recipient Lark keys (`lark chat oc_…`) count under their kind, so the metric's labels stay few. */
+function waitLabel(key: string): string {
+  const match = /^(lark (?:chat|person|message)) /.exec(key);
+  return match ? (match[1] as string) : key;
 }

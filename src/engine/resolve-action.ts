@@ -1,6 +1,7 @@
 import { resolveDeferred } from '../actions/catalogue.ts';
 import { AutopilotError } from '../errors.ts';
 import type { ActionResolver } from '../executor/ports.ts';
+import type { PeopleDirectory } from '../people/people-directory.ts';
 import type { EventLog } from '../store/ports.ts';
 import { referencesRoot, renderParams } from '../templates/render.ts';
 
@@ -10,7 +11,16 @@ import { referencesRoot, renderParams } from '../templates/render.ts';
  * at planning time) and the action catalogue performs the reads it needs (a transition id, the
  * current owners) through the executor's limited `read`.
  */
-export function createActionResolver(events: EventLog): ActionResolver {
+export interface ResolverExtras {
+  /** Who user keys are, for messages to people and @mentions. */
+  people?: PeopleDirectory;
+  /** Feishu Project's web address, for links to work items in cards. */
+  projectUrl?: string;
+  /** Lark sends already answered (a retried message skips those recipients). */
+  sent?: { has(uuid: string): boolean };
+}
+
+export function createActionResolver(events: EventLog, extras: ResolverExtras = {}): ActionResolver {
   return async (action, { run, steps, read }) => {
     if (action.calls && !referencesRoot(action.params, ['steps'])) return action.calls;
     const stored = await events.get(run.eventId);
@@ -21,6 +31,7 @@ export function createActionResolver(events: EventLog): ActionResolver {
       );
     }
     const params = renderParams(action.params, { steps });
-    return resolveDeferred({ type: action.type, params }, { event: stored.event }, read);
+    const ctx = { event: stored.event, idempotencyKey: action.idempotencyKey, ...extras };
+    return resolveDeferred({ type: action.type, params }, ctx, read);
   };
 }

@@ -17,9 +17,12 @@ import { RunBreaker } from '../loop/run-breaker.ts';
 import { buildRuleIndex, type RuleIndex } from '../match/rule-index.ts';
 import { OpenApiClient } from '../openapi/client.ts';
 import type { ApiCaller } from '../openapi/types.ts';
+import { createChatSender, type ChatSender } from '../outbound/chat-sender.ts';
 import { createHttpActionCaller } from '../outbound/http-action.ts';
 import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
+import { createPeopleDirectory, type PeopleDirectory } from '../people/people-directory.ts';
+import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
 import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
 import { observeHttp } from '../server/http-observer.ts';
@@ -66,6 +69,10 @@ export interface RunningEngine {
   triggers: Triggers;
   /** The Lark IM client, the routing caller and the engine's own chat replies. */
   outbound: Outbound;
+  /** Posts a message to a Lark chat outside any rule (operations notices), within Lark's limits. */
+  chatSender: ChatSender;
+  /** Who user keys are (cached user/query). */
+  people: PeopleDirectory;
   /** The built-in simulator when the engine runs without Feishu credentials. */
   simulator?: RunningSimulator;
   /** Resolves when every stored event is processed and every run finished. */
@@ -134,13 +141,19 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   );
   const read = createLimitedRead({ api, limiter, now });
   const workItems = createWorkItemLoader(read, now);
+  const people = createPeopleDirectory({ now });
+  const chatSender = createChatSender({ api: outbound.caller, limiter, now });
   const executor = createExecutor({
     runs: stores.runs,
     audit,
     api: outbound.caller,
     rateLimitOf: outbound.rateLimitOf,
+    rateLimitsOf: outbound.rateLimitsOf,
     rules: (id) => rules.current.byId.get(id),
-    resolve: createActionResolver(stores.events),
+    resolve: withPeople(
+      createActionResolver(stores.events, { people, projectUrl: feishu.baseUrl, sent: outbound.sent }),
+      people,
+    ),
     recheck: createRecheck(stores.events, workItems, now),
     limiter,
     concurrency: config.executor.concurrency,
@@ -243,6 +256,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     processor,
     triggers,
     outbound,
+    chatSender,
+    people,
     simulator,
     async idle() {
       for (;;) {

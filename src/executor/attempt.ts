@@ -9,7 +9,7 @@ import type { ApiCall, PlannedAction, Run } from '../plan/run.ts';
 import type { RetryOverride } from '../rules/rule.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
 import type { RunError } from '../store/ports.ts';
-import type { RateLimitClass, RateLimiter } from './rate-limiter.ts';
+import { reserveAll, type LimitSpec, type RateLimitClass, type RateLimiter } from './rate-limiter.ts';
 import { decideRetry, toRunError, type RetrySettings } from './retry-policy.ts';
 
 /** Why an action stopped before finishing. */
@@ -31,6 +31,11 @@ export interface AttemptDeps {
   limiter: RateLimiter;
   /** The limiter key and class of an operation (from the catalogue). */
   rateLimitOf: (operation: string) => { key: string; cls: RateLimitClass };
+  /**
+   * Every limit one call must fit in, when some calls have more than their operation's (a Lark
+   * message also counts against its chat or person). @defaultValue the operation's limit alone
+   */
+  rateLimitsOf?: (call: ApiCall) => LimitSpec[];
   audit: AuditWriter;
   now: () => number;
   random: () => number;
@@ -70,9 +75,12 @@ export async function attemptCall(
 ): Promise<CallDone> {
   let sleptInPlace = false;
   for (;;) {
-    const { key, cls } = deps.rateLimitOf(call.operation);
-    const limiterKey = `${await tokenKeyOrRetry(deps, state)} ${key}`;
-    const reservation = await deps.limiter.reserve(limiterKey, cls, deps.now(), state.run.id);
+    const tokenKey = await tokenKeyOrRetry(deps, state);
+    const limits = (deps.rateLimitsOf?.(call) ?? [deps.rateLimitOf(call.operation)]).map(({ key, cls }) => ({
+      key: `${tokenKey} ${key}`,
+      cls,
+    }));
+    const reservation = await reserveAll(deps.limiter, limits, deps.now(), state.run.id);
     if (!reservation.ok) {
       const waitMs = reservation.retryAt - deps.now();
       // A slot due in a moment is waited for here: going back to the queue costs two store round
@@ -97,7 +105,7 @@ export async function attemptCall(
       try {
         outcome = await callSafely(deps.api, call, { idempotencyKey, signal: state.signal });
       } finally {
-        await deps.limiter.complete?.(limiterKey, state.run.id, deps.now());
+        for (const { key } of limits) await deps.limiter.complete?.(key, state.run.id, deps.now());
       }
       if (state.signal.aborted) throw new ActionAborted();
       const decision = decide(deps, state, outcome);
@@ -110,7 +118,9 @@ export async function attemptCall(
           state.refreshedAfter = toRunError(outcome, 'token refused, dropped it');
           continue;
         case 'retry':
-          if (decision.reason === 'rate_limited') await deps.limiter.block(limiterKey, decision.at);
+          // The answer does not say which of the call's limits it hit: hold all of them back.
+          if (decision.reason === 'rate_limited')
+            for (const { key } of limits) await deps.limiter.block(key, decision.at);
           throw new ActionStop({
             kind: 'wait',
             at: decision.at,

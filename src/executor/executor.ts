@@ -10,6 +10,7 @@ import { rateLimitKey, getOperation } from '../openapi/catalogue.ts';
 import type { ApiCaller } from '../openapi/types.ts';
 import type { AuditStore, RunQueue, RunRecord } from '../store/ports.ts';
 import { plannedCallsOnly, type ActionResolver, type Recheck, type RuleGetter } from './ports.ts';
+import type { AttemptDeps } from './attempt.ts';
 import { processRun, type RunDeps } from './process-run.ts';
 import { createLocalLimiter, type RateLimitClass, type RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_RETRY, type RetrySettings } from './retry-policy.ts';
@@ -28,6 +29,8 @@ export interface ExecutorOptions {
   limiter?: RateLimiter;
   /** Limiter key and class of an operation. @defaultValue from the operation catalogue */
   rateLimitOf?: (operation: string) => { key: string; cls: RateLimitClass };
+  /** Every limit of one call, where a call has more than its operation's. @defaultValue the operation's alone */
+  rateLimitsOf?: AttemptDeps['rateLimitsOf'];
   /** Runs processed at once. @defaultValue 8 */
   concurrency?: number;
   /** Lease on a claimed run; extended every third of it while the run is in flight. @defaultValue 30000 */
@@ -104,6 +107,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     api: options.api,
     limiter: options.limiter ?? createLocalLimiter(),
     rateLimitOf: options.rateLimitOf ?? catalogueRateLimit,
+    ...(options.rateLimitsOf ? { rateLimitsOf: options.rateLimitsOf } : {}),
     resolve: options.resolve ?? plannedCallsOnly,
     recheck: options.recheck,
     rules: options.rules,

@@ -23,6 +23,12 @@ export type RateLimitClass = RateLimit;
 
 export type Reservation = { ok: true } | { ok: false; retryAt: number };
 
+/** One limit a call must fit in: the limiter key (without the token) and its class. */
+export interface LimitSpec {
+  key: string;
+  cls: RateLimitClass;
+}
+
 /**
  * The limiter as the executor sees it. The embedded profile keeps it in process
  * (`createLocalLimiter`); the cluster profile can implement it on Redis with the same contract.
@@ -41,6 +47,34 @@ export interface RateLimiter {
    * admission and the request leaving the process.
    */
   complete?(key: string, holder: string, at: number): void | Promise<void>;
+  /**
+   * The request admitted for `holder` on `key` was not sent after all (another limit of the
+   * same call refused it): the slot is free again. Optional: without it the slot stays used,
+   * which costs throughput but never lets too much through.
+   */
+  cancel?(key: string, holder: string): void | Promise<void>;
+}
+
+/**
+ * Admits one request on every key, or on none: a key that refuses gives back the slots the
+ * keys before it admitted, and its answer (when to come back) is the caller's.
+ */
+export async function reserveAll(
+  limiter: RateLimiter,
+  limits: readonly LimitSpec[],
+  now: number,
+  holder: string,
+): Promise<Reservation> {
+  const admitted: string[] = [];
+  for (const { key, cls } of limits) {
+    const reservation = await limiter.reserve(key, cls, now, holder);
+    if (!reservation.ok) {
+      for (const done of admitted) await limiter.cancel?.(done, holder);
+      return reservation;
+    }
+    admitted.push(key);
+  }
+  return { ok: true };
 }
 
 /** The in-process limiter answers at once. */
@@ -48,6 +82,7 @@ export interface LocalRateLimiter extends RateLimiter {
   reserve(key: string, cls: RateLimitClass, now: number, holder?: string): Reservation;
   block(key: string, until: number): void;
   complete(key: string, holder: string, at: number): void;
+  cancel(key: string, holder: string): void;
 }
 
 export interface LocalLimiterOptions {
@@ -88,6 +123,8 @@ interface Lineage {
   /** Admitted for this holder at `since`, answer not seen yet. */
   inFlight?: string;
   since?: number;
+  /** `free` before that admission, to give the slot back when the request is not sent. */
+  previousFree?: number;
 }
 
 interface Cell {
@@ -117,6 +154,7 @@ function unbook(l: Lineage): void {
 function land(l: Lineage): void {
   delete l.inFlight;
   delete l.since;
+  delete l.previousFree;
 }
 
 export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRateLimiter {
@@ -172,10 +210,12 @@ export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRate
   const admit = (cells: Cell[], lineages: Lineage[], now: number, holder: string | undefined) => {
     lineages.forEach((l, i) => {
       unbook(l);
+      const previous = l.free;
       l.free = now + (cells[i] as Cell).spacing;
       if (holder !== undefined) {
         l.inFlight = holder;
         l.since = now;
+        l.previousFree = previous;
       }
     });
   };
@@ -231,6 +271,17 @@ export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRate
       keys.set(key, state);
       state.blockedUntil = Math.max(state.blockedUntil, until);
       for (const cell of state.cells.values()) for (const l of cell.lineages) unbook(l);
+    },
+    cancel(key, holder) {
+      const state = keys.get(key);
+      if (!state) return;
+      for (const cell of state.cells.values()) {
+        for (const l of cell.lineages) {
+          if (l.inFlight !== holder) continue;
+          l.free = l.previousFree ?? l.free;
+          land(l);
+        }
+      }
     },
     complete(key, holder, at) {
       const state = keys.get(key);

@@ -1,7 +1,7 @@
 /**
  * The Lark IM client: the app's tenant_access_token (cached, fetched single-flight, renewed
- * before it expires) and the `lark.*` operations the engine sends — today the reply to a chat
- * command's message. One attempt per call, every answer classified, never a rejection: the
+ * before it expires) and the `lark.*` operations the engine sends: messages to chats and people,
+ * replies to a chat command's message, card updates, contact look-ups. One attempt per call, every answer classified, never a rejection: the
  * executor's retry policy decides, as for the Open API.
  */
 import { Pool, type Dispatcher } from 'undici';
@@ -61,7 +61,7 @@ export class LarkClient implements ApiCaller {
       options.idempotencyKey && isObject(call.body) && call.body.uuid === undefined
         ? { ...call.body, uuid: options.idempotencyKey }
         : call.body;
-    return this.#send(call.method, call.path, body, started, token.token.value, options.signal);
+    return this.#send(call.method, pathWithQuery(call), body, started, token.token.value, options.signal);
   }
 
   /** Reply to a message outside the run queue (help, refusals, failures); `uuid` dedupes at Lark. */
@@ -149,6 +149,11 @@ export function larkReplyCall(messageId: string, text: string): ApiCall {
     body: { msg_type: 'text', content: JSON.stringify({ text }) },
     write: true,
   };
+}
+
+function pathWithQuery(call: ApiCall): string {
+  if (!call.query || Object.keys(call.query).length === 0) return call.path;
+  return `${call.path}?${new URLSearchParams(call.query).toString()}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -12,8 +12,9 @@ import type { AuditStore, EventLog } from '../store/ports.ts';
 import { createChatReplier, type ChatReplier } from './chat-replier.ts';
 import { replyOnChatDeadLetters } from './dead-letter-replies.ts';
 import { LarkClient } from './lark-client.ts';
-import { outboundRateLimit } from './rate-limits.ts';
+import { outboundRateLimit, outboundRateLimits } from './rate-limits.ts';
 import { createRoutingCaller } from './routing-caller.ts';
+import { createSentMessages, rememberSends, type SentMessages } from './sent-messages.ts';
 
 /** The verification token the chat route accepts when the engine runs on the built-in simulator. */
 export const SIMULATOR_LARK_VERIFICATION_TOKEN = 'sim-lark-verification-token';
@@ -32,7 +33,11 @@ export interface OutboundOptions {
 export interface Outbound {
   caller: ApiCaller;
   rateLimitOf: (operation: string) => { key: string; cls: RateLimitClass };
+  /** Every limit of one call (a Lark send also counts against its chat or person). */
+  rateLimitsOf: typeof outboundRateLimits;
   lark?: LarkClient;
+  /** Lark sends answered with success, by uuid (a retried fan-out skips them). */
+  sent: SentMessages;
   replier?: ChatReplier;
   chat: { verificationToken?: string; encryptKey?: string };
   /** Wraps the audit store so a dead-lettered chat command is answered in its thread. */
@@ -54,13 +59,17 @@ export function createOutbound(options: OutboundOptions): Outbound {
           'chat reply not sent',
         ),
     });
+  const sent = createSentMessages();
+  const routing = createRoutingCaller({
+    openApi: options.openApi,
+    ...(lark ? { lark } : {}),
+    ...(options.http ? { http: options.http } : {}),
+  });
   return {
-    caller: createRoutingCaller({
-      openApi: options.openApi,
-      ...(lark ? { lark } : {}),
-      ...(options.http ? { http: options.http } : {}),
-    }),
+    caller: rememberSends(routing, sent),
+    sent,
     rateLimitOf: outboundRateLimit,
+    rateLimitsOf: outboundRateLimits,
     ...(lark ? { lark } : {}),
     ...(replier ? { replier } : {}),
     chat: {

@@ -1,6 +1,7 @@
 import { isAutopilotError } from '../errors.ts';
 import { parseTemplate } from '../templates/parse.ts';
 import { ACTION_NAMES, STEP_KEYS, WORK_ITEM_ACTIONS } from './action-names.ts';
+import { checkMessage } from './check-message.ts';
 import { invalid, record } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
 import { FACT_ROOTS, TEMPLATE_ONLY_ROOTS } from './facts.ts';
@@ -27,6 +28,7 @@ export function checkSteps(steps: unknown, on: Record<string, unknown>): RuleIss
       const at = ['do', i, action];
       checkTemplates(params, at, { earlier, hasCommand: typeof on.command === 'string' }, issues);
       issues.push(...applicability(action, params, at, on, missingWorkItem));
+      if (action === 'message') issues.push(...checkMessage(params, at));
     }
     if (typeof step.name === 'string') {
       if (earlier.has(step.name))
@@ -75,13 +77,13 @@ function applicability(
   return [];
 }
 
-interface TemplateContext {
+export interface TemplateContext {
   earlier: ReadonlySet<string>;
   hasCommand: boolean;
 }
 
-/** Every string inside an action's params is a template. */
-function checkTemplates(
+/** Every string inside an action's params is a template (and every string of a card file). */
+export function checkTemplates(
   value: unknown,
   path: RuleIssue['path'],
   context: TemplateContext,

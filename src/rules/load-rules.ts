@@ -4,6 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { loadCardFiles } from './card-files.ts';
 import { checkRule } from './check-rule.ts';
 import { byPosition, type RuleDiagnostic, type RuleIssue } from './diagnostic.ts';
 import { locate, position } from './locate.ts';
@@ -30,6 +31,8 @@ interface Parsed {
   rule?: Rule;
   diagnostics: RuleDiagnostic[];
   idAt?: { line: number; column: number };
+  /** Where a path of the rule document sits, for problems found after parsing (card files). */
+  at?: (path: (string | number)[]) => { line: number; column: number };
 }
 
 /** Parses and validates one rule file's text. Never throws for bad input. */
@@ -68,9 +71,10 @@ function parse(file: string, text: string): Parsed {
     })),
   ).sort(byPosition);
   const idAt = locate(yaml.doc, yaml.lineCounter, ['id']);
+  const at = (path: (string | number)[]) => locate(yaml.doc, yaml.lineCounter, path);
   return diagnostics.length > 0
     ? { diagnostics, idAt }
-    : { rule: normalizeRule(yaml.value, file), diagnostics, idAt };
+    : { rule: normalizeRule(yaml.value, file), diagnostics, idAt, at };
 }
 
 /**
@@ -124,7 +128,11 @@ async function parseFile(file: string, cwd: string): Promise<Parsed> {
   } catch (error) {
     return { diagnostics: [fileDiagnostic(file, error)] };
   }
-  return parse(file, text);
+  const parsed = parse(file, text);
+  if (!parsed.rule || !parsed.at) return parsed;
+  const withCards = await loadCardFiles(parsed.rule, file, cwd, parsed.at);
+  const { rule: _unchecked, ...rest } = parsed;
+  return withCards.rule ? { ...rest, ...withCards } : { ...rest, diagnostics: withCards.diagnostics };
 }
 
 async function ruleFiles(path: string, cwd: string): Promise<{ files: string[] } | { error: unknown }> {

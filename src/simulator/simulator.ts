@@ -19,6 +19,10 @@ import { commentRoutes } from './routes/comments.ts';
 import { configRoutes } from './routes/config.ts';
 import { fileRoutes } from './routes/files.ts';
 import { mountInspection } from './routes/inspection.ts';
+import { demoLarkDirectory } from './model/lark-seed.ts';
+import { LarkState, type CardCallbackTarget, type LarkMessage } from './lark/lark-state.ts';
+import { click, type ClickInput } from './lark/card-click.ts';
+import type { CardCallbackDelivery } from './lark/lark-state.ts';
 import { mountLark } from './routes/lark.ts';
 import { recordRoutes } from './routes/records.ts';
 import { relationRoutes } from './routes/relations.ts';
@@ -86,6 +90,12 @@ export interface Simulator {
   reset(): void;
   effects(): ReturnType<IdempotencyLedger['effects']>;
   larkReplies(): LarkReply[];
+  /** Messages the Lark app sent (chat and direct messages, replies), with their current content. */
+  larkMessages(): LarkMessage[];
+  /** Where simulated clicks push `card.action.trigger` callbacks (the engine's card route). */
+  setCardCallback(target: CardCallbackTarget): void;
+  /** A person clicks a button of a card: the callback is pushed and its answer recorded. */
+  clickCard(input: ClickInput): Promise<CardCallbackDelivery>;
   /** A one-time auth code for user_plugin_token. */
   issueAuthCode(userKey: string): string;
   /** Exceptions that were not API errors (simulator bugs); tests expect none. */
@@ -95,7 +105,10 @@ export interface Simulator {
 
 function initialTenant(options: SimulatorOptions, now: number): TenantData {
   if (options.snapshotFile && existsSync(options.snapshotFile)) {
-    return JSON.parse(readFileSync(options.snapshotFile, 'utf8')) as TenantData;
+    const data = JSON.parse(readFileSync(options.snapshotFile, 'utf8')) as TenantData;
+    // Snapshots written before the Lark side existed get the demo's people and chats.
+    if (data.lark.users === undefined) data.lark = { ...demoLarkDirectory(), ...data.lark };
+    return data;
   }
   if (options.seedFile) return loadSeedFile(options.seedFile, now);
   if (options.tenant === 'empty') return emptyTenant();
@@ -160,6 +173,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }),
     rateLimits: options.rateLimits ?? true,
     larkReplies: [],
+    lark: new LarkState(),
     larkTokens: new Map(),
     batchTasks: new Map(),
     files: new Map(),
@@ -198,10 +212,16 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       core.ledger.clear();
       core.webhooks.clear();
       core.larkReplies.length = 0;
+      core.lark.clear();
       core.batchTasks.clear();
     },
     effects: () => core.ledger.effects(),
     larkReplies: () => [...core.larkReplies],
+    larkMessages: () => core.lark.list(),
+    setCardCallback: (target) => {
+      core.lark.callback = { ...target };
+    },
+    clickCard: (input) => click(core, input),
     issueAuthCode: (userKey) => core.tokens.issueCode(userKey, clock()),
     internalErrors: () => [...core.internalErrors],
     saveSnapshot,

@@ -1,9 +1,11 @@
 /**
- * The template formatters: `default`, `join`, `date`, `json`, `upper`, `lower`. Data in, data
- * out; nothing a template says is ever run as code.
+ * The template formatters: `default`, `join`, `date`, `json`, `upper`, `lower`, and the person
+ * formatters `name` and `mention` (see person-markers.ts). Data in, data out; nothing a
+ * template says is ever run as code.
  */
 import { AutopilotError } from '../errors.ts';
 import type { FormatterName } from './parse.ts';
+import { personFormatter } from './person-markers.ts';
 
 export type Formatter = (value: unknown, args: readonly string[]) => unknown;
 
@@ -14,6 +16,8 @@ export const FORMATTERS: Readonly<Record<FormatterName, Formatter>> = {
   json: (value) => JSON.stringify(value ?? null),
   upper: (value) => mapText(value, (s) => s.toUpperCase()),
   lower: (value) => mapText(value, (s) => s.toLowerCase()),
+  name: personFormatter('name'),
+  mention: personFormatter('mention'),
 };
 
 /** How a value reads inside a longer text: lists of scalars comma-separated, objects as JSON. */

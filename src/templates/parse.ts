@@ -13,7 +13,16 @@ export interface FormatterCall {
   args: string[];
 }
 
-export const FORMATTER_NAMES = ['default', 'join', 'date', 'json', 'upper', 'lower'] as const;
+export const FORMATTER_NAMES = [
+  'default',
+  'join',
+  'date',
+  'json',
+  'upper',
+  'lower',
+  'name',
+  'mention',
+] as const;
 export type FormatterName = (typeof FORMATTER_NAMES)[number];
 
 /** How many arguments each formatter takes: `default("none")`, `join(", ")`, `date("YYYY-MM-DD", "Asia/Shanghai")`. */
@@ -24,6 +33,8 @@ export const FORMATTER_ARITY: Readonly<Record<FormatterName, { min: number; max:
   json: { min: 0, max: 0 },
   upper: { min: 0, max: 0 },
   lower: { min: 0, max: 0 },
+  name: { min: 0, max: 0 },
+  mention: { min: 0, max: 0 },
 };
 
 /** Path segments that could reach an object's prototype: never valid. */

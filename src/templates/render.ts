@@ -7,6 +7,7 @@
 import { AutopilotError } from '../errors.ts';
 import { resolvePath } from '../match/resolve-path.ts';
 import { FORMATTERS, toText } from './formatters.ts';
+import { stripPersonMarkers } from './person-markers.ts';
 import { parseTemplate, type FormatterName, type TemplatePart } from './parse.ts';
 
 /** Roots a template may read: the facts, `rule`, and `steps` (results of earlier actions). */
@@ -82,7 +83,8 @@ function evaluate(
   context: TemplateContext,
   template: string,
 ): unknown {
-  let value = resolvePath(context, part.path);
+  // Data never carries person markers: only the name and mention formatters make them.
+  let value = stripPersonMarkers(resolvePath(context, part.path));
   const hasDefault = part.formatters.some((f) => f.name === 'default');
   if (isMissing(value) && !hasDefault) {
     throw new AutopilotError(

@@ -8,6 +8,7 @@
  * events detects the same changes again and the event log drops them as duplicates. The rule
  * id is part of the hash so two poll rules watching one item both fire.
  */
+import { eventIds } from '../events/event-ids.ts';
 import type { Event } from '../events/event.ts';
 import type { PollTrigger, Rule } from '../rules/rule.ts';
 import type { EventLog, StateStore } from '../store/ports.ts';
@@ -133,7 +134,9 @@ function pollEvent(
   const type = detected?.type ?? 'work_item.created';
   const change = detected?.change;
   return {
-    id: `poll:${idHash(rule.id, projectKey, item.id, String(snapshot.updatedAt), type, canonical(change))}`,
+    id: eventIds.poll(
+      idHash(rule.id, projectKey, item.id, String(snapshot.updatedAt), type, canonical(change)),
+    ),
     source: 'poll',
     type,
     occurredAt: snapshot.updatedAt || now,

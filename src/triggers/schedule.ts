@@ -4,6 +4,7 @@
  * handled. Event ids hash (rule, tick, work item), so a check interrupted between storing and
  * recording fires nothing twice when it runs again after a restart.
  */
+import { eventIds } from '../events/event-ids.ts';
 import type { Event } from '../events/event.ts';
 import type { Rule, ScheduleTrigger } from '../rules/rule.ts';
 import type { EventLog, StateStore } from '../store/ports.ts';
@@ -69,7 +70,7 @@ async function fire(rule: Rule, tick: number, deps: ScheduleDeps): Promise<Event
   };
   if (search === undefined) {
     return [
-      { ...base, id: `schedule:${idHash(rule.id, String(tick))}`, payload: { rule_id: rule.id, tick } },
+      { ...base, id: eventIds.schedule(idHash(rule.id, String(tick))), payload: { rule_id: rule.id, tick } },
     ];
   }
   const items = await searchItems(deps.read, search);
@@ -77,7 +78,7 @@ async function fire(rule: Rule, tick: number, deps: ScheduleDeps): Promise<Event
     const projectKey = item.project_key ?? search.project;
     return {
       ...base,
-      id: `schedule:${idHash(rule.id, String(tick), projectKey, item.id)}`,
+      id: eventIds.schedule(idHash(rule.id, String(tick), projectKey, item.id)),
       projectKey,
       workItem: { id: item.id, typeKey: item.work_item_type_key ?? search.work_item_type },
       payload: { rule_id: rule.id, tick, work_item: item },

@@ -180,7 +180,7 @@ describeCluster('cluster: several autopilot serve processes', (services) => {
       [],
     );
     const withRun = new Set(runs.map((r) => r.run.eventId));
-    const missing = bodies.map((b) => b.header.uuid).filter((id) => !withRun.has(id));
+    const missing = bodies.map((b) => `feishu:${b.header.uuid}`).filter((id) => !withRun.has(id));
     const firstTrails = await Promise.all(
       missing.slice(0, 2).map((id) => checker!.audit.query({ eventId: id })),
     );

@@ -27,7 +27,7 @@ describe('autopilot test: the readable tree', () => {
     ]);
     expect(code).toBe(0);
     expect(stdout).toContain(
-      'event work_item.created  id 9d1f0c7a-1111-4a5b-8c01-000000000002  (Feishu webhook',
+      'event work_item.created  id feishu:9d1f0c7a-1111-4a5b-8c01-000000000002  (Feishu webhook',
     );
     expect(stdout).toContain('work item  issue 6437110012');
     expect(stdout).toContain('escalate-p0-bugs: not matched');

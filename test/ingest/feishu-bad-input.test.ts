@@ -48,6 +48,6 @@ describe('unusable Feishu webhook bodies', () => {
       { header: { event_type: 'WorkitemCreateEvent', uuid: 'u' }, payload: 'oops' },
       { receivedAt: 5 },
     );
-    expect(event).toMatchObject({ id: 'u', type: 'work_item.created', occurredAt: 5, payload: {} });
+    expect(event).toMatchObject({ id: 'feishu:u', type: 'work_item.created', occurredAt: 5, payload: {} });
   });
 });

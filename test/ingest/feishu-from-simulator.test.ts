@@ -92,7 +92,7 @@ describe('normalizing what the simulator pushes', () => {
         operator: ALICE,
         occurredAt: T0,
       });
-      expect(e.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(e.id).toMatch(/^feishu:[0-9a-f-]{36}$/);
       expect(JSON.stringify(e)).not.toContain('harness-token');
     }
     // Deliveries keep each work item's order (one lane per item), not a global one.

@@ -126,14 +126,14 @@ describe('Feishu legacy-format webhooks', () => {
   });
 
   it('uses a uuid when the legacy body has one', () => {
-    expect(normalize('event-create-issue.json').id).toBe('legacy-7f3a-0001');
+    expect(normalize('event-create-issue.json').id).toBe('feishu:legacy-7f3a-0001');
   });
 
   it('derives a stable id from the body when there is no uuid, whatever the key order', () => {
     const body = feishuFixture('legacy/story-created.json') as Record<string, unknown>;
     const reordered = Object.fromEntries(Object.entries(body).reverse());
     const first = normalizeFeishuWebhook(body, { receivedAt: 1 });
-    expect(first.id).toMatch(/^feishu-[0-9a-f]{32}$/);
+    expect(first.id).toMatch(/^feishu:body-[0-9a-f]{32}$/);
     expect(normalizeFeishuWebhook(reordered, { receivedAt: 2 }).id).toBe(first.id);
     const changed = normalizeFeishuWebhook({ ...body, name: 'Other' }, { receivedAt: 1 });
     expect(changed.id).not.toBe(first.id);

@@ -13,7 +13,7 @@ function normalize(name: string) {
 describe('Feishu new-format webhooks', () => {
   it('WorkitemCreateEvent → work_item.created with ids as strings and the uuid as event id', () => {
     expect(normalize('workitem-create.json')).toMatchObject({
-      id: '0b6e1c1e-6a0f-4a57-9d36-6a2a1b1f0001',
+      id: 'feishu:0b6e1c1e-6a0f-4a57-9d36-6a2a1b1f0001',
       source: 'feishu',
       type: 'work_item.created',
       occurredAt: 1761475143215,
@@ -191,7 +191,7 @@ describe('Feishu new-format webhooks', () => {
     expect(event.workItem).toBeUndefined();
     expect(event.change).toBeUndefined();
     expect(event.operator).toBeUndefined();
-    expect(event.id).toMatch(/^feishu-[0-9a-f]{32}$/);
+    expect(event.id).toMatch(/^feishu:body-[0-9a-f]{32}$/);
   });
 
   it('accepts lossless-json numbers for ids', () => {

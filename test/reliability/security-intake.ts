@@ -5,14 +5,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { signStandardWebhook } from '../../src/ingest/http/standard-webhook.ts';
 import { DEMO } from '../../src/simulator/index.ts';
 import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.ts';
 import type { Event } from '../../src/events/event.ts';
+import { rssKb } from './support/engine-process.ts';
 import { createdWebhook, deliver } from './support/feishu-webhook.ts';
 import { expectThat, runsOf, waitUntil, type Row } from './support/figures.ts';
 import { createWorld, FIRST_EXTRA_ISSUE, WEBHOOK_TOKEN, type World } from './support/world.ts';
 
 const LARK_TOKEN = 'hardening-lark-verification-token';
+const HOOK_SECRET = 'hardening-deploys-secret';
 
 const RULES = {
   'needs-item.yaml': `id: needs-item
@@ -48,7 +51,7 @@ export async function runIntakeHardening(row: Row): Promise<string[]> {
   const world = await createWorld({
     rules: RULES,
     extraIssues: 2,
-    env: { LARK_VERIFICATION_TOKEN: LARK_TOKEN },
+    env: { LARK_VERIFICATION_TOKEN: LARK_TOKEN, AUTOPILOT_WEBHOOK_SECRET_DEPLOYS: HOOK_SECRET },
   });
   const counts: string[] = [];
   try {
@@ -57,6 +60,8 @@ export async function runIntakeHardening(row: Row): Promise<string[]> {
     counts.push(await poisonEvents(world, row, poisons));
     counts.push(await badWorkItemIds(world, row));
     counts.push(await badChatIds(world, row));
+    counts.push(await idsTakenAhead(world, row));
+    counts.push(await longIds(world, row));
     await stillHealthy(world, row);
   } finally {
     await world.close();
@@ -158,6 +163,113 @@ async function badChatIds(world: World, row: Row): Promise<string> {
   expectThat(row, wrong.length === 0, `bad chat command ids not refused: ${wrong.join(', ')}`);
   expectThat(row, await alive(world), 'a chat command id took the engine down');
   return `${ids.length} bad chat command ids`;
+}
+
+/** Feishu uuids shaped like other sources' ids, posted before those deliveries arrive. */
+async function idsTakenAhead(world: World, row: Row): Promise<string> {
+  const engine = world.engine as NonNullable<World['engine']>;
+  const wrong: string[] = [];
+  const ahead = ['chat:om_ahead', 'webhook:deploys:msg_ahead', 'poll:ahead', 'schedule:ahead'];
+  for (const uuid of ahead) {
+    const answer = await postJson(
+      engine.url,
+      '/webhooks/feishu',
+      createdWebhook(uuid, { id: FIRST_EXTRA_ISSUE + 1, type: 'story' }),
+    );
+    if (answer.body.eventId !== `feishu:${uuid}`) wrong.push(`${uuid} stored as ${answer.body.eventId}`);
+  }
+  const chat = await postJson(engine.url, '/chat/events', chatMessage('om_ahead', 'move 6437110004 to open'));
+  if (chat.body.eventId !== 'chat:om_ahead' || chat.body.duplicate)
+    wrong.push(`chat → ${JSON.stringify(chat.body)}`);
+  const hook = await signedDeploy(engine.url, 'msg_ahead');
+  if (hook.body.eventId !== 'webhook:deploys:msg_ahead' || hook.body.duplicate !== false)
+    wrong.push(`webhook → ${JSON.stringify(hook.body)}`);
+  const again = await postJson(
+    engine.url,
+    '/webhooks/feishu',
+    createdWebhook('chat:om_ahead', { id: FIRST_EXTRA_ISSUE + 1, type: 'story' }),
+  );
+  if (again.body.duplicate !== true) wrong.push('a Feishu redelivery was not a duplicate');
+  row.notes.push(
+    `ids taken ahead: ${ahead.length} Feishu uuids shaped like chat, webhook, poll and schedule ids; the later chat message and webhook ${wrong.length === 0 ? 'stored as new' : 'SUPPRESSED'}; the Feishu redelivery a duplicate`,
+  );
+  expectThat(row, wrong.length === 0, `ids taken ahead: ${wrong.join('; ')}`);
+  return `${ahead.length + 3} ids taken ahead`;
+}
+
+/**
+ * Delivery ids of 150 KB ending in a template (they grew the heap by ~4.8 MB each), and ids just
+ * over the cap on every route: all 400 AP_ID_INVALID, the engine's memory flat.
+ */
+async function longIds(world: World, row: Row): Promise<string> {
+  const engine = world.engine as NonNullable<World['engine']>;
+  const rssBefore = rssKb(engine.pid);
+  const wrong: string[] = [];
+  const huge = 20;
+  for (let i = 0; i < huge; i += 1) {
+    const uuid = `${String(i).padStart(4, '0')}${'x'.repeat(150 * 1024)}{{rule.id}}`;
+    const body = createdWebhook(uuid, { id: FIRST_EXTRA_ISSUE, type: 'issue' });
+    body.payload.name = 'long id';
+    const answer = await postJson(engine.url, '/webhooks/feishu', body);
+    if (answer.status !== 400 || answer.body.error?.code !== 'AP_ID_INVALID')
+      wrong.push(`150 KB uuid → ${answer.status}`);
+  }
+  const over = 'y'.repeat(257);
+  const feishu = await postJson(
+    engine.url,
+    '/webhooks/feishu',
+    createdWebhook(over, { id: FIRST_EXTRA_ISSUE, type: 'issue' }),
+  );
+  const hook = await signedDeploy(engine.url, over);
+  const chat = await postJson(engine.url, '/chat/events', chatMessage(over, 'move 6437110004 to open'));
+  for (const [what, answer] of [
+    ['uuid', feishu],
+    ['webhook-id', hook],
+    ['message_id', chat],
+  ] as const) {
+    if (answer.status !== 400 || answer.body.error?.code !== 'AP_ID_INVALID')
+      wrong.push(`257-char ${what} → ${answer.status}`);
+  }
+  const rssAfter = rssKb(engine.pid);
+  row.notes.push(
+    `long ids: ${huge} uuids of 150 KB ending in {{rule.id}} and a 257-character uuid, webhook-id and message_id: ${huge + 3 - wrong.length} answered 400 AP_ID_INVALID; engine RSS ${rssBefore} → ${rssAfter} KiB`,
+  );
+  expectThat(row, wrong.length === 0, `long ids: ${wrong.join('; ')}`);
+  expectThat(
+    row,
+    rssAfter - rssBefore < 64 * 1024,
+    `long ids grew the engine's RSS by ${rssAfter - rssBefore} KiB`,
+  );
+  return `${huge + 3} over-long ids`;
+}
+
+interface JsonAnswer {
+  status: number;
+  body: { eventId?: string; duplicate?: boolean; error?: { code?: string } };
+}
+
+async function postJson(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonAnswer> {
+  const answer = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: answer.status, body: (await answer.json()) as JsonAnswer['body'] };
+}
+
+function signedDeploy(baseUrl: string, id: string): Promise<JsonAnswer> {
+  const body = JSON.stringify({ version: '1.0' });
+  const at = Math.floor(Date.now() / 1000);
+  return postJson(baseUrl, '/webhooks/deploys', body, {
+    'webhook-id': id,
+    'webhook-timestamp': String(at),
+    'webhook-signature': signStandardWebhook(id, at, body, HOOK_SECRET),
+  });
 }
 
 function chatMessage(messageId: string, text: string): Record<string, unknown> {

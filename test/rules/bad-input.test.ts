@@ -293,7 +293,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown formatter',
     yaml('id: r', ON, 'do: [{ comment: { text: "{{ work_item.name | shout }}" } }]'),
     [
-      "3:46: invalid template: unknown formatter 'shout' at offset 20 (known: default, join, date, json, upper, lower)",
+      "3:46: invalid template: unknown formatter 'shout' at offset 20 (known: default, join, date, json, upper, lower, name, mention)",
     ],
   ],
   [

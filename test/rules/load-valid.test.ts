@@ -30,6 +30,7 @@ const EVERY_ACTION = yaml(
   '  - abort: { reason: duplicate, reason_option: other, target: { id: "1" } }',
   '  - restore: { reason: reopened, target: { id: "1" } }',
   '  - reply: { text: "Done: {{ steps.created.id | default(\\"?\\") }}" }',
+  '  - message: { to: [oc_team, "7400000000000000002"], text: "Triaged {{command.args.id}} for {{command.sender}}" }',
   '  - http: { url: "https://hooks.example.com/x", method: PUT, headers: { X-Rule: "{{rule.id}}" }, body: { id: "{{command.args.id}}" } }',
   '  - api: { operation: workItem.query, path: { project_key: space1 }, query: {}, body: { ids: [1] }, write: false }',
   'allow_self: true',

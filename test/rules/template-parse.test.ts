@@ -80,7 +80,7 @@ describe('parseTemplate', () => {
   });
 
   it('exports the formatter names', () => {
-    expect(FORMATTER_NAMES).toEqual(['default', 'join', 'date', 'json', 'upper', 'lower']);
+    expect(FORMATTER_NAMES).toEqual(['default', 'join', 'date', 'json', 'upper', 'lower', 'name', 'mention']);
   });
 });
 

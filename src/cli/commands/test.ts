@@ -15,6 +15,7 @@ import { planRun } from '../../plan/plan-run.ts';
 import type { ApiCall, PlannedAction, Run } from '../../plan/run.ts';
 import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
 import type { Rule } from '../../rules/rule.ts';
+import { replacePersonMarkers } from '../../templates/person-markers.ts';
 import { formatTrace } from '../format-trace.ts';
 import type { CliCommand } from '../io.ts';
 import { readJsonFile } from '../read-json-file.ts';
@@ -105,17 +106,32 @@ function reportAction(
     type: action.type,
     recheck: action.recheck,
     idempotencyKey: action.idempotencyKey,
-    params: action.params,
+    params: offlinePeople(action.params),
   };
   if (action.name !== undefined) out.name = action.name;
   if (action.calls) {
-    out.calls = action.calls.map((c) => reportCall(c, action.idempotencyKey));
+    out.calls = action.calls.map((c) => reportCall(offlinePeople(c), action.idempotencyKey));
   } else {
     // The planner keeps only the calls; ask the catalogue again for why there are none yet.
     const built = buildCalls({ type: action.type, params: action.params }, { event, workItem });
     out.deferred = 'deferred' in built ? built.deferred : 'calls are decided at execution time';
   }
   return out;
+}
+
+/**
+ * Names and @mentions are looked up at execution time (user/query); offline the dry run says
+ * whom they will name.
+ */
+function offlinePeople<T>(value: T): T {
+  if (typeof value === 'string')
+    return replacePersonMarkers(value, (format, key) =>
+      format === 'name' ? `<name of ${key}>` : `<@mention ${key}>`,
+    ) as T;
+  if (Array.isArray(value)) return value.map(offlinePeople) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, offlinePeople(v)])) as T;
+  return value;
 }
 
 function reportCall(call: ApiCall, idempotencyKey: string): ReportCall {

@@ -6,15 +6,12 @@
  * command rules' one type.
  */
 import type { Event, WorkItemRef } from '../../events/event.ts';
+import { eventIds } from '../../events/event-ids.ts';
 import { requireWorkItemId } from '../ids.ts';
 import { literalType, type CommandCatalog, type CommandEntry } from './command-catalog.ts';
 import type { ChatMessage } from './lark-delivery.ts';
 
 const ID_ARGS = ['id', 'work_item_id', 'work_item'];
-
-export function chatEventId(messageId: string): string {
-  return `chat:${messageId}`;
-}
 
 export function chatCommandEvent(
   message: ChatMessage,
@@ -23,7 +20,7 @@ export function chatCommandEvent(
   receivedAt: number,
 ): Event {
   const event: Event = {
-    id: chatEventId(message.messageId),
+    id: eventIds.chat(message.messageId),
     source: 'chat',
     type: 'chat.command',
     occurredAt: message.sentAt ?? receivedAt,

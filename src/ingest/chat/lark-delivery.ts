@@ -4,6 +4,7 @@
  * and ignored). Pure. Only the v2.0 schema carries `im.message.receive_v1`.
  */
 import { AutopilotError } from '../../errors.ts';
+import { requireDeliveryId } from '../ids.ts';
 
 export interface ChatMessage {
   /** The Lark event_id: Lark redelivers with the same one. */
@@ -70,6 +71,7 @@ function readMessage(header: Obj, event: Obj, token: unknown): LarkDelivery {
       'im.message.receive_v1 without message.message_id, message.chat_id or sender.sender_id',
     );
   }
+  requireDeliveryId(messageId, 'message.message_id');
   if (sender.sender_type === 'app') return { kind: 'ignored', token, why: 'message sent by an app' };
   if (message.message_type !== 'text') {
     return { kind: 'ignored', token, why: `message type ${String(message.message_type)} is not text` };
@@ -79,7 +81,7 @@ function readMessage(header: Obj, event: Obj, token: unknown): LarkDelivery {
     kind: 'message',
     token,
     message: {
-      eventId: str(header.event_id) ?? messageId,
+      eventId: requireDeliveryId(str(header.event_id) ?? messageId, 'header.event_id'),
       messageId,
       chatId,
       chatType: str(message.chat_type) ?? 'group',

@@ -14,10 +14,10 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * Event id for a delivery that carries no uuid (legacy format): a hash of the body, so a
+ * The uuid of a delivery that carries none (legacy format): a hash of the body, so a
  * re-delivery of the same body is recognised as a duplicate. Any `token` key is left out so
  * the id never depends on (or leaks anything about) the secret.
  */
 export function bodyHashId(body: unknown): string {
-  return `feishu-${createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 32)}`;
+  return `body-${createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 32)}`;
 }

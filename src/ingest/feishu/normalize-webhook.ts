@@ -17,7 +17,8 @@ import {
 import { bodyHashId } from './event-id.ts';
 import { nodeChange, nodeTransition } from './node-changes.ts';
 import { ENGINE_TYPE_OF_KIND, legacyKind, NEW_EVENT_KINDS, type FeishuKind } from './event-kinds.ts';
-import { requireWorkItemId } from '../ids.ts';
+import { eventIds } from '../../events/event-ids.ts';
+import { requireDeliveryId, requireWorkItemId } from '../ids.ts';
 import { asId, asMillis, asObject, pick, pickId, pickString, type Obj } from './read.ts';
 
 export interface NormalizeOptions {
@@ -173,7 +174,11 @@ export function normalizeFeishuWebhook(body: unknown, options: NormalizeOptions)
   const { type, change } = typeAndChange(delivery);
   const workItem = workItemOf(delivery);
   const event: Event = {
-    id: delivery.uuid ?? bodyHashId(body),
+    id: eventIds.feishu(
+      delivery.uuid === undefined
+        ? bodyHashId(body)
+        : requireDeliveryId(delivery.uuid, delivery.format === 'new' ? 'header.uuid' : 'uuid'),
+    ),
     source: 'feishu',
     type,
     occurredAt: pick(p, ['updated_at', 'created_at'], asMillis) ?? options.receivedAt,

@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Router, type Request, type Response } from 'express';
 import { AutopilotError, isAutopilotError } from '../../errors.ts';
+import { eventIds } from '../../events/event-ids.ts';
 import type { Event } from '../../events/event.ts';
+import { requireDeliveryId } from '../ids.ts';
 import type { EventLog } from '../../store/ports.ts';
 import { batchedAppend, type Append } from './batched-append.ts';
 import { sendError, wrapStoreError } from './http-errors.ts';
@@ -109,7 +111,7 @@ async function genericEvent(deps: IntakeDeps, req: Request): Promise<Event> {
   }
   const payload = parseJsonBody(raw);
   return {
-    id: `webhook:${name}:${check.id}`,
+    id: eventIds.webhook(name, requireDeliveryId(check.id, 'webhook-id')),
     source: 'webhook',
     type: `webhook.${name}`,
     occurredAt: check.timestamp * 1000,

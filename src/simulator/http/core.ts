@@ -1,5 +1,6 @@
 /** The simulator's moving parts, shared by the route pipeline, the routes and the inspection API. */
 import type { Chaos } from '../chaos.ts';
+import type { LarkState } from '../lark/lark-state.ts';
 import type { Tenant } from '../model/tenant.ts';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 import type { IdempotencyLedger, SlidingWindowLimiter } from './rate-limit.ts';
@@ -30,6 +31,8 @@ export interface SimCore {
   /** Rate limits on (default) or off (for demos that want raw throughput). */
   rateLimits: boolean;
   larkReplies: LarkReply[];
+  /** The Lark side: messages sent, uuids, card callbacks, frequency windows. */
+  lark: LarkState;
   /** Uploaded attachment bytes by uid (not part of snapshots). */
   files: Map<string, { name: string; type: string; bytes: Buffer }>;
   /** Results of work_item/batch_update by task_id (task_result). */

@@ -2,6 +2,7 @@
  * The demo tenant's configuration: users, two spaces, a node-flow `story` type, a state-flow
  * `issue` type, fields with options, templates, and a space relation rule.
  */
+import { demoLarkDirectory } from './lark-seed.ts';
 import type { FieldDef, Space, Template, TenantData, User, WorkItemType } from './types.ts';
 
 export const DEMO = {
@@ -25,6 +26,8 @@ export const USERS = {
   alice: '7400000000000000002',
   bob: '7400000000000000003',
   carol: '7400000000000000004',
+  /** A Feishu Project user with no Lark identity (no out_id, no e-mail). */
+  dave: '7400000000000000005',
 } as const;
 
 function user(key: string, name: string): User {
@@ -37,6 +40,11 @@ function user(key: string, name: string): User {
     out_id: `on_${key}`,
     status: 'activated',
   };
+}
+
+/** Someone who uses Feishu Project without a Lark account: nothing to send a message to. */
+function userWithoutLark(key: string, name: string): User {
+  return { ...user(key, name), email: '', out_id: '' };
 }
 
 function space(project_key: string, simple_name: string, name: string): Space {
@@ -230,13 +238,14 @@ function fields(): FieldDef[] {
 export function demoConfig(): TenantData {
   return {
     plugin: { plugin_id: DEMO.pluginId, plugin_secret: DEMO.pluginSecret },
-    lark: { app_id: DEMO.larkAppId, app_secret: DEMO.larkAppSecret },
+    lark: { app_id: DEMO.larkAppId, app_secret: DEMO.larkAppSecret, ...demoLarkDirectory() },
     bot_user_key: DEMO.botUserKey,
     users: [
       user(USERS.bot, 'autopilot-bot'),
       user(USERS.alice, 'alice'),
       user(USERS.bob, 'bob'),
       user(USERS.carol, 'carol'),
+      userWithoutLark(USERS.dave, 'dave'),
     ],
     spaces: [
       space(DEMO.projectKey, DEMO.simpleName, 'Demo space'),

@@ -213,9 +213,36 @@ export interface OpRecord {
   }[];
 }
 
+/** A person on the Lark side: `union_id` is what Feishu Project's `user/query` answers as `out_id`. */
+export interface LarkUser {
+  open_id: string;
+  union_id: string;
+  user_id: string;
+  name: string;
+  email: string;
+}
+
+/** A group chat; the app's bot can send to it only when `bot_member`. */
+export interface LarkChat {
+  chat_id: string;
+  name: string;
+  /** open_ids of the people in it. */
+  members: string[];
+  bot_member: boolean;
+}
+
+export interface LarkTenant {
+  app_id: string;
+  app_secret: string;
+  /** Absent in snapshots written before the Lark side existed: the demo directory is used. */
+  users?: LarkUser[];
+  chats?: LarkChat[];
+}
+
 export interface TenantData {
   plugin: { plugin_id: string; plugin_secret: string };
-  lark: { app_id: string; app_secret: string };
+  /** The Lark app standing in for a chat bot, and the Lark side of the tenant (people and chats). */
+  lark: LarkTenant;
   /** The user the engine acts as (X-USER-KEY), printed by `autopilot sim`. */
   bot_user_key: string;
   users: User[];

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { AutopilotError } from '../../errors.ts';
+import { legacyEventIds } from '../../events/event-ids.ts';
 import type { Event } from '../../events/event.ts';
 import type { EventFailure, EventLog, RunError, StoredEvent } from '../ports.ts';
 import { errorJson, notUnprocessed, withFailures } from '../event-failures.ts';
@@ -56,12 +57,15 @@ export class PostgresEventLog implements EventLog {
     requireId('event id', event?.id);
     const body = encodeJson(event, `event ${event.id}`);
     if (await this.#seenRecently(event.id, now)) return { inserted: false };
+    // An id it had before namespacing (stored by an older version) makes it a duplicate too.
     const { rowCount } = await query(
       this.#db,
       `WITH fresh AS (
-         INSERT INTO event_ids (id, received_at) VALUES ($1, $3) ON CONFLICT (id) DO NOTHING RETURNING id)
+         INSERT INTO event_ids (id, received_at)
+         SELECT $1, $3 WHERE NOT EXISTS (SELECT 1 FROM event_ids WHERE id = ANY($4::text[]))
+         ON CONFLICT (id) DO NOTHING RETURNING id)
        INSERT INTO events (id, body, received_at) SELECT id, $2, $3 FROM fresh`,
-      [event.id, body, now],
+      [event.id, body, now, legacyEventIds(event.id)],
     );
     if (rowCount === 1) await this.#remember(event.id, now);
     return { inserted: rowCount === 1 };

@@ -1,5 +1,6 @@
 /** EventLog on SQLite: dedupe ids in their own table so they outlive purged event bodies. */
 import { AutopilotError } from '../../errors.ts';
+import { legacyEventIds } from '../../events/event-ids.ts';
 import type { Event } from '../../events/event.ts';
 import type { EventFailure, EventLog, RunError, StoredEvent } from '../ports.ts';
 import type { SqliteDb } from './database.ts';
@@ -45,6 +46,10 @@ export class SqliteEventLog implements EventLog {
   }
 
   #insert(id: string, body: string, now: number): { inserted: boolean } {
+    for (const legacy of legacyEventIds(id)) {
+      if (this.#db.get('SELECT 1 AS found FROM event_ids WHERE id = :id', { id: legacy }))
+        return { inserted: false };
+    }
     const fresh = this.#db.run('INSERT OR IGNORE INTO event_ids (id, received_at) VALUES (:id, :now)', {
       id,
       now,

@@ -4,6 +4,7 @@
  * in place. Its stdout and stderr are kept whole, to search for leaked secrets.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -80,4 +81,10 @@ async function waitHealthy(url: string, exited: Promise<string>, output: () => s
     if (Date.now() > deadline) throw new Error(`engine not healthy after 60 s:\n${output()}`);
     await new Promise((done) => setTimeout(done, 50));
   }
+}
+
+/** Resident memory of a process, in KiB (Linux). */
+export function rssKb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }

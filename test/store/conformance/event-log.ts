@@ -34,6 +34,22 @@ export function describeEventLogConformance(name: string, factory: StoreFactory)
       expect(await events.pendingCount()).toBe(1);
     });
 
+    it('treats a Feishu event stored under its pre-namespace id as the same event', async () => {
+      await events.append(buildEvent({ id: 'u-old' }), T0);
+      await events.append(buildEvent({ id: 'feishu-0123abcd' }), T0);
+      expect(await events.append(buildEvent({ id: 'feishu:u-old' }), T0 + 1)).toEqual({ inserted: false });
+      expect(await events.append(buildEvent({ id: 'feishu:body-0123abcd' }), T0 + 1)).toEqual({
+        inserted: false,
+      });
+      expect(await events.get('feishu:u-old')).toBeUndefined();
+      // Only Feishu ids have an older form: other sources' ids and new uuids are stored as ever.
+      expect(await events.append(buildEvent({ id: 'chat:u-old' }), T0 + 1)).toEqual({ inserted: true });
+      expect(await events.append(buildEvent({ id: 'feishu:u-new' }), T0 + 1)).toEqual({ inserted: true });
+      expect(await events.appendMany?.([buildEvent({ id: 'feishu:u-old' })], T0 + 2)).toEqual(
+        events.appendMany ? [{ inserted: false }] : undefined,
+      );
+    });
+
     it('keeps arbitrary JSON payloads exactly, big ids as strings and big integers whole', async () => {
       const payload = {
         header: { uuid: 'a1b2', token: '' },
