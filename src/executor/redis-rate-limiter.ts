@@ -228,6 +228,7 @@ export interface RedisRateLimiter extends RateLimiter {
   reserve(key: string, cls: RateLimitClass, now: number, holder?: string): Promise<Reservation>;
   block(key: string, until: number): Promise<void>;
   complete(key: string, holder: string, at: number): Promise<void>;
+  cancel(key: string, holder: string): Promise<void>;
   /** `reserve` plus the script's own time of decision. */
   reserveDetailed(key: string, cls: RateLimitClass, now: number, holder?: string): Promise<RedisReservation>;
 }
@@ -307,6 +308,10 @@ export function createRedisRateLimiter(
         [`${base}:flight`, ...windows.map((w) => `${base}:${w.periodMs}`)],
         [holder, serverClock ? '' : String(at), String(ttl)],
       );
+    },
+    async cancel(key, holder) {
+      // Not sent after all: the slot in flight is free again (nothing reached the server).
+      await redis.hdel(`${keyBase(key)}:flight`, holder);
     },
     async block(key, until) {
       await BLOCK.run(

@@ -150,6 +150,15 @@ describeCluster('Redis rate limiter', (services) => {
     expect(await rl.reserve(k, ONE, 2_000 + 2 * MARGIN, 'b')).toEqual({ ok: false, retryAt: 2_100 + MARGIN });
   });
 
+  it('frees the slot of a request that was admitted but not sent after all', async () => {
+    const rl = limiter(connect());
+    const k = key();
+    const ONE: RateLimitClass = { qps: 1 };
+    expect(await rl.reserve(k, ONE, 0, 'a')).toEqual({ ok: true });
+    await rl.cancel(k, 'a'); // another limit of the same call refused it
+    expect(await rl.reserve(k, ONE, 600, 'b')).toEqual({ ok: true }); // only the smoothing gap (500 ms)
+  });
+
   it("keeps a holder's answered request in the window when the same holder is admitted again", async () => {
     const rl = limiter(connect());
     const k = key();
