@@ -15,4 +15,28 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+  {
+    // The dashboard's browser modules (served as they are, no build step).
+    files: ['src/dashboard/ui/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'navigator',
+          'localStorage',
+          'location',
+          'history',
+          'fetch',
+          'EventSource',
+          'Node',
+          'URLSearchParams',
+          'FormData',
+          'Intl',
+          'setTimeout',
+          'clearTimeout',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -58,6 +58,12 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     owner: 'client',
   },
+  AP_FORBIDDEN: {
+    title: 'Dashboard action refused: no valid CSRF token, or sent from another site',
+    status: 403,
+    retryable: false,
+    owner: 'client',
+  },
   AP_NOT_FOUND: { title: 'No such resource', status: 404, retryable: false, owner: 'client' },
   AP_PAYLOAD_TOO_LARGE: { title: 'Body is too large', status: 413, retryable: false, owner: 'client' },
   AP_UNSUPPORTED_MEDIA_TYPE: {

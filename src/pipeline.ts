@@ -6,7 +6,13 @@
  * processed again.
  */
 import { isAutopilotError } from './errors.ts';
-import { breakerRecord, matchRecord, planErrorRecord, plannedRecord } from './engine/match-records.ts';
+import {
+  breakerRecord,
+  matchRecord,
+  planErrorRecord,
+  plannedRecord,
+  processedRecord,
+} from './engine/match-records.ts';
 import type { LoadedWorkItem, WorkItemLoader } from './engine/work-item-loader.ts';
 import type { Event } from './events/event.ts';
 import { attachCausation, rememberCause } from './loop/causation.ts';
@@ -26,7 +32,7 @@ export interface PipelineDeps {
   runs: RunQueue;
   audit: AuditStore;
   state: StateStore;
-  workItems: WorkItemLoader;
+  workItems: Pick<WorkItemLoader, 'load'>;
   breaker: RunBreaker;
   engineUserKey?: string;
   /** Causation depth cap for rules without `max_depth` (config `loop.maxDepth`). */
@@ -48,7 +54,7 @@ function candidatesReadSubtasks(index: RuleIndex, event: Event): boolean {
  * need it are not met. Transient failures throw, and the event is retried.
  */
 async function loadOrGiveUp(
-  loader: WorkItemLoader,
+  loader: Pick<WorkItemLoader, 'load'>,
   event: Event,
   subtasks: boolean,
 ): Promise<LoadedWorkItem | undefined> {
@@ -59,6 +65,16 @@ async function loadOrGiveUp(
       return undefined;
     throw error;
   }
+}
+
+/** For the dashboard's event list: from the live read when there was one, else the payload. */
+async function workItemName(
+  event: Event,
+  live: Promise<LoadedWorkItem | undefined> | undefined,
+): Promise<string | undefined> {
+  const loaded = live ? await live.catch(() => undefined) : undefined;
+  const name = loaded?.item.name ?? workItemFromPayload(event)?.name;
+  return typeof name === 'string' ? name : undefined;
 }
 
 export async function processEvent(stored: Event, deps: PipelineDeps): Promise<Run[]> {
@@ -93,6 +109,7 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
       records.push(planErrorRecord(event, rule.id, error, now));
     }
   }
+  records.unshift(processedRecord(event, results, await workItemName(event, live), now));
   records.push(...runs.map((run) => plannedRecord(run, now)));
   if (runs.length > 0 && event.projectKey && event.workItem) {
     await rememberCause(

@@ -8,6 +8,8 @@ import { WORK_ITEM_EVENT_TYPES } from '../src/events/event.ts';
 import { OPERATOR_NAMES } from '../src/match/operator-names.ts';
 import { FORMATTER_NAMES } from '../src/templates/parse.ts';
 import { engineMetricNames } from './support/metric-names.ts';
+import { dataRoutes } from '../src/dashboard/data-routes.ts';
+import { CONFIG_SCHEMA } from '../src/config/config-schema.ts';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const section = (title: string) => {
@@ -59,5 +61,32 @@ describe('README', () => {
     const named = [...operations.matchAll(/`((?:process|nodejs)_[a-z_0-9]+)`/g)].map((m) => m[1] as string);
     expect(named.length).toBeGreaterThan(3);
     for (const name of named) expect(names, name).toContain(name);
+  });
+
+  it('lists every dashboard data route in the admin API table', () => {
+    const router = dataRoutes({} as never, 'readme') as unknown as {
+      stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }>;
+    };
+    const table = section('Operations');
+    let checked = 0;
+    for (const layer of router.stack) {
+      if (!layer.route) continue;
+      checked += 1;
+      const method = Object.keys(layer.route.methods)[0]?.toUpperCase();
+      if (layer.route.path === '/rules') continue; // /api/rules is the admin API's own, listed above
+      expect(table, `${method} /api${layer.route.path}`).toMatch(
+        new RegExp(`\\| \`${method} /api${layer.route.path.replace(/[?]/g, '\\?')}[?\`]`),
+      );
+    }
+    expect(checked).toBeGreaterThan(8);
+  });
+
+  it('names every dashboard setting with its default', () => {
+    const settings = (
+      CONFIG_SCHEMA.properties.dashboard as { properties: Record<string, { default: unknown }> }
+    ).properties;
+    for (const [key, spec] of Object.entries(settings)) {
+      expect(section('Configuration')).toContain(`\`dashboard.${key}\` (${String(spec.default)}`);
+    }
   });
 });

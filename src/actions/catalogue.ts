@@ -5,7 +5,6 @@
  * (e.g. the workflow for a transition) and returns the final write calls.
  */
 import type { ApiCall } from '../plan/run.ts';
-import { referencesRoot } from '../templates/render.ts';
 import {
   ruleError,
   type ActionContext,
@@ -76,20 +75,17 @@ export interface ActionInput {
   params: Params;
 }
 
-/** Params still reading `steps.*` are rendered at execution time: their calls are deferred too. */
-const EXECUTION_ROOTS = ['steps'];
-
+/**
+ * The calls of an action whose params are rendered, when they are known without reading live
+ * data. Rendered params are data: a value that looks like a template is never looked into.
+ */
 export function buildCalls(action: ActionInput, ctx: ActionContext): BuildResult {
-  const definition = definitionOf(action.type);
-  if (referencesRoot(action.params, EXECUTION_ROOTS)) {
-    return { deferred: 'params use results of earlier steps (steps.*), known at execution time' };
-  }
-  return definition.build(action.params, ctx);
+  return definitionOf(action.type).build(action.params, ctx);
 }
 
 /**
- * The final calls of an action at execution time, its params fully rendered (steps included).
- * Performs the reads the action needs through `read`.
+ * The final calls of an action at execution time, its params rendered. Performs the reads the
+ * action needs through `read`.
  */
 export async function resolveDeferred(
   action: ActionInput,
@@ -97,9 +93,6 @@ export async function resolveDeferred(
   read: ReadApi,
 ): Promise<ApiCall[]> {
   const definition: ActionDefinition = definitionOf(action.type);
-  if (referencesRoot(action.params, EXECUTION_ROOTS)) {
-    throw ruleError(action.type, 'params still read steps.*: render them with the step results first');
-  }
   if (definition.resolve !== undefined) return definition.resolve(action.params, ctx, read);
   const built = definition.build(action.params, ctx);
   if ('calls' in built) return built.calls;

@@ -6,7 +6,7 @@
 import type { Event } from '../events/event.ts';
 import type { ApiOutcome } from '../openapi/types.ts';
 import type { ApiCall, PlannedAction, Run } from '../plan/run.ts';
-import type { AuditRecord, AuditStore, RunError } from '../store/ports.ts';
+import type { AuditRecord, AuditStore, RunError, RunWake } from '../store/ports.ts';
 import { summarizeRequest } from './request-summary.ts';
 
 export interface AuditWriter {
@@ -29,9 +29,15 @@ export interface AuditWriter {
     reason: string,
     detail?: Record<string, unknown>,
   ): Promise<void>;
+  /** A step parked the run until `until` (a wait). */
+  runParked(run: Run, action: PlannedAction, until: number): Promise<void>;
+  /** A parked run woke up and the step that parked went on. */
+  runWoken(run: Run, action: PlannedAction, wake: RunWake): Promise<void>;
+  /** A condition at execution time (a step's `when`, a choose pair): its trace and the branch taken. */
+  stepBranch(run: Run, action: PlannedAction, detail: Record<string, unknown>): Promise<void>;
   runSucceeded(run: Run, state: 'succeeded' | 'skipped'): Promise<void>;
   runDeadLettered(run: Run, action: PlannedAction | undefined, error: RunError): Promise<void>;
-  runRequeued(run: Run, by: string): Promise<void>;
+  runRequeued(run: Run, by: string, detail?: Record<string, unknown>): Promise<void>;
   runDropped(run: Run, by: string): Promise<void>;
 }
 
@@ -54,6 +60,7 @@ export function createAuditWriter(store: AuditStore, now: () => number): AuditWr
     runId: run.id,
     workItem: run.lane,
   });
+  const forStep = (run: Run, action: PlannedAction) => ({ ...forRun(run), actionIndex: action.index });
 
   return {
     eventStored: (event, inserted) =>
@@ -89,7 +96,7 @@ export function createAuditWriter(store: AuditStore, now: () => number): AuditWr
         ...forRun(a.run),
         actionIndex: a.action.index,
         detail: {
-          action: a.action.type,
+          ...stepOf(a.action),
           attempt: a.attempt,
           request: summarizeRequest(a.call),
           outcome: outcomeSummary(a.outcome),
@@ -111,6 +118,16 @@ export function createAuditWriter(store: AuditStore, now: () => number): AuditWr
         actionIndex: action.index,
         detail: { action: action.type, reason, ...detail },
       }),
+    runParked: (run, action, until) =>
+      write({ kind: 'run.parked', ...forStep(run, action), detail: { ...stepOf(action), until } }),
+    runWoken: (run, action, wake) =>
+      write({
+        kind: 'run.woken',
+        ...forStep(run, action),
+        detail: { ...stepOf(action), reason: wake.reason, at: wake.at },
+      }),
+    stepBranch: (run, action, detail) =>
+      write({ kind: 'step.branch', ...forStep(run, action), detail: { ...stepOf(action), ...detail } }),
     runSucceeded: (run, state) => write({ kind: 'run.succeeded', ...forRun(run), detail: { state } }),
     runDeadLettered: (run, action, error) =>
       write({
@@ -119,9 +136,15 @@ export function createAuditWriter(store: AuditStore, now: () => number): AuditWr
         ...(action ? { actionIndex: action.index } : {}),
         detail: { ...(action ? { action: action.type } : {}), error },
       }),
-    runRequeued: (run, by) => write({ kind: 'run.requeued', ...forRun(run), detail: { by } }),
+    runRequeued: (run, by, detail) =>
+      write({ kind: 'run.requeued', ...forRun(run), detail: { by, ...detail } }),
     runDropped: (run, by) => write({ kind: 'run.dropped', ...forRun(run), detail: { by } }),
   };
+}
+
+/** The step's type and, for a nested step, its path (`2/i7/0`). */
+function stepOf(action: PlannedAction): { action: string; step?: string } {
+  return action.path === undefined ? { action: action.type } : { action: action.type, step: action.path };
 }
 
 function workItemOf(event: Event): { workItem?: string } {

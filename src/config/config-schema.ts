@@ -123,6 +123,15 @@ export const CONFIG_SCHEMA = {
         shutdownDeadlineMs: { ...positiveInt, default: 10_000 },
       },
     },
+    dashboard: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        sessionTtlMs: { type: 'integer', minimum: 60_000, maximum: 2_592_000_000, default: 28_800_000 },
+        secureCookie: { type: 'boolean', default: false },
+      },
+    },
     triggers: {
       type: 'object',
       additionalProperties: false,

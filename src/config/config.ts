@@ -61,6 +61,13 @@ export interface Config {
   loop: { maxDepth: number; breakerMaxRuns: number; breakerWindowMs: number };
   executor: { concurrency: number; leaseMs: number; shutdownDeadlineMs: number };
   retention: { eventsMs: number; auditMs: number };
+  /** The dashboard at /ui/ (on when `adminToken` is set). */
+  dashboard: {
+    /** How long a dashboard login lasts. */
+    sessionTtlMs: number;
+    /** Mark the session cookie `Secure` (serve the engine behind TLS). */
+    secureCookie: boolean;
+  };
   /** Polls and schedules (src/triggers/). */
   triggers: {
     /** How often due polls and schedules are looked for. */

@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../executor/executor.ts';
-import type { Event } from '../events/event.ts';
+import { ENGINE_EVENT_TYPES, WORK_ITEM_EVENT_TYPES, type Event } from '../events/event.ts';
 import { chatRoutes } from '../ingest/chat/chat-routes.ts';
 import { commandCatalogOf } from '../ingest/chat/command-catalog.ts';
 import { extractWebhookToken, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
@@ -20,6 +20,13 @@ import type { RuleRegistry } from '../server/rule-registry.ts';
 import type { AuditStore, Stores } from '../store/ports.ts';
 import type { EventProcessor } from './event-processor.ts';
 import { traceEvent } from '../audit/trace-event.ts';
+import { dashboardRoutes } from '../dashboard/dashboard-routes.ts';
+import { dataRoutes, type DataDeps } from '../dashboard/data-routes.ts';
+import type { LimiterUsage } from '../dashboard/limiter-usage.ts';
+import type { LiveFeed } from '../dashboard/live-feed.ts';
+import { createSessions } from '../dashboard/sessions.ts';
+import type { Run } from '../plan/run.ts';
+import type { RunRecord } from '../store/ports.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -38,6 +45,12 @@ export interface AppDeps {
   chat?: { verificationToken?: string; encryptKey?: string; replier?: ChatReplier };
   /** Every newly stored Feishu webhook event (polls use it not to deliver a change twice). */
   onWebhookStored?: (event: Event) => void;
+  /** Live updates for the dashboard (server-sent events). */
+  live: LiveFeed;
+  /** The rate limiter's use per endpoint (dashboard overview). */
+  limiterUsage?: LimiterUsage;
+  /** A dead run planned again with the current rule version (src/dashboard/replan.ts). */
+  replan: (record: RunRecord) => Promise<Run>;
   now: () => number;
 }
 
@@ -94,6 +107,7 @@ export function buildApp(deps: AppDeps): Express {
   if (config.metrics.port === undefined)
     app.get('/metrics', metricsHandler(metrics.registry, config.metrics.token));
   if (config.adminToken) {
+    const data = dashboardData(deps);
     app.use(
       adminRoutes({
         token: config.adminToken,
@@ -104,12 +118,53 @@ export function buildApp(deps: AppDeps): Express {
         now,
         traceEvent: (eventId) => traceEvent(stores, eventId),
         pausedPairs: (at) => deps.breaker.paused(at),
-        onRequeued: () => deps.executor.notify(),
         onEventRequeued: () => deps.processor.notify(),
+        data: dataRoutes(data, 'admin-api'),
+      }),
+    );
+    const sessions = createSessions({
+      adminToken: config.adminToken,
+      ttlMs: config.dashboard.sessionTtlMs,
+      state: stores.state,
+    });
+    app.use(
+      dashboardRoutes({
+        auth: {
+          adminToken: config.adminToken,
+          sessions,
+          secureCookie: config.dashboard.secureCookie,
+          now,
+          onLogin: (ok) => (ok ? undefined : deps.log.warn('dashboard login refused: wrong admin token')),
+        },
+        data,
+        eventTypes: [
+          ...WORK_ITEM_EVENT_TYPES,
+          ...ENGINE_EVENT_TYPES,
+          ...Object.keys(config.webhooks).map((name) => `webhook.${name}`),
+        ],
       }),
     );
   }
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;
+}
+
+function dashboardData(deps: AppDeps): DataDeps {
+  const { stores, rules, now } = deps;
+  return {
+    stores,
+    rules: rules as never,
+    now,
+    limiterUse: () => deps.limiterUsage?.snapshot(now()) ?? [],
+    live: deps.live,
+    deadLetters: {
+      runs: stores.runs,
+      audit: deps.audit,
+      now,
+      replan: deps.replan,
+      currentVersion: (ruleId) => rules.current.byId.get(ruleId)?.version,
+      onRequeued: () => deps.executor.notify(),
+    },
+  };
 }

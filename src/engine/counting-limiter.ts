@@ -5,17 +5,23 @@ import type { RateLimiter, Reservation } from '../executor/rate-limiter.ts';
  * limiter keys are `<token key> <rate-limit key>`; only the rate-limit key (an operation or its
  * shared group) becomes the label.
  */
-export function countingLimiter(limiter: RateLimiter, onWait: (key: string) => void): RateLimiter {
-  const counted = (key: string, reservation: Reservation): Reservation => {
-    if (!reservation.ok) onWait(waitLabel(key.slice(key.indexOf(' ') + 1)));
+export function countingLimiter(
+  limiter: RateLimiter,
+  onWait: (key: string) => void,
+  onGranted?: (key: string, at: number) => void,
+): RateLimiter {
+  const counted = (key: string, reservation: Reservation, at: number): Reservation => {
+    const label = waitLabel(key.slice(key.indexOf(' ') + 1));
+    if (!reservation.ok) onWait(label);
+    else onGranted?.(label, at);
     return reservation;
   };
   return {
     reserve(key, cls, now, holder) {
       const reservation = limiter.reserve(key, cls, now, holder);
       return reservation instanceof Promise
-        ? reservation.then((r) => counted(key, r))
-        : counted(key, reservation);
+        ? reservation.then((r) => counted(key, r, now))
+        : counted(key, reservation, now);
     },
     block: (key, until) => limiter.block(key, until),
     ...(limiter.complete && {

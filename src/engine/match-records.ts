@@ -2,6 +2,7 @@ import type { Event } from '../events/event.ts';
 import type { MatchResult } from '../match/match-event.ts';
 import type { Run } from '../plan/run.ts';
 import type { AuditRecord, RunError, StoredEvent } from '../store/ports.ts';
+import { maskSecrets } from '../audit/request-summary.ts';
 
 /** Audit records of the match and plan stages, shaped like the executor's (src/audit/). */
 function workItemKey(event: Event): string | undefined {
@@ -34,6 +35,30 @@ export function eventDeadLetteredRecord(stored: StoredEvent, error: RunError, at
   };
 }
 
+/** The event's summary: what it was, how many rules were candidates, which matched (dashboard list). */
+export function processedRecord(
+  event: Event,
+  results: readonly MatchResult[],
+  workItemName: string | undefined,
+  at: number,
+): AuditRecord {
+  return {
+    at,
+    kind: 'event.processed',
+    eventId: event.id,
+    workItem: workItemKey(event),
+    detail: {
+      type: event.type,
+      source: event.source,
+      occurredAt: event.occurredAt,
+      ...(workItemName === undefined ? {} : { workItemName }),
+      candidates: results.length,
+      matchedRules: results.filter((r) => r.matched).map((r) => r.ruleId),
+    },
+  };
+}
+
+/** The plan as made: each action's rendered params and exact calls, so the story outlives the run. */
 export function plannedRecord(run: Run, at: number): AuditRecord {
   return {
     at,
@@ -50,6 +75,9 @@ export function plannedRecord(run: Run, at: number): AuditRecord {
         type: a.type,
         idempotencyKey: a.idempotencyKey,
         planned: a.calls?.map((c) => `${c.method} ${c.path}`),
+        // Masked as attempts are (src/audit/request-summary.ts): params may hold credentials.
+        params: maskSecrets(a.params),
+        ...(a.calls ? { calls: a.calls.map(({ headers: _headers, ...call }) => maskSecrets(call)) } : {}),
       })),
     },
   };

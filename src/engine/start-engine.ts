@@ -34,13 +34,15 @@ import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
 import type { Stores } from '../store/ports.ts';
 import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
 import { triggerRulesOf } from '../triggers/trigger-runner.ts';
+import { createLimiterUsage } from '../dashboard/limiter-usage.ts';
+import { createLiveFeed, liveAudit } from '../dashboard/live-feed.ts';
+import { createReplan } from '../dashboard/replan.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
 import { eventDeadLetteredRecord } from './match-records.ts';
 import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
-import { createRecheck } from './recheck.ts';
 import { createActionResolver } from './resolve-action.ts';
 import { startRetention } from './retention.ts';
 import { createWorkItemLoader } from './work-item-loader.ts';
@@ -110,9 +112,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     { runs: stores.runs, events: stores.events, now },
     { profile: config.profile },
   );
-  const audit = outbound.auditWithReplies(
-    loggingAudit(countingAudit(stores.audit, metrics), log),
-    stores.events,
+  const live = createLiveFeed(now);
+  const audit = liveAudit(
+    outbound.auditWithReplies(loggingAudit(countingAudit(stores.audit, metrics), log), stores.events),
+    live,
   );
   const rules = new RuleRegistry<RuleIndex>({
     dir: config.rulesDir,
@@ -136,8 +139,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   // The cluster profile shares one limiter through the stores' Redis: 15/s holds across processes.
   const redis = (stores as Partial<ClusterStores>).redis;
-  const limiter = countingLimiter(redis ? createRedisRateLimiter(redis) : createLocalLimiter(), (key) =>
-    metrics.limiterWaits.inc({ operation: key }),
+  const limiterUsage = createLimiterUsage();
+  const limiter = countingLimiter(
+    redis ? createRedisRateLimiter(redis) : createLocalLimiter(),
+    (key) => {
+      metrics.limiterWaits.inc({ operation: key });
+      limiterUsage.waited(key);
+    },
+    (key, at) => limiterUsage.granted(key, at),
   );
   const read = createLimitedRead({ api, limiter, now });
   const workItems = createWorkItemLoader(read, now);
@@ -154,7 +163,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       createActionResolver(stores.events, { people, projectUrl: feishu.baseUrl, sent: outbound.sent }),
       people,
     ),
-    recheck: createRecheck(stores.events, workItems, now),
+    program: {
+      event: async (eventId) => (await stores.events.get(eventId))?.event,
+      workItem: (ref, through, options) => workItems.loadWith(through, ref, options),
+    },
     limiter,
     concurrency: config.executor.concurrency,
     leaseMs: config.executor.leaseMs,
@@ -213,6 +225,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     webhookTokens,
     chat: { ...outbound.chat, replier: outbound.replier },
     onWebhookStored: triggers.webhookStored,
+    live,
+    limiterUsage,
+    replan: createReplan({
+      events: stores.events,
+      rule: (id) => rules.current.byId.get(id),
+      workItems,
+      now,
+    }),
     now,
   });
   const observed = { duration: metrics.httpDuration, log };
@@ -272,6 +292,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       rules.close();
       stopRetention();
       await triggers.stop();
+      live.close();
       await new Promise<void>((done) => server.close(() => done()));
       await new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done()));
       await processor.stop();

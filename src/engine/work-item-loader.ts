@@ -27,6 +27,15 @@ export interface WorkItemLoader {
     event: Pick<Event, 'projectKey' | 'workItem'>,
     options?: { subtasks?: boolean },
   ): Promise<LoadedWorkItem | undefined>;
+  /**
+   * One work item read through `read` (the executor's limited read, whose waits reschedule the
+   * run), normalized with the cached field meta; undefined when the API no longer returns it.
+   */
+  loadWith(
+    read: ReadData,
+    ref: { projectKey: string; typeKey: string; id: string },
+    options?: { subtasks?: boolean },
+  ): Promise<NormalizedWorkItem | undefined>;
 }
 
 /**
@@ -42,11 +51,11 @@ export function createWorkItemLoader(
   const fieldCache = new Map<string, { at: number; meta: Promise<FieldMeta[]> }>();
   const queryOne = createBatchedQuery(read);
 
-  function fieldMeta(projectKey: string, typeKey: string): Promise<FieldMeta[]> {
+  function fieldMeta(projectKey: string, typeKey: string, through: ReadData = read): Promise<FieldMeta[]> {
     const key = `${projectKey}\u0000${typeKey}`;
     const cached = fieldCache.get(key);
     if (cached && now() - cached.at < fieldTtlMs) return cached.meta;
-    const meta = read(projectCalls.allFields(projectKey, typeKey)).then(toFieldMeta);
+    const meta = through(projectCalls.allFields(projectKey, typeKey)).then(toFieldMeta);
     // A failed read must not be cached: the next event tries again.
     meta.catch(() => fieldCache.delete(key));
     fieldCache.set(key, { at: now(), meta });
@@ -67,6 +76,16 @@ export function createWorkItemLoader(
       const item = normalizeWorkItem(raw, meta);
       const withTasks = options.subtasks && tasks !== undefined ? { ...item, ...subtaskViews(tasks) } : item;
       return { item: withTasks, fieldMeta: meta };
+    },
+    async loadWith(through, ref, options = {}) {
+      const meta = await fieldMeta(ref.projectKey, ref.typeKey, through);
+      const data = await through(projectCalls.queryWorkItems(ref.projectKey, ref.typeKey, [ref.id]));
+      const raw = Array.isArray(data) ? data[0] : undefined;
+      if (raw === undefined) return undefined;
+      const item = normalizeWorkItem(raw, meta);
+      if (!options.subtasks) return item;
+      const tasks = await readSubtasks(through, ref);
+      return tasks === undefined ? item : { ...item, ...subtaskViews(tasks) };
     },
   };
 }

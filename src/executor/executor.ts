@@ -9,7 +9,13 @@ import { createAuditWriter, type AuditWriter } from '../audit/audit-writer.ts';
 import { rateLimitKey, getOperation } from '../openapi/catalogue.ts';
 import type { ApiCaller } from '../openapi/types.ts';
 import type { AuditStore, RunQueue, RunRecord } from '../store/ports.ts';
-import { plannedCallsOnly, type ActionResolver, type Recheck, type RuleGetter } from './ports.ts';
+import {
+  plannedCallsOnly,
+  type ActionResolver,
+  type ProgramPorts,
+  type Recheck,
+  type RuleGetter,
+} from './ports.ts';
 import type { AttemptDeps } from './attempt.ts';
 import { processRun, type RunDeps } from './process-run.ts';
 import { createLocalLimiter, type RateLimitClass, type RateLimiter } from './rate-limiter.ts';
@@ -23,8 +29,10 @@ export interface ExecutorOptions {
   rules: RuleGetter;
   /** Builds an action's calls at execution time. @defaultValue the calls planned ahead */
   resolve?: ActionResolver;
-  /** Re-evaluates a rule's `when` on fresh data for `recheck: true` actions. */
+  /** Re-evaluates a rule's `when` on fresh data for `recheck: true` actions. @defaultValue the executor's own, on the program's facts */
   recheck?: Recheck;
+  /** What execution-time steps read: the event log, the live work item with field meta, secrets. */
+  program?: ProgramPorts;
   /** @defaultValue an in-process GCRA limiter (`createLocalLimiter()`) */
   limiter?: RateLimiter;
   /** Limiter key and class of an operation. @defaultValue from the operation catalogue */
@@ -110,6 +118,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     ...(options.rateLimitsOf ? { rateLimitsOf: options.rateLimitsOf } : {}),
     resolve: options.resolve ?? plannedCallsOnly,
     recheck: options.recheck,
+    program: options.program ?? {},
     rules: options.rules,
     now,
     random: options.random ?? Math.random,

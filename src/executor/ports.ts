@@ -4,7 +4,10 @@
  * Injected so the composition root wires the action catalogue and the matcher, and hot reload
  * of rules is seen by runs already queued.
  */
+import { buildCalls } from '../actions/catalogue.ts';
 import { AutopilotError } from '../errors.ts';
+import type { Event } from '../events/event.ts';
+import type { NormalizedWorkItem } from '../match/work-item.ts';
 import type { ApiCall, PlannedAction, Run } from '../plan/run.ts';
 import type { Rule } from '../rules/rule.ts';
 
@@ -22,6 +25,8 @@ export interface ResolveContext {
   run: Run;
   steps: StepResults;
   read: ReadFn;
+  /** Set for actions rendered at execution (`render: execution`): build the calls from these. */
+  rendered?: RenderedAction;
 }
 
 /**
@@ -37,17 +42,51 @@ export interface RecheckResult {
   trace?: unknown;
 }
 
-/** Re-fetches the run's work item and evaluates the rule's `when` on it. */
+/**
+ * Re-fetches the run's work item and evaluates the rule's `when` on it. The executor has its own
+ * (src/executor/program/recheck.ts); this port overrides it (tests).
+ */
 export type Recheck = (ctx: { run: Run; rule: Rule; read: ReadFn }) => Promise<RecheckResult>;
 
 /** The rule as currently loaded (hot reload), or undefined when it was removed. */
 export type RuleGetter = (ruleId: string) => Rule | undefined;
 
-/** Uses the calls planned ahead; for plans whose every action was fully known at planning time. */
-export const plannedCallsOnly: ActionResolver = async (action) => {
+/**
+ * Uses the calls planned ahead, and for actions rendered at execution the catalogue's calls of
+ * their rendered params (those that need no read).
+ */
+export const plannedCallsOnly: ActionResolver = async (action, ctx) => {
   if (action.calls) return action.calls;
+  if (ctx.rendered) {
+    const built = buildCalls({ type: action.type, params: ctx.rendered.params }, ctx.rendered);
+    if ('calls' in built) return built.calls;
+  }
   throw new AutopilotError(
     'AP_INTERNAL',
     `action ${action.index} (${action.type}) has no planned calls and no resolver`,
   );
 };
+
+/** What execution-time steps read besides the calls they make (docs/design/run-program.md). */
+export interface ProgramPorts {
+  /** The run's event when the run keeps no snapshot (runs planned before snapshots existed). */
+  event?(eventId: string): Promise<Event | undefined>;
+  /**
+   * The event's work item, read live through `read` (the executor's limiter and retry policy);
+   * undefined when it no longer exists. @defaultValue one workItem.query, normalized without field meta
+   */
+  workItem?(
+    ref: { projectKey: string; typeKey: string; id: string },
+    read: ReadFn,
+    options: { subtasks?: boolean },
+  ): Promise<NormalizedWorkItem | undefined>;
+  /** `{{secrets.NAME}}` values (AUTOPILOT_SECRET_<NAME>). @defaultValue none */
+  secrets?: Readonly<Record<string, string>>;
+}
+
+/** An action rendered at execution: its params and the facts its builder needs. */
+export interface RenderedAction {
+  params: Record<string, unknown>;
+  event: Event;
+  workItem?: Partial<NormalizedWorkItem>;
+}

@@ -1,20 +1,29 @@
 /**
- * One claimed run, from its first unfinished action to an end: every finished action is
- * checkpointed; a wait reschedules the run (freeing the worker); a failure dead-letters it and
- * stops the rest; shutdown gives the lease back between actions.
+ * One claimed run, from its first unfinished step to an end: every finished top-level step is
+ * checkpointed, a nested one saved with the step's progress; a wait for the limiter reschedules
+ * the run (freeing the worker); a `wait` parks it outside its lane; a failure dead-letters it and
+ * stops the rest; shutdown gives the lease back between steps.
  */
 import type { AuditWriter } from '../audit/audit-writer.ts';
 import { isAutopilotError } from '../errors.ts';
-import type { ActionResult, RunQueue, RunRecord } from '../store/ports.ts';
+import type { ActionResult, RunQueue, RunRecord, RunWake } from '../store/ports.ts';
 import { ActionAborted } from './attempt.ts';
 import { keepLease } from './lease-keeper.ts';
-import { runAction, type ActionDeps, type ActionEnd } from './run-action.ts';
+import type { ProgramPorts } from './ports.ts';
+import type { ProgramContext, StepEnd } from './program/context.ts';
+import { ExecutionFacts } from './program/execution-facts.ts';
+import { progressOf, type StepProgress } from './program/progress.ts';
+import { runStep } from './program/run-step.ts';
+import type { ActionDeps } from './run-action.ts';
+import { stepResults } from './step-results.ts';
 
 export interface RunDeps extends ActionDeps {
   runs: RunQueue;
   audit: AuditWriter;
   owner: string;
   leaseMs: number;
+  /** What execution-time steps read: the event, the live work item, secrets. */
+  program: ProgramPorts;
   /** True once shutdown began: finish the action in flight, start no other. */
   stopping: () => boolean;
   /** Register the abort of the action in flight, for shutdown's deadline. */
@@ -22,12 +31,12 @@ export interface RunDeps extends ActionDeps {
   onError: (error: unknown, record: RunRecord) => void;
 }
 
-export type RunOutcome = 'succeeded' | 'skipped' | 'dead' | 'rescheduled' | 'released' | 'lease_lost';
+export type RunOutcome =
+  'succeeded' | 'skipped' | 'dead' | 'rescheduled' | 'parked' | 'released' | 'lease_lost';
 
-export async function processRun(
-  deps: RunDeps,
-  record: RunRecord,
-): Promise<{ outcome: RunOutcome; at?: number }> {
+type Ended = { outcome: RunOutcome; at?: number };
+
+export async function processRun(deps: RunDeps, record: RunRecord): Promise<Ended> {
   const { run } = record;
   const lease = keepLease(deps.runs, run.id, deps.owner, deps.leaseMs, deps.now, (e) =>
     deps.onError(e, record),
@@ -36,24 +45,20 @@ export async function processRun(
   try {
     if (run.mode === 'shadow') return await finishShadow(deps, record);
     const results: ActionResult[] = [...record.results];
+    let progress: StepProgress = progressOf(record.progress);
+    const ctx = programContext(deps, record, lease.signal, () => progress);
     for (let index = record.nextAction; index < run.actions.length; index++) {
-      if (deps.stopping() && index > record.nextAction) return await release(deps, record);
+      if (deps.stopping() && ctx.progressed) return await release(deps, record);
       const action = run.actions[index];
       if (!action) break;
-      const first = index === record.nextAction;
-      const end = await runAction(deps, {
-        run,
-        action,
-        results,
-        attemptsSoFar: first ? record.attempt : 0,
-        firstAttemptAt: first ? record.firstAttemptAt : undefined,
-        lastError: first ? record.lastError : undefined,
-        signal: lease.signal,
-      });
-      if (end.kind !== 'done') return await endEarly(deps, record, index, end);
+      if (index > record.nextAction) progress = {};
+      const node = { step: action, path: String(index), top: index, key: action.idempotencyKey };
+      const end = await runStep(ctx, node, progress, { steps: stepResults(run, results) });
+      if (end.kind !== 'done') return await endEarly(deps, record, index, end, progress);
       const result: ActionResult = { index, outcome: end.outcome, finishedAt: deps.now() };
       if (end.data !== undefined) result.data = end.data;
       await deps.runs.checkpoint(run.id, deps.owner, result, deps.now());
+      ctx.progressed = true;
       results.push(result);
     }
     await deps.runs.complete(run.id, deps.owner, 'succeeded', deps.now());
@@ -69,18 +74,53 @@ export async function processRun(
   }
 }
 
+function programContext(
+  deps: RunDeps,
+  record: RunRecord,
+  signal: AbortSignal,
+  progress: () => StepProgress,
+): ProgramContext {
+  const { run } = record;
+  let attempts = {
+    attemptsSoFar: record.attempt,
+    firstAttemptAt: record.firstAttemptAt,
+    lastError: record.lastError,
+  };
+  let wake: RunWake | undefined = record.wake;
+  return {
+    deps,
+    run,
+    rule: deps.rules(run.ruleId),
+    facts: new ExecutionFacts(run, deps.program, deps.now),
+    signal,
+    save: () => deps.runs.saveProgress(run.id, deps.owner, progress(), deps.now()),
+    takeAttempts() {
+      const taken = attempts;
+      attempts = { attemptsSoFar: 0, firstAttemptAt: undefined, lastError: undefined };
+      return taken;
+    },
+    takeWake() {
+      const taken = wake;
+      wake = undefined;
+      return taken;
+    },
+    progressed: false,
+  };
+}
+
 async function endEarly(
   deps: RunDeps,
   record: RunRecord,
   index: number,
-  end: Exclude<ActionEnd, { kind: 'done' }>,
-): Promise<{ outcome: RunOutcome; at?: number }> {
+  end: Exclude<StepEnd, { kind: 'done' }>,
+  progress: StepProgress,
+): Promise<Ended> {
   const { run } = record;
   const action = run.actions[index];
   if (!action) throw new RangeError(`run ${run.id} has no action ${index}`);
   const now = deps.now();
   switch (end.kind) {
-    case 'skipped':
+    case 'skip_run':
       try {
         await deps.runs.checkpoint(run.id, deps.owner, { index, outcome: 'skipped', finishedAt: now }, now);
         await deps.runs.complete(run.id, deps.owner, 'skipped', now);
@@ -88,6 +128,9 @@ async function endEarly(
         await deps.audit.actionSkipped(run, action, end.reason, end.detail);
       }
       return { outcome: 'skipped' };
+    case 'park':
+      await deps.runs.park(run.id, deps.owner, { until: end.until, progress }, now);
+      return { outcome: 'parked', at: end.until };
     case 'wait':
       await deps.runs.reschedule(run.id, deps.owner, end.at, now, end.retry);
       if (end.retry) await deps.audit.retryScheduled(run, action, end.at, end.retry.attempt, end.retry.error);
@@ -99,11 +142,13 @@ async function endEarly(
         await deps.audit.runDeadLettered(run, action, end.error);
       }
       return { outcome: 'dead' };
+    case 'released':
+      return release(deps, record);
   }
 }
 
 /** Shadow mode: the plan is recorded, the API is never called. */
-async function finishShadow(deps: RunDeps, record: RunRecord): Promise<{ outcome: RunOutcome }> {
+async function finishShadow(deps: RunDeps, record: RunRecord): Promise<Ended> {
   const { run } = record;
   for (let index = record.nextAction; index < run.actions.length; index++) {
     await deps.runs.checkpoint(
@@ -118,7 +163,7 @@ async function finishShadow(deps: RunDeps, record: RunRecord): Promise<{ outcome
   return { outcome: 'succeeded' };
 }
 
-async function release(deps: RunDeps, record: RunRecord): Promise<{ outcome: RunOutcome }> {
+async function release(deps: RunDeps, record: RunRecord): Promise<Ended> {
   await deps.runs.release(record.run.id, deps.owner, deps.now());
   return { outcome: 'released' };
 }

@@ -21,8 +21,12 @@ export function stepResults(run: Run, results: readonly ActionResult[]): StepRes
 }
 
 function stepView(result: ActionResult): unknown {
-  const { data } = result;
-  const base = { outcome: result.outcome };
+  return resultView(result.outcome, result.data);
+}
+
+/** What `{{steps.<name>}}` shows of a finished step: its outcome and data. */
+export function resultView(outcome: string, data: unknown): unknown {
+  const base = { outcome };
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) return { ...base, ...data };
   if (data === undefined) return base;
   return { ...base, id: data, value: data };

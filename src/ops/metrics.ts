@@ -150,6 +150,14 @@ function registerQueueGauges(registry: Registry, probe: QueueProbe): void {
     },
   });
   new Gauge({
+    name: 'autopilot_runs_parked',
+    help: 'Runs parked until a time or a decision (waits)',
+    registers: [registry],
+    async collect() {
+      this.set((await probe.runs.stats(probe.now())).parked);
+    },
+  });
+  new Gauge({
     name: 'autopilot_dead_letters',
     help: 'Runs in the dead-letter queue',
     registers: [registry],

@@ -8,13 +8,18 @@ import { v5 as uuidv5 } from 'uuid';
 /** fp-autopilot's own UUIDv5 namespace; changing it would change every key ever issued. */
 export const IDEMPOTENCY_NAMESPACE = 'dda858fe-8fa2-42b7-8312-f4591bb515c1';
 
+/**
+ * `step` is a top-level action's index, or a nested step's path (`2/i7/0`: step 0 of iteration 7
+ * of the for_each at index 2; docs/design/run-program.md §3). An index gives the keys issued
+ * before nested steps existed.
+ */
 export function idempotencyKey(
   eventId: string,
   ruleId: string,
   ruleVersion: string,
-  actionIndex: number,
+  step: number | string,
 ): string {
-  return uuidv5(`${eventId}\n${ruleId}\n${ruleVersion}\n${actionIndex}`, IDEMPOTENCY_NAMESPACE);
+  return uuidv5(`${eventId}\n${ruleId}\n${ruleVersion}\n${step}`, IDEMPOTENCY_NAMESPACE);
 }
 
 /** Runs are unique per (event id, rule id). */

@@ -1,12 +1,15 @@
 /**
- * Planning (pure): a matched rule and its event become a Run: ordered actions with rendered
- * params, a deterministic idempotency key per action, and the exact calls where they are
- * known now. Params reading `steps.*` stay as written until execution.
+ * Planning (pure): a matched rule and its event become a Run: ordered steps, a deterministic
+ * idempotency key per top-level step, and for the actions that only read the event's facts their
+ * rendered params and exact calls. Every other step (control steps, steps reading execution-time
+ * roots, steps after a wait) keeps the rule's template source, rendered once when it runs.
  */
 import { buildCalls } from '../actions/catalogue.ts';
 import { AutopilotError } from '../errors.ts';
 import type { Event, EventSource } from '../events/event.ts';
 import type { FieldMeta, NormalizedWorkItem } from '../match/work-item.ts';
+import { isControlStep } from '../rules/action-names.ts';
+import { EXECUTION_ROOTS } from '../rules/facts.ts';
 import type { ActionSpec, Rule } from '../rules/rule.ts';
 import { referencesRoot, renderParams, type TemplateContext } from '../templates/render.ts';
 import { idempotencyKey, runId } from './idempotency.ts';
@@ -33,14 +36,16 @@ const PRIORITY: Readonly<Record<EventSource, RunPriority>> = {
 export function planRun(event: Event, rule: Rule, context: PlanContext): Run {
   const templates = templateContext(event, rule, context);
   const actionCtx = { event, workItem: context.workItem, fieldMeta: context.fieldMeta };
+  const atExecution = executionTimeSteps(rule);
   const actions = rule.do.map((spec, index) => {
+    if (atExecution[index]) return executionStep(spec, index, event, rule);
     try {
       return planAction(spec, index, event, rule, templates, actionCtx);
     } catch (error) {
       throw withActionDetails(error, rule, index);
     }
   });
-  return {
+  const run: Run = {
     id: runId(event.id, rule.id),
     eventId: event.id,
     ruleId: rule.id,
@@ -51,11 +56,31 @@ export function planRun(event: Event, rule: Rule, context: PlanContext): Run {
     actions,
     createdAt: context.now,
   };
+  if (atExecution.some(Boolean)) run.event = event;
+  return run;
 }
 
-/** Whether the rule's action params read `work_item`, so it must be loaded before planning. */
+/** Whether the params rendered at planning read `work_item`, so it must be loaded first. */
 export function planNeedsWorkItem(rule: Rule): boolean {
-  return rule.do.some((spec) => referencesRoot(spec.params, ['work_item']));
+  const atExecution = executionTimeSteps(rule);
+  return rule.do.some((spec, index) => !atExecution[index] && referencesRoot(spec.params, ['work_item']));
+}
+
+/**
+ * Which top-level steps are rendered at execution: control steps, steps with a condition, steps
+ * reading execution-time roots, and every step after a wait (its facts are the ones after it).
+ */
+export function executionTimeSteps(rule: Rule): boolean[] {
+  let afterWait = false;
+  return rule.do.map((spec) => {
+    const atExecution =
+      afterWait ||
+      isControlStep(spec.type) ||
+      spec.when !== undefined ||
+      referencesRoot(spec.params, EXECUTION_ROOTS);
+    if (spec.type === 'wait' || spec.type === 'wait_until') afterWait = true;
+    return atExecution;
+  });
 }
 
 /** Runs for one work item execute one at a time; events without one queue per rule. */
@@ -74,6 +99,25 @@ function templateContext(event: Event, rule: Rule, context: PlanContext): Templa
   };
 }
 
+/** A step kept as the rule wrote it, to be rendered once when it runs. */
+function executionStep(spec: ActionSpec, index: number, event: Event, rule: Rule): PlannedAction {
+  const step: PlannedAction = {
+    index,
+    type: spec.type,
+    render: 'execution',
+    params: spec.params,
+    recheck: spec.recheck === true,
+    idempotencyKey: idempotencyKey(event.id, rule.id, rule.version, index),
+  };
+  if (spec.name !== undefined) step.name = spec.name;
+  if (spec.recheckWhen !== undefined) step.recheckWhen = spec.recheckWhen;
+  if (spec.when !== undefined) step.when = spec.when;
+  if (spec.else !== undefined) step.else = spec.else;
+  if (spec.do !== undefined) step.do = spec.do;
+  if (spec.choices !== undefined) step.choices = spec.choices;
+  return step;
+}
+
 function planAction(
   spec: ActionSpec,
   index: number,
@@ -82,10 +126,11 @@ function planAction(
   templates: TemplateContext,
   actionCtx: Parameters<typeof buildCalls>[1],
 ): PlannedAction {
-  const params = renderParams(spec.params, templates, { deferRoots: ['steps'] });
+  const params = renderParams(spec.params, templates);
   const action: PlannedAction = {
     index,
     type: spec.type,
+    render: 'plan',
     params,
     recheck: spec.recheck === true,
     idempotencyKey: idempotencyKey(event.id, rule.id, rule.version, index),

@@ -1,4 +1,6 @@
 /** What planning produces and the queue/executor consume. */
+import type { Event } from '../events/event.ts';
+import type { ActionSpec, Choice, ConditionNode } from '../rules/rule.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
@@ -18,14 +20,32 @@ export interface ApiCall {
 }
 
 export interface PlannedAction {
+  /** Index of the top-level step (of the one a nested step belongs to). */
   index: number;
-  /** Action name as written in the rule (comment, transition, ...). */
+  /** A nested step's path (`2/i7/0`, docs/design/run-program.md §3); absent at the top level. */
+  path?: string;
+  /** Action or control step name as written in the rule (comment, transition, for_each, wait, ...). */
   type: string;
   /** `name:` of the action if any, for `{{steps.<name>}}`. */
   name?: string;
-  /** Rendered params. Params that reference `steps.*` stay unrendered until execution. */
+  /**
+   * `plan`: `params` were rendered at planning and are never rendered again. `execution`: `params`
+   * are the rule's template source, rendered once when the step runs, with the full fact context
+   * (docs/design/run-program.md §2). Absent on runs planned before control steps existed.
+   */
+  render?: 'plan' | 'execution';
+  /** Rendered params (`render: plan`), or the template source (`render: execution`). */
   params: Record<string, unknown>;
   recheck: boolean;
+  /** What `recheck` evaluates instead of the rule's `when`. */
+  recheckWhen?: ConditionNode;
+  /** Evaluated when the step is reached (execution time); false runs `else` in its place. */
+  when?: ConditionNode;
+  else?: ActionSpec[];
+  /** for_each: the nested steps of each iteration (template source). */
+  do?: ActionSpec[];
+  /** choose: the when/do pairs. */
+  choices?: Choice[];
   /** UUIDv5 of (event id, rule id, rule version, action index). */
   idempotencyKey: string;
   /**
@@ -49,4 +69,9 @@ export interface Run {
   priority: RunPriority;
   actions: PlannedAction[];
   createdAt: number;
+  /**
+   * The event, kept with runs that render steps at execution: a run parked longer than the event
+   * log keeps events still has its facts.
+   */
+  event?: Event;
 }

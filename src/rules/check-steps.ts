@@ -1,8 +1,9 @@
 import { isAutopilotError } from '../errors.ts';
 import { parseTemplate } from '../templates/parse.ts';
-import { ACTION_NAMES, STEP_KEYS, WORK_ITEM_ACTIONS } from './action-names.ts';
+import { parseDuration } from './duration.ts';
+import { STEP_KEYS, STEP_TYPES, WORK_ITEM_ACTIONS } from './action-names.ts';
 import { checkMessage } from './check-message.ts';
-import { invalid, record } from './check-support.ts';
+import { durationIssue, invalid, record } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
 import { FACT_ROOTS, TEMPLATE_ONLY_ROOTS } from './facts.ts';
 
@@ -20,15 +21,16 @@ export function checkSteps(steps: unknown, on: Record<string, unknown>): RuleIss
   steps.forEach((raw, i) => {
     const step = record(raw);
     if (!step) return;
-    const action = Object.keys(step).find(
-      (k) => !STEP_KEYS.has(k) && (ACTION_NAMES as readonly string[]).includes(k),
-    );
+    const action = Object.keys(step).find((k) => !STEP_KEYS.has(k) && STEP_TYPES.includes(k));
     if (action) {
-      const params = record(step[action]) ?? {};
       const at = ['do', i, action];
-      checkTemplates(params, at, { earlier, hasCommand: typeof on.command === 'string' }, issues);
-      issues.push(...applicability(action, params, at, on, missingWorkItem));
-      if (action === 'message') issues.push(...checkMessage(params, at));
+      if (action === 'wait') issues.push(...waitIssues(step[action], at));
+      else {
+        const params = action === 'wait_until' ? step[action] : (record(step[action]) ?? {});
+        checkTemplates(params, at, { earlier, hasCommand: typeof on.command === 'string' }, issues);
+        issues.push(...applicability(action, record(params) ?? {}, at, on, missingWorkItem));
+        if (action === 'message') issues.push(...checkMessage(record(params) ?? {}, at));
+      }
     }
     if (typeof step.name === 'string') {
       if (earlier.has(step.name))
@@ -36,6 +38,17 @@ export function checkSteps(steps: unknown, on: Record<string, unknown>): RuleIss
       earlier.add(step.name);
     }
   });
+  return issues;
+}
+
+/** Longest `wait`: a run parked for longer than a year is a mistake in the rule. */
+const MAX_WAIT_MS = parseDuration('365d');
+
+function waitIssues(value: unknown, at: RuleIssue['path']): RuleIssue[] {
+  if (typeof value !== 'string') return [];
+  const issues: RuleIssue[] = [];
+  const ms = durationIssue(value, at, issues);
+  if (ms !== undefined && ms > MAX_WAIT_MS) issues.push(invalid(at, `wait: ${value} is longer than 365d`));
   return issues;
 }
 

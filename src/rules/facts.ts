@@ -5,3 +5,10 @@ export const FACT_ROOTS = ['event', 'work_item', 'change', 'command', 'now'] as 
 export const TEMPLATE_ONLY_ROOTS = ['steps', 'rule'] as const;
 
 export type FactRoot = (typeof FACT_ROOTS)[number];
+
+/**
+ * Roots whose values exist only when a step runs (results of earlier steps, the for_each item,
+ * secrets, variables, related and parent work items): steps whose templates read them are
+ * rendered once, at execution (docs/design/run-program.md §2).
+ */
+export const EXECUTION_ROOTS = ['steps', 'item', 'index', 'secrets', 'vars', 'related', 'parent'] as const;

@@ -35,6 +35,10 @@ interface Parsed {
   at?: (path: (string | number)[]) => { line: number; column: number };
 }
 
+function withText(rule: Rule, text: string): Rule {
+  return { ...rule, source: { ...rule.source, text } };
+}
+
 /** Parses and validates one rule file's text. Never throws for bad input. */
 export function parseRuleText(file: string, text: string): { rule?: Rule; diagnostics: RuleDiagnostic[] } {
   const { rule, diagnostics } = parse(file, text);
@@ -74,7 +78,7 @@ function parse(file: string, text: string): Parsed {
   const at = (path: (string | number)[]) => locate(yaml.doc, yaml.lineCounter, path);
   return diagnostics.length > 0
     ? { diagnostics, idAt }
-    : { rule: normalizeRule(yaml.value, file), diagnostics, idAt, at };
+    : { rule: withText(normalizeRule(yaml.value, file), text), diagnostics, idAt, at };
 }
 
 /**

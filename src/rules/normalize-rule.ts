@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { STEP_KEYS } from './action-names.ts';
-import type { ActionSpec, ConditionNode, RetryOverride, Rule, Trigger } from './rule.ts';
+import type { ActionSpec, Choice, ConditionNode, RetryOverride, Rule, Trigger } from './rule.ts';
 
 /** A rule as written, after it passed the schema. */
 interface RuleData {
@@ -36,14 +36,42 @@ export function normalizeRule(data: unknown, file: string): Rule {
 
 function toActionSpec(step: Record<string, unknown>): ActionSpec {
   const type = Object.keys(step).find((k) => !STEP_KEYS.has(k)) as string;
-  const { recheck: innerRecheck, ...params } = step[type] as Record<string, unknown>;
-  const recheck = (step.recheck ?? innerRecheck) as boolean | undefined;
-  return {
+  const { params, innerRecheck, body, choices } = stepBody(type, step[type]);
+  const recheck = (step.recheck ?? innerRecheck) as boolean | ConditionNode | undefined;
+  const spec: ActionSpec = {
     type,
     ...(typeof step.name === 'string' ? { name: step.name } : {}),
     params,
-    ...(recheck === undefined ? {} : { recheck }),
+    ...(recheck === undefined ? {} : { recheck: recheck !== false }),
   };
+  if (recheck !== undefined && typeof recheck === 'object') spec.recheckWhen = recheck;
+  if (step.when !== undefined) spec.when = step.when as ConditionNode;
+  if (Array.isArray(step.else)) spec.else = step.else.map((s) => toActionSpec(s as Record<string, unknown>));
+  if (body) spec.do = body;
+  if (choices) spec.choices = choices;
+  return spec;
+}
+
+/** The params of one step as written; a for_each's `do` and a choose's pairs apart from them. */
+function stepBody(
+  type: string,
+  value: unknown,
+): { params: Record<string, unknown>; innerRecheck?: unknown; body?: ActionSpec[]; choices?: Choice[] } {
+  if (type === 'wait') return { params: { duration: value } };
+  if (type === 'wait_until') return { params: { at: value } };
+  if (type === 'choose') {
+    const pairs = (value as Array<{ when: ConditionNode; do: Record<string, unknown>[] }>).map((pair) => ({
+      when: pair.when,
+      do: pair.do.map(toActionSpec),
+    }));
+    return { params: {}, choices: pairs };
+  }
+  const { recheck: innerRecheck, ...params } = value as Record<string, unknown>;
+  if (type === 'for_each') {
+    const { do: body, ...rest } = params;
+    return { params: rest, innerRecheck, body: (body as Record<string, unknown>[]).map(toActionSpec) };
+  }
+  return { params, innerRecheck };
 }
 
 /** Short sha256 of the canonical JSON (sorted keys): stable across key order and formatting. */

@@ -57,15 +57,34 @@ export interface CommandTrigger {
 
 export type Trigger = EventTrigger | PollTrigger | ScheduleTrigger | CommandTrigger;
 
-/** One entry of `do:` as written: exactly one action name as key, its params as value. */
+/**
+ * One entry of `do:` as written: exactly one action or control step name as key, its params as
+ * value (docs/design/run-program.md). Fields other than type, name, params and recheck appear
+ * only when written, so rules from before control steps keep their version hash.
+ */
 export interface ActionSpec {
-  /** Action name: comment, transition, complete_node, ..., api, http, reply. */
+  /** Action name (comment, transition, ..., api, http, reply) or control step (for_each, wait, ...). */
   type: string;
-  /** Optional name so later actions can use `{{steps.<name>.<field>}}`. */
+  /** Optional name so later steps can use `{{steps.<name>.<field>}}`. */
   name?: string;
+  /** The step's params as written (templates unrendered); a for_each's without its `do`. */
   params: Record<string, unknown>;
-  /** Re-fetch the work item and re-evaluate `when` right before this action. */
+  /** Re-fetch the work item right before this step and stop the run quietly unless a condition holds. */
   recheck?: boolean;
+  /** What `recheck` evaluates instead of the rule's `when`, when written as a condition. */
+  recheckWhen?: ConditionNode;
+  /** Evaluated when the step is reached; false runs `else` (if any) in its place. */
+  when?: ConditionNode;
+  else?: ActionSpec[];
+  /** for_each: the steps of each iteration. */
+  do?: ActionSpec[];
+  /** choose: the `when`/`do` pairs, the first that holds runs. */
+  choices?: Choice[];
+}
+
+export interface Choice {
+  when: ConditionNode;
+  do: ActionSpec[];
 }
 
 export interface RetryOverride {
@@ -88,8 +107,8 @@ export interface Rule {
   retry?: RetryOverride;
   /** Hash of the rule's normalized content; part of every idempotency key. */
   version: string;
-  /** Where it came from, for messages. */
-  source: { file: string };
+  /** Where it came from, for messages; `text` is the file as loaded (the dashboard shows it). */
+  source: { file: string; text?: string };
 }
 
 export function isEventTrigger(t: Trigger): t is EventTrigger {

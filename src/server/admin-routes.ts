@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { AutopilotError } from '../errors.ts';
 import { sendError } from '../ingest/http/http-errors.ts';
 import { requireBearer } from './bearer-auth.ts';
-import type { AuditStore, EventLog, RunQueue, RunState } from '../store/ports.ts';
+import { RUN_STATES, type AuditStore, type EventLog, type RunQueue, type RunState } from '../store/ports.ts';
 import type { ReloadOutcome, RuleRegistry } from './rule-registry.ts';
 
 export interface AdminDeps {
@@ -15,13 +15,11 @@ export interface AdminDeps {
   /** The whole story of one event (stored event, match trace, runs, attempts). */
   traceEvent: (eventId: string) => Promise<unknown | undefined>;
   pausedPairs: (now: number) => unknown[];
-  /** Wakes the executor after a dead letter was retried. */
-  onRequeued?: () => void;
+  /** The dashboard's data API (src/dashboard/data-routes.ts), also served here behind the token. */
+  data?: Router;
   /** Wakes the event processor after a dead-lettered event was retried. */
   onEventRequeued?: () => void;
 }
-
-const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'skipped', 'dead'];
 
 /** Admin API under /api: bearer token required on every route, compared in constant time. */
 export function adminRoutes(deps: AdminDeps): Router {
@@ -67,20 +65,9 @@ export function adminRoutes(deps: AdminDeps): Router {
     }
     res.json({ ok: true, dropped: req.params.id });
   });
-  router.post('/api/dead-letters/:id/retry', async (req, res) => {
-    if (!(await deps.runs.requeue(String(req.params.id), deps.now()))) {
-      throw new AutopilotError('AP_NOT_FOUND', `no dead letter '${req.params.id}'`);
-    }
-    deps.onRequeued?.();
-    res.json({ ok: true, requeued: req.params.id });
-  });
-  router.delete('/api/dead-letters/:id', async (req, res) => {
-    if (!(await deps.runs.drop(String(req.params.id)))) {
-      throw new AutopilotError('AP_NOT_FOUND', `no dead letter '${req.params.id}'`);
-    }
-    res.json({ ok: true, dropped: req.params.id });
-  });
   router.get('/api/breakers', (_req, res) => res.json(deps.pausedPairs(deps.now())));
+  // After the routes above: where paths meet (GET /api/rules), the admin API's own answer stays.
+  if (deps.data) router.use('/api', deps.data);
   router.use('/api', (_req: Request, res: Response) =>
     sendError(res, new AutopilotError('AP_NOT_FOUND', 'no such route')),
   );
@@ -119,7 +106,7 @@ async function describeRules(deps: AdminDeps) {
 }
 
 /** Each diagnostic also as `file:line:column`, the form editors and terminals jump to. */
-function withLocations(outcome: ReloadOutcome) {
+export function withLocations(outcome: ReloadOutcome) {
   return {
     ...outcome,
     diagnostics: outcome.diagnostics.map((d) => ({ ...d, location: `${d.file}:${d.line}:${d.column}` })),

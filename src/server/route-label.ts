@@ -12,11 +12,17 @@ const TEMPLATES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/healthz\/api$/, '/healthz/api'],
   [/^\/readyz$/, '/readyz'],
   [/^\/metrics$/, '/metrics'],
-  [/^\/api\/(rules|reload|runs|dead-letters|breakers)$/, '/api/$1'],
+  [/^\/api\/(rules|reload|runs|dead-letters|breakers|overview|events|stream)$/, '/api/$1'],
+  [/^\/api\/(runs\/page|dead-letters\/page|dead-letters\/retry|dead-letters\/events)$/, '/api/$1'],
+  [/^\/api\/dead-letters\/events\/[^/]+\/retry$/, '/api/dead-letters/events/:id/retry'],
+  [/^\/api\/dead-letters\/events\/[^/]+$/, '/api/dead-letters/events/:id'],
+  [/^\/api\/rules\/[^/]+$/, '/api/rules/:id'],
   [/^\/api\/events\/[^/]+\/trace$/, '/api/events/:id/trace'],
+  [/^\/api\/events\/[^/]+$/, '/api/events/:id'],
   [/^\/api\/dead-letters\/[^/]+\/retry$/, '/api/dead-letters/:id/retry'],
   [/^\/api\/dead-letters\/[^/]+$/, '/api/dead-letters/:id'],
   [/^\/api(\/.*)?$/, '/api/*'],
+  [/^\/ui\/api(\/.*)?$/, '/ui/api/*'],
   [/^\/ui(\/.*)?$/, '/ui/*'],
 ];
 

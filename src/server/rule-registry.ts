@@ -3,6 +3,8 @@ import type { Rule } from '../rules/rule.ts';
 
 import type { RuleDiagnostic as Diagnostic } from '../rules/diagnostic.ts';
 
+const HISTORY = 10;
+
 export interface RuleSnapshot<Index> {
   rules: readonly Rule[];
   byId: ReadonlyMap<string, Rule>;
@@ -34,6 +36,7 @@ export class RuleRegistry<Index> {
   readonly #deps: RuleRegistryDeps<Index>;
   #snapshot: RuleSnapshot<Index>;
   #lastOutcome: ReloadOutcome | undefined;
+  #history: ReloadOutcome[] = [];
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
@@ -53,6 +56,11 @@ export class RuleRegistry<Index> {
 
   get lastOutcome(): ReloadOutcome | undefined {
     return this.#lastOutcome;
+  }
+
+  /** The last reloads of this process, newest first (the dashboard's overview). */
+  get history(): readonly ReloadOutcome[] {
+    return this.#history;
   }
 
   /** Reloads now; concurrent calls share one reload, and a call during a reload schedules one more. */
@@ -98,6 +106,7 @@ export class RuleRegistry<Index> {
     }
     const outcome = { ok, rules: this.#snapshot.rules.length, diagnostics, at };
     this.#lastOutcome = outcome;
+    this.#history = [outcome, ...this.#history].slice(0, HISTORY);
     this.#deps.onReload?.(outcome);
     return outcome;
   }

@@ -22,6 +22,13 @@ export function requireCount(name: string, value: unknown): asserts value is num
   }
 }
 
+/** An epoch-ms time (a parked run's wake-up). */
+export function requireTime(name: string, value: unknown): asserts value is number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw new AutopilotError('AP_STORE_BAD_INPUT', `${name} must be epoch ms, got ${describe(value)}`);
+  }
+}
+
 function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
@@ -39,4 +46,16 @@ export function checkRun(run: Run): Run {
     throw new AutopilotError('AP_STORE_BAD_INPUT', `run ${run.id}: actions must be an array`);
   }
   return run;
+}
+
+/** A new plan for a dead run must be the same run: id, event, rule and lane (its place in the queue). */
+export function checkReplan(current: Run, plan: Run): void {
+  for (const key of ['id', 'eventId', 'ruleId', 'lane'] as const) {
+    if (plan[key] !== current[key]) {
+      throw new AutopilotError(
+        'AP_STORE_BAD_INPUT',
+        `run ${current.id}: a new plan must keep ${key} (${JSON.stringify(current[key])}), got ${JSON.stringify(plan[key])}`,
+      );
+    }
+  }
 }

@@ -85,11 +85,26 @@ export interface EventLog {
 
 // ---------------------------------------------------------------- run queue
 
-export type RunState = 'queued' | 'running' | 'succeeded' | 'skipped' | 'dead';
+/**
+ * `parked`: waiting for a time or a decision (a `wait` step, an approval) outside its lane, as a
+ * dead run is, so it never blocks the work item's other runs (docs/design/run-program.md).
+ */
+export type RunState = 'queued' | 'running' | 'parked' | 'succeeded' | 'skipped' | 'dead';
+
+/** Every run state, in the order lists and filters show them. */
+export const RUN_STATES: readonly RunState[] = [
+  'queued',
+  'running',
+  'parked',
+  'succeeded',
+  'skipped',
+  'dead',
+];
 
 export interface ActionResult {
   index: number;
-  outcome: 'done' | 'already_applied' | 'skipped' | 'shadow';
+  /** `not_taken`: the step's `when` was false and it had no `else`; the run went on. */
+  outcome: 'done' | 'already_applied' | 'skipped' | 'shadow' | 'not_taken';
   /** The API's `data` (or a summary) so later steps can use `{{steps.N.field}}`. */
   data?: unknown;
   finishedAt: number;
@@ -105,11 +120,28 @@ export interface RunError {
   httpStatus?: number;
 }
 
+/** Why a parked run woke up, kept for the step that parked until it has used it. */
+export interface RunWake {
+  /** `due`: its time came (a wait's end, an approval's timeout); `resumed`: `resume` was called. */
+  reason: 'due' | 'resumed';
+  /** Epoch ms when it woke. */
+  at: number;
+  /** What `resume` passed (e.g. an approval decision). */
+  data?: unknown;
+}
+
 export interface RunRecord {
   run: Run;
   state: RunState;
   /** First action not yet finished; a resumed run starts here. */
   nextAction: number;
+  /**
+   * The cursor inside the top-level step `nextAction` (for_each iteration, branch taken, nested
+   * results; src/executor/program/progress.ts). Cleared by `checkpoint`.
+   */
+  progress?: unknown;
+  /** Set once a parked run woke up, until the step that parked consumed it. */
+  wake?: RunWake;
   /** Attempts of the current action so far. */
   attempt: number;
   /** When the current action was first attempted (for the max-elapsed retry limit). */
@@ -134,8 +166,10 @@ export interface RunFilter {
 }
 
 export interface QueueStats {
-  /** Runs queued or running. */
+  /** Runs queued or running (parked runs wait outside and do not count). */
   depth: number;
+  /** Runs parked until a time or a decision. */
+  parked: number;
   /** Age in ms of the oldest queued run that is due, 0 when none. */
   oldestDueAgeMs: number;
   dead: number;
@@ -144,10 +178,11 @@ export interface QueueStats {
 /**
  * Lanes and dead letters: a dead run leaves its lane, so later runs of the same work item proceed
  * (one broken run must not stall a work item forever); `requeue` puts it back at the END of its
- * lane, behind whatever was enqueued meanwhile. Operations that need the lease (`checkpoint`,
- * `reschedule`, `complete`, `deadLetter`) check it atomically with their write and throw
- * `AP_LEASE_LOST` when `owner` no longer holds an unexpired lease, `AP_NOT_FOUND` for an unknown
- * run; `release` is a no-op when the lease is not held.
+ * lane, behind whatever was enqueued meanwhile. A parked run leaves its lane the same way and
+ * comes back at the end of it when it wakes. Operations that need the lease (`checkpoint`,
+ * `saveProgress`, `park`, `reschedule`, `complete`, `deadLetter`) check it atomically with their
+ * write and throw `AP_LEASE_LOST` when `owner` no longer holds an unexpired lease, `AP_NOT_FOUND`
+ * for an unknown run; `release` is a no-op when the lease is not held.
  */
 export interface RunQueue {
   /** Enqueues each run unless one with the same id exists; returns ids actually added. */
@@ -156,12 +191,32 @@ export interface RunQueue {
    * Claims up to `limit` due runs: only the oldest unfinished run of each lane is eligible (FIFO,
    * one at a time per lane), higher priority first (chat > webhook > background), then runAt.
    * Leased to `owner` until `now + leaseMs`; an expired lease makes the run claimable again.
+   * First, parked runs whose `runAt` has come (at most PARKED_WAKE_BATCH per call, found through
+   * an index on due time) go back to the end of their lanes, with `wake.reason` `due`.
    */
   claim(owner: string, limit: number, leaseMs: number, now: number): Promise<RunRecord[]>;
   /** False when `owner` no longer holds the lease: an expired lease counts as lost, even if unclaimed. */
   extendLease(runId: string, owner: string, leaseMs: number, now: number): Promise<boolean>;
-  /** Records one finished action and advances `nextAction`; resets attempt counting. */
+  /** Records one finished action and advances `nextAction`; resets attempt counting, clears progress and wake. */
   checkpoint(runId: string, owner: string, result: ActionResult, now: number): Promise<void>;
+  /** Saves the cursor inside the current step (a nested step finished); resets attempts, clears wake. */
+  saveProgress(runId: string, owner: string, progress: unknown, now: number): Promise<void>;
+  /**
+   * Parks the run until `until` with `progress`: it leaves its lane (the lane's next run becomes
+   * head), the lease is released, wake is cleared.
+   */
+  park(
+    runId: string,
+    owner: string,
+    parking: { until: number; progress: unknown },
+    now: number,
+  ): Promise<void>;
+  /**
+   * Wakes a parked run now, at the end of its lane, with `wake = {reason: 'resumed', at: now, data}`.
+   * Atomic: false when the run is not parked (already woken, timed out, unknown), so concurrent
+   * resumes wake it once.
+   */
+  resume(runId: string, resumption: { data?: unknown }, now: number): Promise<boolean>;
   /** Releases the lease and makes the run due again at `runAt` (retry, or waiting for the limiter). */
   reschedule(
     runId: string,
@@ -174,8 +229,12 @@ export interface RunQueue {
   deadLetter(runId: string, owner: string, error: RunError, now: number): Promise<void>;
   /** Gives the lease back without changing anything else (graceful shutdown). */
   release(runId: string, owner: string, now: number): Promise<void>;
-  /** Dead run back to queued at its first unfinished action, attempts reset. */
-  requeue(runId: string, now: number): Promise<boolean>;
+  /**
+   * Dead run back to queued at its first unfinished action, attempts reset. With `plan`, the run
+   * continues with that plan instead of its own (planned again with the current rule version;
+   * same run id, event, rule and lane; finished results are kept).
+   */
+  requeue(runId: string, now: number, plan?: Run): Promise<boolean>;
   /** Removes a dead run for good. */
   drop(runId: string): Promise<boolean>;
   get(runId: string): Promise<RunRecord | undefined>;
@@ -187,12 +246,16 @@ export interface RunQueue {
 
 export const PRIORITY_RANK: Record<RunPriority, number> = { chat: 0, webhook: 1, background: 2 };
 
+/** Most parked runs one `claim` wakes; more wait for the next claim (a few ms later). */
+export const PARKED_WAKE_BATCH = 100;
+
 // ---------------------------------------------------------------- audit
 
 export type AuditKind =
   | 'event.stored'
   | 'event.duplicate'
   | 'event.skipped'
+  | 'event.processed'
   | 'event.dead_lettered'
   | 'rule.matched'
   | 'rule.not_matched'
@@ -202,6 +265,9 @@ export type AuditKind =
   | 'action.attempted'
   | 'action.retry_scheduled'
   | 'action.skipped'
+  | 'run.parked'
+  | 'run.woken'
+  | 'step.branch'
   | 'run.succeeded'
   | 'run.dead_lettered'
   | 'run.requeued'
@@ -260,10 +326,101 @@ export interface StateStore {
   delete(key: string): Promise<void>;
 }
 
+// ---------------------------------------------------------------- audit read models (dashboard)
+
+/** One processed event as the dashboard lists it, kept with the audit (and purged with it). */
+export interface EventSummary {
+  eventId: string;
+  /** When it was processed (epoch ms). */
+  at: number;
+  type?: string;
+  source?: string;
+  /** `projectKey:workItemId` when the event has one. */
+  workItem?: string;
+  /** The work item's name when the event or the match read it. */
+  workItemName?: string;
+  /** Rules whose trigger fitted the event, and those that matched. */
+  candidates: number;
+  matchedRules: string[];
+  /** Runs of this event that succeeded, and that are dead letters now. */
+  succeeded: number;
+  dead: number;
+}
+
+/** All given filters must hold; newest first; `before` is the `next` cursor of the previous page. */
+export interface EventListQuery {
+  type?: string;
+  workItem?: string;
+  /** Events this rule was a candidate for (matched or not). */
+  ruleId?: string;
+  /** An event id, a work item id (with or without `project:`), or text of the work item's name. */
+  text?: string;
+  status?: 'matched' | 'unmatched' | 'failed';
+  since?: number;
+  until?: number;
+  before?: string;
+  /** @defaultValue 50 */
+  limit?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `before` for the next (older) page; absent on the last page. */
+  next?: string;
+}
+
+/** Audit records counted per hour, kind and rule (`ruleId` absent: all rules together). */
+export interface AuditCount {
+  /** Start of the hour, epoch ms. */
+  bucket: number;
+  kind: AuditKind;
+  ruleId?: string;
+  n: number;
+  /** The newest record counted here. */
+  lastAt: number;
+}
+
+export const COUNT_BUCKET_MS = 3_600_000;
+
+export interface CountQuery {
+  since: number;
+  until?: number;
+  /** One row per rule (and kind) instead of the all-rules totals. */
+  perRule?: boolean;
+  ruleId?: string;
+  /** The hours added up: one row per kind (and rule), `bucket` the first hour counted. */
+  summed?: boolean;
+}
+
+/** The kinds `AuditViews.problems` returns (an index of their own keeps the look-up short). */
+export const PROBLEM_KINDS: readonly AuditKind[] = [
+  'rule.error',
+  'run.dead_lettered',
+  'loop_stopped',
+  'breaker_open',
+];
+
+/**
+ * Summaries kept beside the audit as it is recorded (one event row per processed event, counts
+ * per hour), so the dashboard's pages stay fast with millions of records.
+ */
+export interface AuditViews {
+  listEvents(q: EventListQuery): Promise<Page<EventSummary>>;
+  /** Counts of hours in [since, until); `perRule` returns the per-rule rows instead of the totals. */
+  counts(q: CountQuery): Promise<AuditCount[]>;
+  /** The newest record of `kind` per rule id. */
+  lastPerRule(kind: AuditKind): Promise<Map<string, number>>;
+  /** The newest records that need someone's attention: rule errors, dead letters, loop stops, breakers. */
+  problems(limit: number): Promise<AuditRecord[]>;
+  /** Like AuditStore.query, newest first, one page at a time. */
+  page(q: Omit<AuditQuery, 'order'> & { before?: string }): Promise<Page<AuditRecord>>;
+}
+
 export interface Stores {
   events: EventLog;
   runs: RunQueue;
   audit: AuditStore;
+  views: AuditViews;
   state: StateStore;
   close(): Promise<void>;
 }

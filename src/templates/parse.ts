@@ -54,36 +54,53 @@ export function parsePath(path: string): string[] {
 
 function pathProblem(path: string): string | undefined {
   for (const segment of path.split('.')) {
-    if (segment === '') return `'${path}' has an empty segment`;
+    if (segment === '') return `'${clip(path)}' has an empty segment`;
     if (!SEGMENT.test(segment))
-      return `'${path}' has an invalid segment '${segment}' (letters, digits, _ and - only)`;
-    if (RESERVED_SEGMENTS.has(segment)) return `'${path}' uses the reserved name '${segment}'`;
+      return `'${clip(path)}' has an invalid segment '${clip(segment)}' (letters, digits, _ and - only)`;
+    if (RESERVED_SEGMENTS.has(segment)) return `'${clip(path)}' uses the reserved name '${segment}'`;
   }
   return undefined;
 }
 
-/** Parses a template into text and expression parts. Throws AP_TEMPLATE_INVALID with the offset. */
+/** Text quoted in an error message is shortened: a message never carries a whole hostile value. */
+function clip(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/**
+ * Parses a template into text and expression parts. Throws AP_TEMPLATE_INVALID with the offset.
+ * Linear in time and memory: text between look-ups is sliced out whole (a 150 KB value built a
+ * character at a time was a rope of 150,000 pieces, megabytes for one string).
+ */
 export function parseTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
-  let literal = '';
+  // Text pieces of the current literal: more than one only around escaped braces.
+  let literal: string[] = [];
+  const flush = () => {
+    if (literal.length > 0) parts.push({ kind: 'text', text: literal.join('') });
+    literal = [];
+  };
   let i = 0;
   while (i < text.length) {
-    if (text.startsWith('\\{{', i)) {
-      literal += '{{';
-      i += 3;
-    } else if (text.startsWith('{{', i)) {
-      const end = text.indexOf('}}', i + 2);
-      if (end < 0) throw templateError(`'{{' at offset ${i} is never closed with '}}'`, i);
-      if (literal) parts.push({ kind: 'text', text: literal });
-      literal = '';
-      parts.push(parseExpression(text.slice(i, end + 2), i));
-      i = end + 2;
-    } else {
-      literal += text[i];
-      i++;
+    const open = text.indexOf('{{', i);
+    if (open < 0) {
+      literal.push(text.slice(i));
+      break;
     }
+    // `\{{` is a literal `{{`, unless that backslash already belongs to text before `i`.
+    if (open > i && text.charCodeAt(open - 1) === 0x5c) {
+      literal.push(text.slice(i, open - 1), '{{');
+      i = open + 2;
+      continue;
+    }
+    if (open > i) literal.push(text.slice(i, open));
+    const end = text.indexOf('}}', open + 2);
+    if (end < 0) throw templateError(`'{{' at offset ${open} is never closed with '}}'`, open);
+    flush();
+    parts.push(parseExpression(text.slice(open, end + 2), open));
+    i = end + 2;
   }
-  if (literal) parts.push({ kind: 'text', text: literal });
+  flush();
   return parts;
 }
 
@@ -96,7 +113,7 @@ function parseExpression(raw: string, offset: number): TemplatePart {
   const scanner = new Scanner(raw.slice(2, -2), offset + 2);
   scanner.skipSpace();
   const path = scanner.take(/[^\s|]+/y);
-  if (!path) throw templateError(`empty expression '${raw}' at offset ${offset}`, offset);
+  if (!path) throw templateError(`empty expression '${clip(raw)}' at offset ${offset}`, offset);
   const problem = pathProblem(path);
   if (problem) throw templateError(`path ${problem} at offset ${offset}`, offset);
   const formatters: FormatterCall[] = [];
@@ -116,7 +133,7 @@ function parseFormatter(scanner: Scanner): FormatterCall {
   if (!name) throw templateError(`expected a formatter name after '|' at offset ${at}`, at);
   if (!(FORMATTER_NAMES as readonly string[]).includes(name)) {
     throw templateError(
-      `unknown formatter '${name}' at offset ${at} (known: ${FORMATTER_NAMES.join(', ')})`,
+      `unknown formatter '${clip(name)}' at offset ${at} (known: ${FORMATTER_NAMES.join(', ')})`,
       at,
     );
   }

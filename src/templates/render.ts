@@ -7,6 +7,7 @@
 import { AutopilotError } from '../errors.ts';
 import { resolvePath } from '../match/resolve-path.ts';
 import { FORMATTERS, toText } from './formatters.ts';
+import { createParseCache } from './parse-cache.ts';
 import { stripPersonMarkers } from './person-markers.ts';
 import { parseTemplate, type FormatterName, type TemplatePart } from './parse.ts';
 
@@ -21,17 +22,11 @@ export interface RenderOptions {
   deferRoots?: readonly string[];
 }
 
-const parsed = new Map<string, readonly TemplatePart[]>();
-const PARSE_CACHE_LIMIT = 5_000;
+/** One cache for the process: rule templates are the same for every event. */
+export const templateParseCache = createParseCache(parseTemplate);
 
 function partsOf(text: string): readonly TemplatePart[] {
-  let parts = parsed.get(text);
-  if (parts === undefined) {
-    parts = parseTemplate(text);
-    if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
-    parsed.set(text, parts);
-  }
-  return parts;
+  return templateParseCache.parts(text);
 }
 
 /**
@@ -69,6 +64,20 @@ export function referencesRoot(value: unknown, roots: readonly string[]): boolea
   if (value !== null && typeof value === 'object')
     return Object.values(value).some((v) => referencesRoot(v, roots));
   return false;
+}
+
+/** Every root (`work_item`, `steps`, ...) the templates inside `value` read. */
+export function rootsRead(value: unknown, into = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    if (value.includes('{{')) {
+      for (const part of partsOf(value)) if (part.kind === 'expr') into.add(part.path.split('.', 1)[0] ?? '');
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) rootsRead(item, into);
+  } else if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) rootsRead(item, into);
+  }
+  return into;
 }
 
 function readsRoot(text: string, roots: readonly string[]): boolean {

@@ -11,6 +11,7 @@ import {
   encrypted,
   messageEvent,
   postChat,
+  postSealed,
   VERIFICATION_TOKEN,
 } from '../fixtures/chat/lark-events.ts';
 
@@ -69,9 +70,9 @@ afterAll(async () => {
 });
 
 describe('url_verification', () => {
-  it('answers the challenge of a plain body', async () => {
+  it('refuses a plain body: with an encrypt key set, Lark encrypts even the challenge', async () => {
     const answer = await postChat(url, challenge());
-    expect(answer).toEqual({ status: 200, body: { challenge: 'ch-7f3a' } });
+    expect(answer.status).toBe(401);
   });
 
   it('answers the challenge of an encrypted body', async () => {
@@ -80,7 +81,7 @@ describe('url_verification', () => {
   });
 
   it('refuses a challenge with the wrong token', async () => {
-    const answer = await postChat(url, challenge('not-the-token'));
+    const answer = await postChat(url, encrypted(challenge('not-the-token')));
     expect(answer.status).toBe(401);
     expect(answer.body).toEqual({
       error: { code: 'AP_UNAUTHORIZED', message: 'verification token is missing or does not match' },
@@ -95,7 +96,7 @@ describe('bad deliveries get a clear answer and no action', () => {
       token: 'forged',
     });
     const messageId = (body.event as { message: { message_id: string } }).message.message_id;
-    const answer = await postChat(url, body);
+    const answer = await postSealed(url, body, t.clock.now());
     expect(answer.status).toBe(401);
     expect((answer.body.error as { code: string }).code).toBe('AP_UNAUTHORIZED');
     await t.engine.idle();
@@ -104,7 +105,8 @@ describe('bad deliveries get a clear answer and no action', () => {
   });
 
   it('an encrypted body that does not decrypt with our key: 400', async () => {
-    const answer = await postChat(url, encrypted(messageEvent({ text: 'move 1 to open' }), 'some-other-key'));
+    const sealed = encrypted(messageEvent({ text: 'move 1 to open' }), 'some-other-key');
+    const answer = await postChat(url, sealed, { sign: { key: ENCRYPT_KEY, timestamp: t.clock.now() } });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toEqual({
       code: 'AP_BAD_REQUEST',
@@ -113,19 +115,27 @@ describe('bad deliveries get a clear answer and no action', () => {
   });
 
   it('an encrypt field that is not AES-CBC data at all: 400', async () => {
-    const answer = await postChat(url, { encrypt: 'bm90IGVuY3J5cHRlZA==' });
+    const answer = await postChat(
+      url,
+      { encrypt: 'bm90IGVuY3J5cHRlZA==' },
+      { sign: { key: ENCRYPT_KEY, timestamp: t.clock.now() } },
+    );
     expect(answer.status).toBe(400);
     expect((answer.body.error as { message: string }).message).toMatch(/wrong length for AES-256-CBC/);
   });
 
   it('an encrypted body whose plaintext is not JSON: 400', async () => {
-    const answer = await postChat(url, { encrypt: encryptLarkPayload('not json', ENCRYPT_KEY) });
+    const answer = await postChat(
+      url,
+      { encrypt: encryptLarkPayload('not json', ENCRYPT_KEY) },
+      { sign: { key: ENCRYPT_KEY, timestamp: t.clock.now() } },
+    );
     expect(answer.status).toBe(400);
     expect((answer.body.error as { message: string }).message).toMatch(/not valid JSON/);
   });
 
   it('a signature that does not match the body: 401', async () => {
-    const body = messageEvent({ text: 'move 1 to open' });
+    const body = encrypted(messageEvent({ text: 'move 1 to open' }));
     const answer = await postChat(url, body, {
       sign: { key: 'wrong-key', timestamp: t.clock.now() },
     });
@@ -134,7 +144,7 @@ describe('bad deliveries get a clear answer and no action', () => {
   });
 
   it('a correctly signed request with a stale timestamp: 401', async () => {
-    const body = messageEvent({ text: 'move 1 to open' });
+    const body = encrypted(messageEvent({ text: 'move 1 to open' }));
     const answer = await postChat(url, body, {
       sign: { key: ENCRYPT_KEY, timestamp: t.clock.now() - 3_600_000 },
     });
@@ -156,7 +166,7 @@ describe('bad deliveries get a clear answer and no action', () => {
   it('a message event without ids: 400 naming what is missing', async () => {
     const body = messageEvent({ text: 'move 1 to open' });
     delete (body.event as { message: Record<string, unknown> }).message.chat_id;
-    const answer = await postChat(url, body);
+    const answer = await postSealed(url, body, t.clock.now());
     expect(answer.status).toBe(400);
     expect((answer.body.error as { code: string }).code).toBe('AP_EVENT_INVALID');
   });
@@ -164,7 +174,7 @@ describe('bad deliveries get a clear answer and no action', () => {
   it('an unknown command: 200, a help reply listing the commands, nothing stored', async () => {
     const body = messageEvent({ text: 'deploy everything' });
     const messageId = (body.event as { message: { message_id: string } }).message.message_id;
-    const answer = await postChat(url, body);
+    const answer = await postSealed(url, body, t.clock.now());
     expect(answer).toEqual({ status: 200, body: { ok: true, command: null } });
     await t.engine.idle();
     expect(await t.engine.stores.events.get(`chat:${messageId}`)).toBeUndefined();
@@ -179,7 +189,7 @@ describe('bad deliveries get a clear answer and no action', () => {
   it('a user not on the allow-list: a reply saying so, nothing stored, no action', async () => {
     const body = messageEvent({ text: 'close 42', userId: 'mallory' });
     const messageId = (body.event as { message: { message_id: string } }).message.message_id;
-    const answer = await postChat(url, body);
+    const answer = await postSealed(url, body, t.clock.now());
     expect(answer).toEqual({
       status: 200,
       body: { ok: true, command: 'close', refused: 'user_not_allowed' },
@@ -193,7 +203,7 @@ describe('bad deliveries get a clear answer and no action', () => {
   it('a user on the allow-list runs the command', async () => {
     const body = messageEvent({ text: 'close 42', userId: 'dana' });
     const messageId = (body.event as { message: { message_id: string } }).message.message_id;
-    expect((await postChat(url, body)).status).toBe(200);
+    expect((await postSealed(url, body, t.clock.now())).status).toBe(200);
     await t.engine.idle();
     expect(repliesTo(messageId).map(replyText)).toEqual(['Closing 42.']);
   });
@@ -201,7 +211,7 @@ describe('bad deliveries get a clear answer and no action', () => {
   it('events the bot does not handle are acknowledged and ignored', async () => {
     const body = messageEvent({ text: 'x' });
     (body.header as Record<string, unknown>).event_type = 'im.chat.member.bot.added_v1';
-    const answer = await postChat(url, body);
+    const answer = await postSealed(url, body, t.clock.now());
     expect(answer).toEqual({
       status: 200,
       body: { ok: true, ignored: 'event type im.chat.member.bot.added_v1 is not handled' },
@@ -233,8 +243,8 @@ describe('a command', () => {
 
   it('redelivered by Lark is stored once and answered once', async () => {
     const body = messageEvent({ text: 'close 7', userId: 'dana', messageId: 'om_redelivered' });
-    const first = await postChat(url, body);
-    const second = await postChat(url, body);
+    const first = await postSealed(url, body, t.clock.now());
+    const second = await postSealed(url, body, t.clock.now());
     expect(first.body).toMatchObject({ ok: true, eventId: 'chat:om_redelivered' });
     expect(second.body).toMatchObject({ ok: true, eventId: 'chat:om_redelivered', duplicate: true });
     await t.engine.idle();
@@ -245,7 +255,7 @@ describe('a command', () => {
     // The bug flow requires a resolution before Resolved: the transition is refused for good.
     const id = issueId('Typo on pricing page');
     const body = messageEvent({ text: `move ${id} to resolved`, messageId: 'om_refused' });
-    expect((await postChat(url, body)).status).toBe(200);
+    expect((await postSealed(url, body, t.clock.now())).status).toBe(200);
     await t.engine.idle();
     const [run] = await t.engine.stores.runs.list({ eventId: 'chat:om_refused' });
     expect(run?.state).toBe('dead');
@@ -256,7 +266,7 @@ describe('a command', () => {
 
   it('that fails (no such work item) gets the API error replied in the thread', async () => {
     const body = messageEvent({ text: 'move 999999999 to resolved', messageId: 'om_unknown_item' });
-    expect((await postChat(url, body)).status).toBe(200);
+    expect((await postSealed(url, body, t.clock.now())).status).toBe(200);
     await t.engine.idle();
     // The work item is read when the transition is resolved: the run dead-letters with the API's error.
     const runs = await t.engine.stores.runs.list({ eventId: 'chat:om_unknown_item' });

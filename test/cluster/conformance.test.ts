@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openClusterStores } from '../../src/store/cluster/index.ts';
+import { describeAuditViewsConformance } from '../store/conformance/audit-views.ts';
 import { describeAuditStoreConformance } from '../store/conformance/audit-store.ts';
 import { describeEventLogConformance } from '../store/conformance/event-log.ts';
 import { describeCrashDurability } from '../store/conformance/crash-durability.ts';
@@ -60,6 +61,7 @@ describeCluster('cluster stores', (services) => {
   describeEventLogConformance('Redis + PostgreSQL', factory);
   describeRunQueueConformance('Redis + PostgreSQL', factory);
   describeAuditStoreConformance('Redis + PostgreSQL', factory);
+  describeAuditViewsConformance('Redis + PostgreSQL', factory);
   describeStateStoreConformance('Redis + PostgreSQL', factory);
   describeCrashDurability('Redis + PostgreSQL', clusterTarget(services));
   describeMultiProcessClaims('Redis + PostgreSQL', clusterTarget(services));

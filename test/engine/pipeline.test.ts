@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WorkItemLoader } from '../../src/engine/work-item-loader.ts';
 import { AutopilotError } from '../../src/errors.ts';
 import { RunBreaker } from '../../src/loop/run-breaker.ts';
 import { buildRuleIndex } from '../../src/match/rule-index.ts';
@@ -16,7 +15,7 @@ const p0Rule = buildRule({
   do: [{ type: 'comment', params: { text: 'hi' } }],
 });
 
-function deps(stores: Stores, rules: Rule[], workItems: WorkItemLoader): PipelineDeps {
+function deps(stores: Stores, rules: Rule[], workItems: PipelineDeps['workItems']): PipelineDeps {
   return {
     rules: () => ({ index: buildRuleIndex(rules), byId: new Map(rules.map((r) => [r.id, r])) }),
     events: stores.events,
@@ -40,7 +39,7 @@ describe('processEvent', () => {
   it('matches, plans, enqueues and marks the event processed', async () => {
     const event = buildEvent({ id: 'e1' });
     await stores.events.append(event, 1_000);
-    const loader: WorkItemLoader = {
+    const loader: PipelineDeps['workItems'] = {
       load: async () => ({ item: { fields: { priority: 'P0' } } as never, fieldMeta: [] }),
     };
     const runs = await processEvent(event, deps(stores, [p0Rule], loader));
@@ -48,20 +47,24 @@ describe('processEvent', () => {
     expect((await stores.events.get('e1'))?.processedAt).toBe(1_000);
     expect((await stores.runs.list({ eventId: 'e1' })).map((r) => r.state)).toEqual(['queued']);
     const kinds = (await stores.audit.query({ eventId: 'e1' })).map((r) => r.kind);
-    expect(kinds).toEqual(['rule.matched', 'run.planned']);
+    expect(kinds).toEqual(['event.processed', 'rule.matched', 'run.planned']);
+    // The dashboard's list row: one per processed event, with the rules that matched.
+    expect((await stores.views.listEvents({})).items).toEqual([
+      expect.objectContaining({ eventId: 'e1', at: 1_000, candidates: 1, matchedRules: ['p0'], dead: 0 }),
+    ]);
   });
 
   it('treats a work item the API refuses for good as unavailable, and still finishes the event', async () => {
     const event = buildEvent({ id: 'e2' });
     await stores.events.append(event, 1_000);
-    const loader: WorkItemLoader = {
+    const loader: PipelineDeps['workItems'] = {
       load: async () => {
         throw new AutopilotError('AP_API_PERMANENT', 'read workItem.query failed: 30005');
       },
     };
     expect(await processEvent(event, deps(stores, [p0Rule], loader))).toEqual([]);
     expect((await stores.events.get('e2'))?.processedAt).toBe(1_000);
-    const [record] = await stores.audit.query({ eventId: 'e2' });
+    const [, record] = await stores.audit.query({ eventId: 'e2' });
     // Not matched, and the audit says why: the conditions could not see the work item.
     expect(record).toMatchObject({
       kind: 'rule.error',
@@ -72,7 +75,7 @@ describe('processEvent', () => {
   it('leaves the event unprocessed when the work item read fails for now', async () => {
     const event = buildEvent({ id: 'e3' });
     await stores.events.append(event, 1_000);
-    const loader: WorkItemLoader = {
+    const loader: PipelineDeps['workItems'] = {
       load: async () => {
         throw new AutopilotError('AP_API_TRANSIENT', 'read workItem.query failed: 50006');
       },
@@ -96,7 +99,7 @@ describe('processEvent planning reads', () => {
       });
       const event = buildEvent({ id: 'e4' });
       await stores.events.append(event, 1_000);
-      const loader: WorkItemLoader = {
+      const loader: PipelineDeps['workItems'] = {
         load: async () => {
           throw new AutopilotError('AP_API_RATE_LIMITED', 'read workItem.query failed: 10429');
         },
@@ -118,7 +121,7 @@ describe('processEvent and the run breaker', () => {
     on: { event: '*' },
     do: [{ type: 'http', params: { url: 'https://hooks.example.com/notify' } }],
   });
-  const noLoader: WorkItemLoader = { load: async () => undefined };
+  const noLoader: PipelineDeps['workItems'] = { load: async () => undefined };
 
   it('records every refused run, marking the one that opened the breaker', async () => {
     const stores = await openSqliteStores({ path: ':memory:', now: () => 1_000 });
@@ -166,7 +169,7 @@ describe('processEvent reads', () => {
         do: [{ type: 'comment', params: { text: 'created {{event.id}}' } }],
       });
       let reads = 0;
-      const loader: WorkItemLoader = {
+      const loader: PipelineDeps['workItems'] = {
         load: async () => {
           reads++;
           return undefined;

@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { encryptLarkPayload, larkSignature } from '../../src/ingest/chat/lark-crypto.ts';
 import { signStandardWebhook } from '../../src/ingest/http/standard-webhook.ts';
 import { DEMO } from '../../src/simulator/index.ts';
 import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.ts';
@@ -15,6 +16,7 @@ import { expectThat, runsOf, waitUntil, type Row } from './support/figures.ts';
 import { createWorld, FIRST_EXTRA_ISSUE, WEBHOOK_TOKEN, type World } from './support/world.ts';
 
 const LARK_TOKEN = 'hardening-lark-verification-token';
+const LARK_KEY = 'hardening-lark-encrypt-key';
 const HOOK_SECRET = 'hardening-deploys-secret';
 
 const RULES = {
@@ -35,6 +37,13 @@ on:
 do:
   - assign: { role: operator, users: ['7400000000000000004'], mode: add }
 `,
+  'echo-comment.yaml': `id: echo-comment
+on:
+  event: work_item.commented
+  work_item_type: [story]
+do:
+  - comment: { text: 'echo {{change.text}}' }
+`,
   'move-command.yaml': `id: move-command
 on:
   command: 'move {id} to {state}'
@@ -51,7 +60,11 @@ export async function runIntakeHardening(row: Row): Promise<string[]> {
   const world = await createWorld({
     rules: RULES,
     extraIssues: 2,
-    env: { LARK_VERIFICATION_TOKEN: LARK_TOKEN, AUTOPILOT_WEBHOOK_SECRET_DEPLOYS: HOOK_SECRET },
+    env: {
+      LARK_VERIFICATION_TOKEN: LARK_TOKEN,
+      LARK_ENCRYPT_KEY: LARK_KEY,
+      AUTOPILOT_WEBHOOK_SECRET_DEPLOYS: HOOK_SECRET,
+    },
   });
   const counts: string[] = [];
   try {
@@ -62,6 +75,8 @@ export async function runIntakeHardening(row: Row): Promise<string[]> {
     counts.push(await badChatIds(world, row));
     counts.push(await idsTakenAhead(world, row));
     counts.push(await longIds(world, row));
+    counts.push(await bigTemplateValues(world, row));
+    counts.push(await larkReplays(world, row));
     await stillHealthy(world, row);
   } finally {
     await world.close();
@@ -149,12 +164,8 @@ async function badChatIds(world: World, row: Row): Promise<string> {
   const ids = ['99999999999999999999', '9223372036854775808', '00042'];
   const wrong: string[] = [];
   for (const [i, id] of ids.entries()) {
-    const answer = await fetch(`${engine.url}/chat/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(chatMessage(`om_bad_${i}`, `move ${id} to resolved`)),
-    });
-    const code = ((await answer.json()) as { error?: { code?: string } }).error?.code;
+    const answer = await postLark(engine.url, chatMessage(`om_bad_${i}`, `move ${id} to resolved`));
+    const code = answer.body.error?.code;
     if (answer.status !== 400 || code !== 'AP_ID_INVALID') wrong.push(`${id} → ${answer.status} ${code}`);
   }
   row.notes.push(
@@ -178,7 +189,7 @@ async function idsTakenAhead(world: World, row: Row): Promise<string> {
     );
     if (answer.body.eventId !== `feishu:${uuid}`) wrong.push(`${uuid} stored as ${answer.body.eventId}`);
   }
-  const chat = await postJson(engine.url, '/chat/events', chatMessage('om_ahead', 'move 6437110004 to open'));
+  const chat = await postLark(engine.url, chatMessage('om_ahead', 'move 6437110004 to open'));
   if (chat.body.eventId !== 'chat:om_ahead' || chat.body.duplicate)
     wrong.push(`chat → ${JSON.stringify(chat.body)}`);
   const hook = await signedDeploy(engine.url, 'msg_ahead');
@@ -221,7 +232,7 @@ async function longIds(world: World, row: Row): Promise<string> {
     createdWebhook(over, { id: FIRST_EXTRA_ISSUE, type: 'issue' }),
   );
   const hook = await signedDeploy(engine.url, over);
-  const chat = await postJson(engine.url, '/chat/events', chatMessage(over, 'move 6437110004 to open'));
+  const chat = await postLark(engine.url, chatMessage(over, 'move 6437110004 to open'));
   for (const [what, answer] of [
     ['uuid', feishu],
     ['webhook-id', hook],
@@ -241,6 +252,41 @@ async function longIds(world: World, row: Row): Promise<string> {
     `long ids grew the engine's RSS by ${rssAfter - rssBefore} KiB`,
   );
   return `${huge + 3} over-long ids`;
+}
+
+/**
+ * Comments of 150 KB ending in `{{rule.id}}`, echoed by a rule: every run renders the value, and
+ * the parse cache must not keep it (the cache it replaced held ~4.8 MB per value).
+ */
+async function bigTemplateValues(world: World, row: Row): Promise<string> {
+  const engine = world.engine as NonNullable<World['engine']>;
+  const count = 20;
+  const rssBefore = rssKb(engine.pid);
+  for (let i = 0; i < count; i += 1) {
+    const body = createdWebhook(`big-value-${i}`, { id: FIRST_EXTRA_ISSUE + 1, type: 'story' });
+    body.header.event_type = 'WorkitemCommentEvent';
+    Object.assign(body.payload, {
+      name: 'big value',
+      comment: { id: 9000 + i, content: `${i}${'v'.repeat(150 * 1024)}{{rule.id}}` },
+    });
+    const answer = await postJson(engine.url, '/webhooks/feishu', body);
+    expectThat(row, answer.status === 202, `a 150 KB comment answered ${answer.status}`);
+  }
+  const settled = await waitUntil(async () => {
+    const runs = await runsOf(world, 'echo-comment');
+    return runs.length === count && runs.every((r) => r.state === 'succeeded' || r.state === 'dead');
+  }, 60_000);
+  const rssAfter = rssKb(engine.pid);
+  row.notes.push(
+    `big values as templates: ${count} comments of 150 KB ending in {{rule.id}} echoed by a rule, runs ${settled ? 'finished' : 'NOT finished'}; engine RSS ${rssBefore} → ${rssAfter} KiB`,
+  );
+  expectThat(row, settled, 'the runs echoing 150 KB comments did not finish');
+  expectThat(
+    row,
+    rssAfter - rssBefore < 100 * 1024,
+    `150 KB values grew the engine's RSS by ${rssAfter - rssBefore} KiB`,
+  );
+  return `${count} big template values`;
 }
 
 interface JsonAnswer {
@@ -270,6 +316,65 @@ function signedDeploy(baseUrl: string, id: string): Promise<JsonAnswer> {
     'webhook-timestamp': String(at),
     'webhook-signature': signStandardWebhook(id, at, body, HOOK_SECRET),
   });
+}
+
+/** What Lark sends with an encrypt key: encrypted, signed at `at` (seconds), unless told otherwise. */
+function postLark(
+  baseUrl: string,
+  message: unknown,
+  options: { encrypt?: boolean; sign?: false | { at: number; key?: string } } = {},
+): Promise<JsonAnswer> {
+  const text = JSON.stringify(
+    options.encrypt === false ? message : { encrypt: encryptLarkPayload(JSON.stringify(message), LARK_KEY) },
+  );
+  const sign = options.sign ?? { at: Math.floor(Date.now() / 1000) };
+  const headers: Record<string, string> = {};
+  if (sign) {
+    const timestamp = String(sign.at);
+    headers['x-lark-request-timestamp'] = timestamp;
+    headers['x-lark-request-nonce'] = 'n-1';
+    headers['x-lark-signature'] = larkSignature(
+      { timestamp, nonce: 'n-1', body: Buffer.from(text) },
+      sign.key ?? LARK_KEY,
+    );
+  }
+  return postJson(baseUrl, '/chat/events', text, headers);
+}
+
+/**
+ * With LARK_ENCRYPT_KEY set: a plaintext body, no signature, a wrong one, a stale timestamp, and
+ * the stale delivery sent again without its headers are all 401 and store nothing; a fresh,
+ * signed, encrypted delivery is stored.
+ */
+async function larkReplays(world: World, row: Row): Promise<string> {
+  const engine = world.engine as NonNullable<World['engine']>;
+  const now = Math.floor(Date.now() / 1000);
+  const cases: Array<[string, string, Parameters<typeof postLark>[2]]> = [
+    ['plaintext, signed', 'om_replay_1', { encrypt: false }],
+    ['plaintext, unsigned', 'om_replay_2', { encrypt: false, sign: false }],
+    ['encrypted, unsigned', 'om_replay_3', { sign: false }],
+    ['encrypted, wrong signature', 'om_replay_4', { sign: { at: now, key: 'not-the-key' } }],
+    ['encrypted, 10 minutes old', 'om_replay_5', { sign: { at: now - 600 } }],
+    ['the same again without headers', 'om_replay_5', { sign: false }],
+    ['encrypted, 10 minutes ahead', 'om_replay_6', { sign: { at: now + 600 } }],
+  ];
+  const wrong: string[] = [];
+  for (const [what, messageId, options] of cases) {
+    const answer = await postLark(engine.url, chatMessage(messageId, 'move 6437110004 to open'), options);
+    if (answer.status !== 401) wrong.push(`${what} → ${answer.status}`);
+  }
+  for (const id of new Set(cases.map(([, messageId]) => messageId))) {
+    const trace = await world.admin(`/api/events/chat:${id}/trace`);
+    if (trace.status !== 404) wrong.push(`chat:${id} was stored`);
+  }
+  const good = await postLark(engine.url, chatMessage('om_replay_ok', 'move 6437110004 to open'));
+  if (good.status !== 200 || good.body.eventId !== 'chat:om_replay_ok')
+    wrong.push(`a fresh signed delivery → ${good.status}`);
+  row.notes.push(
+    `Lark with an encrypt key: ${cases.length} plaintext, unsigned, mis-signed, stale or replayed deliveries, ${cases.length - wrong.filter((w) => w.includes('→')).length} answered 401, none stored; a fresh signed one ${good.status}`,
+  );
+  expectThat(row, wrong.length === 0, `Lark deliveries: ${wrong.join('; ')}`);
+  return `${cases.length} Lark replays`;
 }
 
 function chatMessage(messageId: string, text: string): Record<string, unknown> {

@@ -21,6 +21,7 @@ import { expectThat, newRow, runsOf, waitUntil, type Row } from './support/figur
 import { connectionLimits } from './connection-limits.ts';
 import { prototypeSnapshot } from './fuzz.ts';
 import { runIntakeHardening } from './security-intake.ts';
+import { runProgramHardening } from './security-run-program.ts';
 import { rssKb } from './support/engine-process.ts';
 import { lastError, send } from './support/raw-http.ts';
 import { createWorld, FIRST_EXTRA_ISSUE, type World } from './support/world.ts';
@@ -106,6 +107,7 @@ export async function runSecurity(): Promise<Row> {
   counts.push(await aliasBombs(row));
   counts.push(await redirects(row));
   counts.push(...(await runIntakeHardening(row)));
+  counts.push(...(await runProgramHardening(row)));
   counts.push(await connectionLimits(row));
   const after = prototypeSnapshot();
   expectThat(row, before === after, 'Object.prototype changed in the runner');

@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { ENGINE_EVENT_TYPES, WORK_ITEM_EVENT_TYPES } from '../../src/events/event.ts';
 import { OPERATOR_NAMES } from '../../src/match/operator-names.ts';
-import { ACTION_NAMES } from '../../src/rules/action-names.ts';
+import { ACTION_NAMES, STEP_KEYS, STEP_TYPES } from '../../src/rules/action-names.ts';
 import { FACT_ROOTS } from '../../src/rules/facts.ts';
 import { RULE_SCHEMA } from '../../src/rules/rule-schema.ts';
 
@@ -29,8 +29,9 @@ describe('schema/rule.schema.json', () => {
   });
 
   it('lists exactly the known actions, facts, operators and event types', () => {
-    const stepKeys = Object.keys(defs.step?.properties ?? {}).filter((k) => k !== 'name' && k !== 'recheck');
-    expect(stepKeys).toEqual([...ACTION_NAMES]);
+    const stepKeys = Object.keys(defs.step?.properties ?? {}).filter((k) => !STEP_KEYS.has(k));
+    expect(stepKeys).toEqual([...STEP_TYPES]);
+    expect(STEP_TYPES.slice(0, ACTION_NAMES.length)).toEqual([...ACTION_NAMES]);
     expect(defs.condition?.properties?.operator?.enum).toEqual([...OPERATOR_NAMES]);
     expect(defs.condition?.properties?.fact?.enum).toEqual([...FACT_ROOTS]);
     expect(defs.eventType?.anyOf?.[0]?.enum).toEqual([...WORK_ITEM_EVENT_TYPES, ...ENGINE_EVENT_TYPES]);

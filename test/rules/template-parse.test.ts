@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAutopilotError } from '../../src/errors.ts';
 import { FORMATTER_NAMES, parsePath, parseTemplate, templatePaths } from '../../src/templates/parse.ts';
@@ -79,6 +80,40 @@ describe('parseTemplate', () => {
     expect(error.offset).toBe(offset);
   });
 
+  it('splits text exactly as a character-by-character scan does (the old parser, as the model)', () => {
+    const alphabet = fc.constantFrom('{', '}', '\\', 'a', '.', ' ', '|', 'é');
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }).map((chars) => chars.join('')),
+        (text) => {
+          let expected: unknown;
+          let actual: unknown;
+          try {
+            expected = modelSplit(text);
+          } catch {
+            expected = 'refused';
+          }
+          try {
+            actual = parseTemplate(text).map((p) => (p.kind === 'text' ? p : p.raw));
+          } catch {
+            actual = 'refused';
+          }
+          expect(actual).toEqual(expected);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('parses a template of 1 MiB of text around one look-up, and clips long values in errors', () => {
+    const big = `${'x'.repeat(1024 * 1024)}{{rule.id}}${'y'.repeat(1024)}`;
+    const parts = parseTemplate(big);
+    expect(parts.map((p) => p.kind)).toEqual(['text', 'expr', 'text']);
+    expect((parts[0] as { text: string }).text.length).toBe(1024 * 1024);
+    const error = refusal(`{{ ${'z'.repeat(100_000)}.__proto__ }}`);
+    expect(error.message.length).toBeLessThan(300);
+  });
+
   it('exports the formatter names', () => {
     expect(FORMATTER_NAMES).toEqual(['default', 'join', 'date', 'json', 'upper', 'lower', 'name', 'mention']);
   });
@@ -91,3 +126,33 @@ describe('parsePath', () => {
     expect(() => parsePath('')).toThrow(/empty segment/);
   });
 });
+
+/**
+ * The splitting the parser did before it sliced text out whole: one character at a time. Only
+ * the split is modelled; each look-up's own parse is the real one.
+ */
+function modelSplit(text: string): Array<{ kind: 'text'; text: string } | string> {
+  const parts: Array<{ kind: 'text'; text: string } | string> = [];
+  let literal = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('\\{{', i)) {
+      literal += '{{';
+      i += 3;
+    } else if (text.startsWith('{{', i)) {
+      const end = text.indexOf('}}', i + 2);
+      if (end < 0) throw new Error('never closed');
+      if (literal) parts.push({ kind: 'text', text: literal });
+      literal = '';
+      const raw = text.slice(i, end + 2);
+      parseTemplate(raw);
+      parts.push(raw);
+      i = end + 2;
+    } else {
+      literal += text[i];
+      i++;
+    }
+  }
+  if (literal) parts.push({ kind: 'text', text: literal });
+  return parts;
+}

@@ -17,6 +17,16 @@ describe('routeLabel', () => {
     expect(routeLabel('/api/dead-letters/r1')).toBe('/api/dead-letters/:id');
     expect(routeLabel('/api/whatever/else')).toBe('/api/*');
     expect(routeLabel('/ui/runs')).toBe('/ui/*');
+    expect(routeLabel('/ui/api/events')).toBe('/ui/api/*');
+    expect(routeLabel('/api/overview')).toBe('/api/overview');
+    expect(routeLabel('/api/rules/escalate-p0-bugs')).toBe('/api/rules/:id');
+    expect(routeLabel('/api/events/feishu:abc')).toBe('/api/events/:id');
+    expect(routeLabel('/api/dead-letters/page')).toBe('/api/dead-letters/page');
+    expect(routeLabel('/api/dead-letters/retry')).toBe('/api/dead-letters/retry');
+    expect(routeLabel('/api/dead-letters/events')).toBe('/api/dead-letters/events');
+    expect(routeLabel('/api/dead-letters/events/chat%3Ae1/retry')).toBe('/api/dead-letters/events/:id/retry');
+    expect(routeLabel('/api/dead-letters/events/chat%3Ae1')).toBe('/api/dead-letters/events/:id');
+    expect(routeLabel('/api/runs/page')).toBe('/api/runs/page');
   });
 
   it('puts every other path under one label', () => {

@@ -42,6 +42,23 @@ describe('openSqliteStores', () => {
     await second.close();
   });
 
+  it('keeps the runs of a version 1 database through the parking migration', async () => {
+    const raw = new DatabaseSync(path);
+    migrate(raw, MIGRATIONS.slice(0, 1));
+    raw.exec(`INSERT INTO runs (id, event_id, rule_id, lane, priority, position, state, is_head, run_at,
+      run_json, results_json, updated_at)
+      VALUES ('r1', 'e1', 'rule-a', 'p:1', 1, 1, 'queued', 1, 5, '{"id":"r1","actions":[]}', '[]', 5)`);
+    raw.close();
+    const stores = await openSqliteStores({ path });
+    expect(stores.info.schemaVersion).toBe(MIGRATIONS.length);
+    expect(await stores.runs.get('r1')).toMatchObject({ state: 'queued', runAt: 5, nextAction: 0 });
+    const [claimed] = await stores.runs.claim('w', 1, 1000, 10);
+    await stores.runs.park('r1', 'w', { until: 100, progress: { next: 1 } }, 11);
+    expect(await stores.runs.get('r1')).toMatchObject({ state: 'parked', runAt: 100 });
+    expect(claimed?.run.id).toBe('r1');
+    await stores.close();
+  });
+
   it('refuses a database written by a newer engine, saying which versions', async () => {
     const raw = new DatabaseSync(path);
     raw.exec('PRAGMA user_version = 99');
@@ -108,6 +125,45 @@ describe('migrate', () => {
     expect(migrate(db, steps)).toBe(2);
     expect(userVersion(db)).toBe(2);
     expect(db.prepare('SELECT count(*) AS n FROM one').get()).toEqual({ n: 1 });
+    db.close();
+  });
+
+  it('summarizes an audit written before the dashboard summaries existed', () => {
+    const db = new DatabaseSync(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 1));
+    db.exec(`INSERT INTO event_ids VALUES ('e1', 1), ('e2', 2);
+      INSERT INTO events (id, body, received_at) VALUES ('e1', '{"id":"e1","type":"work_item.created","source":"feishu"}', 1);
+      INSERT INTO audit (at, kind, event_id, rule_id, work_item) VALUES
+        (10, 'rule.matched', 'e1', 'a', 'demo:1'), (10, 'rule.not_matched', 'e1', 'b', 'demo:1'),
+        (11, 'run.dead_lettered', 'e1', 'a', 'demo:1'), (3600010, 'rule.not_matched', 'e2', 'a', NULL);`);
+    migrate(db);
+    expect(db.prepare('SELECT * FROM audit_events ORDER BY event_id').all()).toEqual([
+      expect.objectContaining({
+        event_id: 'e1',
+        at: 10,
+        type: 'work_item.created',
+        source: 'feishu',
+        work_item: 'demo:1',
+        candidates: 2,
+        matched_rules: '["a"]',
+        matched: 1,
+        dead: 1,
+      }),
+      expect.objectContaining({
+        event_id: 'e2',
+        at: 3600010,
+        type: null,
+        candidates: 1,
+        matched_rules: '[]',
+        matched: 0,
+      }),
+    ]);
+    expect(
+      db.prepare("SELECT bucket, n FROM audit_counts WHERE kind = 'rule.not_matched' AND rule_id = ''").all(),
+    ).toEqual([
+      { bucket: 0, n: 1 },
+      { bucket: 3600000, n: 1 },
+    ]);
     db.close();
   });
 

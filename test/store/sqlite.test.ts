@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStores } from '../../src/store/sqlite/index.ts';
+import { describeAuditViewsConformance } from './conformance/audit-views.ts';
 import { describeAuditStoreConformance } from './conformance/audit-store.ts';
 import { describeEventLogConformance } from './conformance/event-log.ts';
 import type { StoreFactory } from './conformance/harness.ts';
@@ -41,5 +42,6 @@ for (const [name, factory] of [
   describeEventLogConformance(name, factory);
   describeRunQueueConformance(name, factory);
   describeAuditStoreConformance(name, factory);
+  describeAuditViewsConformance(name, factory);
   describeStateStoreConformance(name, factory);
 }

@@ -7,7 +7,7 @@ import type { EventLog, RunQueue } from '../../src/store/ports.ts';
 
 export async function engineMetricNames(): Promise<string[]> {
   const probe = {
-    runs: { stats: async () => ({ depth: 0, oldestDueAgeMs: 0, dead: 0 }) } as unknown as RunQueue,
+    runs: { stats: async () => ({ depth: 0, parked: 0, oldestDueAgeMs: 0, dead: 0 }) } as unknown as RunQueue,
     events: { pendingCount: async () => 0 } as unknown as EventLog,
     now: () => 0,
   };

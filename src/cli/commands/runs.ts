@@ -1,13 +1,12 @@
 /** `autopilot runs [--state s] [--rule id] [--event id] [--limit n] [--json] [--data dir]`: list runs. */
 import { AutopilotError } from '../../errors.ts';
-import type { RunRecord, RunState } from '../../store/ports.ts';
+import { RUN_STATES as STATES, type RunRecord, type RunState } from '../../store/ports.ts';
 import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand } from '../io.ts';
 import { formatTable, isoTime, withStores } from './data-stores.ts';
 
-const STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'skipped', 'dead'];
 const USAGE =
-  'usage: autopilot runs [--state queued|running|succeeded|skipped|dead] [--rule <id>] [--event <id>] [--limit <n>] [--json] [--data <dir>]';
+  'usage: autopilot runs [--state queued|running|parked|succeeded|skipped|dead] [--rule <id>] [--event <id>] [--limit <n>] [--json] [--data <dir>]';
 
 export const command: CliCommand = async (args, io) => {
   const { values } = readArgs(args);

@@ -14,8 +14,11 @@ import type { NormalizedWorkItem } from '../../match/work-item.ts';
 import { planRun } from '../../plan/plan-run.ts';
 import type { ApiCall, PlannedAction, Run } from '../../plan/run.ts';
 import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
+import { isControlStep } from '../../rules/action-names.ts';
+import { EXECUTION_ROOTS } from '../../rules/facts.ts';
 import type { Rule } from '../../rules/rule.ts';
 import { replacePersonMarkers } from '../../templates/person-markers.ts';
+import { rootsRead } from '../../templates/render.ts';
 import { formatTrace } from '../format-trace.ts';
 import type { CliCommand } from '../io.ts';
 import { readJsonFile } from '../read-json-file.ts';
@@ -111,12 +114,31 @@ function reportAction(
   if (action.name !== undefined) out.name = action.name;
   if (action.calls) {
     out.calls = action.calls.map((c) => reportCall(offlinePeople(c), action.idempotencyKey));
+  } else if (action.render === 'execution') {
+    out.deferred = executionReason(action);
   } else {
     // The planner keeps only the calls; ask the catalogue again for why there are none yet.
     const built = buildCalls({ type: action.type, params: action.params }, { event, workItem });
     out.deferred = 'deferred' in built ? built.deferred : 'calls are decided at execution time';
   }
   return out;
+}
+
+/** Why a step is only rendered when it runs (docs/design/run-program.md §2). */
+function executionReason(action: PlannedAction): string {
+  const roots = [...rootsRead(action.params)].filter((root) =>
+    (EXECUTION_ROOTS as readonly string[]).includes(root),
+  );
+  if (roots.length > 0) {
+    return `rendered when the step runs: its params read ${roots.map((r) => `${r}.*`).join(', ')}, known at execution time`;
+  }
+  if (action.type === 'wait') {
+    const recheck = action.recheck ? ', then re-checks the condition on fresh data' : '';
+    return `parks the run for ${String(action.params.duration)} outside the work item's lane${recheck}`;
+  }
+  if (isControlStep(action.type)) return `${action.type} is a control step, run by the executor`;
+  if (action.when) return 'its condition is evaluated when the step runs';
+  return 'it comes after a wait: rendered when the step runs, with the facts of then';
 }
 
 /**

@@ -73,7 +73,7 @@ function formatRecord(r: AuditRecord): string[] {
         out.errCode !== undefined ? ` ${String(out.errCode)} ${String(out.errMsg ?? '')}`.trimEnd() : '';
       const net = out.networkError ? ` ${String(out.networkError)}` : '';
       return say(
-        `${String(d.action)} attempt ${String(d.attempt)}: ${req.method} ${req.path} → ${String(out.class)}${err}${net} ` +
+        `${stepName(d)} attempt ${String(d.attempt)}: ${req.method} ${req.path} → ${String(out.class)}${err}${net} ` +
           `(${String(d.durationMs)} ms) ⇒ ${String(d.decision)}`,
       );
     }
@@ -85,6 +85,12 @@ function formatRecord(r: AuditRecord): string[] {
     }
     case 'action.skipped':
       return say(`${String(d.action)} skipped: ${String(d.reason)}`);
+    case 'run.parked':
+      return say(`${stepName(d)} parked the run until ${isoTime(d.until as number)}`);
+    case 'run.woken':
+      return say(`${stepName(d)} woke (${String(d.reason)}) at ${isoTime(d.at as number)}`);
+    case 'step.branch':
+      return [`${head}  ${stepName(d)} takes ${String(d.branch)}`, ...conditionLines(d.conditions)];
     case 'event.dead_lettered':
     case 'run.dead_lettered': {
       const error = (d.error ?? {}) as Record<string, unknown>;
@@ -97,6 +103,11 @@ function formatRecord(r: AuditRecord): string[] {
     default:
       return Object.keys(d).length > 0 ? say(compact(d)) : [head];
   }
+}
+
+/** `comment`, or `comment (step 2/i7/0)` for a nested step. */
+function stepName(d: Record<string, unknown>): string {
+  return d.step === undefined ? String(d.action) : `${String(d.action)} (step ${String(d.step)})`;
 }
 
 function conditionLines(conditions: unknown): string[] {
@@ -118,6 +129,7 @@ function formatRun(r: RunRecord): string[] {
       `    #${result.index} ${action?.type ?? '?'}: ${result.outcome} at ${isoTime(result.finishedAt)}${data}`,
     );
   }
+  if (r.state === 'parked') lines.push(`    parked until ${isoTime(r.runAt)}`);
   if (r.lastError && r.state !== 'succeeded')
     lines.push(`    last error: ${r.lastError.code} ${r.lastError.message}`);
   return lines;

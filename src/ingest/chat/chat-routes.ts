@@ -1,8 +1,7 @@
 /**
- * `POST /chat/events`: the Lark/Feishu bot's event subscription. Checks the request signature
- * (when an encrypt key is set and Lark signed the request), decrypts `{"encrypt": ...}`,
- * checks the verification token in constant time (401), answers the url_verification
- * challenge, and turns a text message into a `chat.command` event stored in the event log
+ * `POST /chat/events`: the Lark/Feishu bot's event subscription. Verifies the delivery
+ * (verify-lark-delivery.ts: signature, encryption and verification token; 401 otherwise),
+ * answers the url_verification challenge, and turns a text message into a `chat.command` event stored in the event log
  * before answering 200. An unknown command gets the help text, a refused chat or sender a
  * refusal, both as replies in the thread, sent after the answer; neither is stored, so
  * neither can run anything.
@@ -13,13 +12,11 @@ import type { Event } from '../../events/event.ts';
 import type { ChatReplier } from '../../outbound/chat-replier.ts';
 import type { EventLog } from '../../store/ports.ts';
 import { sendError, wrapStoreError } from '../http/http-errors.ts';
-import { parseJsonBody } from '../http/parse-json.ts';
 import { readBody, requireJson } from '../http/read-body.ts';
-import { tokenMatches } from '../http/token-match.ts';
 import { chatCommandEvent } from './chat-command-event.ts';
 import { deniedText, helpText, readCommand, type CommandCatalog } from './command-catalog.ts';
-import { decryptLarkPayload, signatureMatches } from './lark-crypto.ts';
 import { readLarkDelivery, type ChatMessage } from './lark-delivery.ts';
+import { verifyLarkDelivery } from './verify-lark-delivery.ts';
 
 export interface ChatRouteOptions {
   eventLog: EventLog;
@@ -29,7 +26,7 @@ export interface ChatRouteOptions {
   timestampToleranceMs: number;
   /** LARK_VERIFICATION_TOKEN; without one every delivery is refused. */
   verificationToken?: string;
-  /** LARK_ENCRYPT_KEY: decrypts `encrypt` bodies and checks X-Lark-Signature. */
+  /** LARK_ENCRYPT_KEY: deliveries must then be encrypted and carry a fresh X-Lark-Signature. */
   encryptKey?: string;
   /** The commands of the rules running now. */
   catalog: () => CommandCatalog;
@@ -56,17 +53,16 @@ export function chatRoutes(options: ChatRouteOptions): Router {
 async function handle(options: ChatRouteOptions, req: Request, res: Response): Promise<void> {
   requireJson(req);
   const raw = await readBody(req, options.bodyLimitBytes);
-  if (!options.verificationToken) {
-    throw new AutopilotError(
-      'AP_UNAUTHORIZED',
-      'the chat bot is not configured: set LARK_VERIFICATION_TOKEN',
-    );
-  }
-  checkSignature(options, req, raw);
-  const delivery = readLarkDelivery(decrypt(options, parseJsonBody(raw)));
-  if (!tokenMatches(delivery.token, [options.verificationToken])) {
-    throw new AutopilotError('AP_UNAUTHORIZED', 'verification token is missing or does not match');
-  }
+  const body = verifyLarkDelivery(
+    { headers: req.headers, body: raw },
+    {
+      verificationToken: options.verificationToken,
+      encryptKey: options.encryptKey,
+      now: options.now(),
+      timestampToleranceMs: options.timestampToleranceMs,
+    },
+  );
+  const delivery = readLarkDelivery(body);
   if (delivery.kind === 'challenge') {
     res.status(200).json({ challenge: delivery.challenge });
     return;
@@ -119,28 +115,4 @@ function toEvent(
     }
     throw error;
   }
-}
-
-function checkSignature(options: ChatRouteOptions, req: Request, body: Buffer): void {
-  const signature = req.headers['x-lark-signature'];
-  if (!options.encryptKey || typeof signature !== 'string') return;
-  const timestamp = String(req.headers['x-lark-request-timestamp'] ?? '');
-  const nonce = String(req.headers['x-lark-request-nonce'] ?? '');
-  if (!signatureMatches(signature, { timestamp, nonce, body }, options.encryptKey)) {
-    throw new AutopilotError('AP_UNAUTHORIZED', 'X-Lark-Signature does not match the body and encrypt key');
-  }
-  const seconds = Number(timestamp);
-  if (!Number.isFinite(seconds) || Math.abs(options.now() - seconds * 1000) > options.timestampToleranceMs) {
-    throw new AutopilotError('AP_UNAUTHORIZED', 'X-Lark-Request-Timestamp is missing or too far from now');
-  }
-}
-
-function decrypt(options: ChatRouteOptions, body: unknown): unknown {
-  const encrypted = (body as { encrypt?: unknown } | null)?.encrypt;
-  if (encrypted === undefined) return body;
-  if (typeof encrypted !== 'string') throw new AutopilotError('AP_BAD_REQUEST', '`encrypt` must be a string');
-  if (!options.encryptKey) {
-    throw new AutopilotError('AP_BAD_REQUEST', 'the body is encrypted but LARK_ENCRYPT_KEY is not set');
-  }
-  return parseJsonBody(Buffer.from(decryptLarkPayload(encrypted, options.encryptKey), 'utf8'));
 }

@@ -74,6 +74,7 @@ function assemble(
   settings: Settings,
   versions: ClusterStores['versions'],
 ): ClusterStores {
+  const audit = new PostgresAuditStore(db);
   return {
     redis,
     versions,
@@ -85,7 +86,8 @@ function assemble(
       clock: settings.now,
     }),
     runs: new RedisRunQueue(redis, settings.prefix),
-    audit: new PostgresAuditStore(db),
+    audit,
+    views: audit,
     state: new PostgresStateStore(db, settings.now),
     close: async () => {
       await Promise.allSettled([redis.quit(), db.end()]);

@@ -1,12 +1,34 @@
 /** AuditStore on PostgreSQL: one row per decision, indexed by each id it can be looked up by. */
-import type { AuditKind, AuditQuery, AuditRecord, AuditStore } from '../ports.ts';
+import { AutopilotError } from '../../errors.ts';
+import { countDeltas, decodeCursor, eventDeltas } from '../audit-summary.ts';
+import type {
+  AuditCount,
+  CountQuery,
+  AuditKind,
+  AuditQuery,
+  AuditRecord,
+  AuditStore,
+  AuditViews,
+  EventListQuery,
+  EventSummary,
+  Page,
+} from '../ports.ts';
+import { PROBLEM_KINDS } from '../ports.ts';
 import { requireCount, requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
-import { query, type Db } from './postgres.ts';
+import { query, transaction, type Db } from './postgres.ts';
+import {
+  applySummaries,
+  countsQuery,
+  eventsPage,
+  lastPerRule,
+  purgeSummaries,
+} from './postgres-audit-views.ts';
 
 const DEFAULT_LIMIT = 1000;
 
 interface AuditRow {
+  seq: string;
   at: string;
   kind: AuditKind;
   event_id: string | null;
@@ -36,7 +58,7 @@ const COLUMNS = [
 ] as const;
 const COLUMN_TYPES = ['bigint', 'text', 'text', 'text', 'text', 'text', 'integer', 'text'] as const;
 
-export class PostgresAuditStore implements AuditStore {
+export class PostgresAuditStore implements AuditStore, AuditViews {
   readonly #db: Db;
 
   constructor(db: Db) {
@@ -46,17 +68,58 @@ export class PostgresAuditStore implements AuditStore {
   async record(entries: AuditRecord[]): Promise<void> {
     const rows = entries.map(toRow);
     if (rows.length === 0) return;
-    // One statement, so all or nothing; unnest keeps the entries' order in `seq`.
+    // One transaction with the summaries, so all or nothing; unnest keeps the entries' order in `seq`.
     const columns = COLUMNS.map((_, i) => rows.map((row) => row[i]));
-    await query(
-      this.#db,
-      `INSERT INTO audit (${COLUMNS.join(', ')})
-       SELECT * FROM unnest(${COLUMN_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`,
-      columns,
-    );
+    await transaction(this.#db, async (client) => {
+      await query(
+        client,
+        `INSERT INTO audit (${COLUMNS.join(', ')})
+         SELECT * FROM unnest(${COLUMN_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`,
+        columns,
+      );
+      await applySummaries(client, countDeltas(entries), eventDeltas(entries));
+    });
   }
 
   async query(q: AuditQuery): Promise<AuditRecord[]> {
+    return (await this.#select(q)).map(toRecord);
+  }
+
+  async page(q: Omit<AuditQuery, 'order'> & { before?: string }): Promise<Page<AuditRecord>> {
+    const limit = q.limit ?? DEFAULT_LIMIT;
+    const rows = await this.#select({ ...q, order: 'newest', limit: limit + 1 }, q.before);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(toRecord),
+      ...(rows.length > limit && last ? { next: `${last.at}:${last.seq}` } : {}),
+    };
+  }
+
+  async problems(limit: number): Promise<AuditRecord[]> {
+    requireCount('limit', limit);
+    const { rows } = await query<AuditRow>(
+      this.#db,
+      `SELECT seq, ${COLUMNS.join(', ')} FROM audit
+       WHERE kind IN (${PROBLEM_KINDS.map((k) => `'${k}'`).join(', ')}) ORDER BY at DESC, seq DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  listEvents(q: EventListQuery): Promise<Page<EventSummary>> {
+    return eventsPage(this.#db, q);
+  }
+
+  counts(q: CountQuery): Promise<AuditCount[]> {
+    return countsQuery(this.#db, q);
+  }
+
+  lastPerRule(kind: AuditKind): Promise<Map<string, number>> {
+    return lastPerRule(this.#db, kind);
+  }
+
+  async #select(q: AuditQuery, before?: string): Promise<AuditRow[]> {
     const limit = q.limit ?? DEFAULT_LIMIT;
     requireCount('limit', limit);
     const where: string[] = [];
@@ -72,19 +135,29 @@ export class PostgresAuditStore implements AuditStore {
       where.push(`kind = ANY(${param(Array.isArray(q.kind) ? q.kind : [q.kind])}::text[])`);
     if (q.since !== undefined) where.push(`at >= ${param(q.since)}`);
     if (q.until !== undefined) where.push(`at < ${param(q.until)}`);
+    if (before !== undefined) {
+      const cursor = decodeCursor(before);
+      if (!cursor || !/^\d+$/.test(cursor.tail)) {
+        throw new AutopilotError('AP_STORE_BAD_INPUT', `not a page cursor: ${JSON.stringify(before)}`);
+      }
+      where.push(`(at, seq) < (${param(cursor.at)}::bigint, ${param(cursor.tail)}::bigint)`);
+    }
     const direction = q.order === 'newest' ? 'DESC' : 'ASC';
     const condition = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const { rows } = await query<AuditRow>(
       this.#db,
-      `SELECT ${COLUMNS.join(', ')} FROM audit ${condition}
+      `SELECT seq, ${COLUMNS.join(', ')} FROM audit ${condition}
        ORDER BY at ${direction}, seq ${direction} LIMIT ${param(limit)}`,
       params,
     );
-    return rows.map(toRecord);
+    return rows;
   }
 
   async purge(olderThan: number): Promise<number> {
-    return (await query(this.#db, 'DELETE FROM audit WHERE at < $1', [olderThan])).rowCount;
+    return transaction(this.#db, async (client) => {
+      await purgeSummaries(client, olderThan);
+      return (await query(client, 'DELETE FROM audit WHERE at < $1', [olderThan])).rowCount;
+    });
   }
 }
 

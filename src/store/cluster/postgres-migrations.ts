@@ -63,6 +63,62 @@ CREATE TABLE state (
   },
   {
     version: 2,
+    name: 'dashboard summaries',
+    // The dashboard's read models, kept in the audit's own statements (src/store/audit-summary.ts);
+    // existing audits are summarized once, as in the SQLite migration.
+    sql: `
+CREATE TABLE audit_counts (
+  bucket bigint NOT NULL,
+  kind text NOT NULL,
+  rule_id text NOT NULL,
+  n bigint NOT NULL,
+  last_at bigint NOT NULL,
+  PRIMARY KEY (bucket, kind, rule_id)
+);
+CREATE INDEX audit_counts_rule ON audit_counts (kind, rule_id, last_at);
+
+CREATE TABLE audit_events (
+  event_id text PRIMARY KEY,
+  at bigint NOT NULL,
+  type text,
+  source text,
+  work_item text,
+  work_item_name text,
+  candidates integer NOT NULL DEFAULT 0,
+  matched_rules text NOT NULL DEFAULT '[]',
+  matched integer NOT NULL DEFAULT 0,
+  succeeded integer NOT NULL DEFAULT 0,
+  dead integer NOT NULL DEFAULT 0
+);
+CREATE INDEX audit_events_at ON audit_events (at, event_id);
+CREATE INDEX audit_events_type ON audit_events (type, at, event_id);
+CREATE INDEX audit_events_work_item ON audit_events (work_item, at, event_id);
+CREATE INDEX audit_rule_decisions ON audit (rule_id, at, event_id)
+  WHERE kind IN ('rule.matched', 'rule.not_matched', 'rule.error');
+CREATE INDEX audit_problems ON audit (at, seq)
+  WHERE kind IN ('rule.error', 'run.dead_lettered', 'loop_stopped', 'breaker_open');
+
+INSERT INTO audit_counts (bucket, kind, rule_id, n, last_at)
+  SELECT (at / 3600000) * 3600000, kind, '', count(*), max(at) FROM audit GROUP BY 1, 2;
+INSERT INTO audit_counts (bucket, kind, rule_id, n, last_at)
+  SELECT (at / 3600000) * 3600000, kind, rule_id, count(*), max(at) FROM audit
+  WHERE rule_id IS NOT NULL GROUP BY 1, 2, 3;
+INSERT INTO audit_events (event_id, at, type, source, work_item, candidates, matched_rules, matched,
+    succeeded, dead)
+  SELECT a.event_id, min(a.at), min(e.body::json->>'type'), min(e.body::json->>'source'),
+    max(a.work_item), count(*) FILTER (WHERE a.kind LIKE 'rule.%'),
+    coalesce(json_agg(a.rule_id) FILTER (WHERE a.kind = 'rule.matched'), '[]'::json)::text,
+    count(*) FILTER (WHERE a.kind = 'rule.matched'),
+    count(*) FILTER (WHERE a.kind = 'run.succeeded'),
+    count(*) FILTER (WHERE a.kind = 'run.dead_lettered')
+  FROM audit a LEFT JOIN events e ON e.id = a.event_id
+  WHERE a.event_id IS NOT NULL
+    AND a.kind IN ('rule.matched', 'rule.not_matched', 'rule.error', 'run.succeeded', 'run.dead_lettered')
+  GROUP BY a.event_id;
+`,
+  },
+  {
+    version: 3,
     name: 'event claims and dead letters',
     sql: `
 -- Poison events: claims counted until a verdict, the last failure kept, and a dead-letter mark

@@ -13,6 +13,7 @@
  *   B..'leased'              zset of running runs by leaseUntil (expired ones become claimable)
  *   B..'queued'              zset of every queued run by runAt (stats: the oldest due)
  *   B..'finished'            zset of succeeded/skipped runs by updatedAt (purge)
+ *   B..'parked'              zset of parked runs by runAt (claim wakes the due ones)
  *   B..'idx:*'               zsets by position: all, state:<s>, rule:<id>, event:<id>, lane:<lane>
  */
 import { redisScript } from './redis-script.ts';
@@ -31,6 +32,8 @@ export const RECORD_FIELDS = [
   'leaseOwner',
   'leaseUntil',
   'pos',
+  'progress',
+  'wake',
 ] as const;
 
 const PRELUDE = `
@@ -67,7 +70,23 @@ local function refusal(id, owner, now)
   return nil
 end
 
-local function indexKeys(id)
+local indexKeys
+
+-- A run (parked) back to queued at the end of its lane with a new position, due at runAt.
+local function backToLane(id, runAt, now, wake)
+  local pos = redis.call('INCR', B .. 'seq')
+  local from = redis.call('HGET', rk(id), 'state')
+  redis.call('ZREM', B .. 'parked', id)
+  setState(id, pos, from, 'queued')
+  redis.call('HSET', rk(id), 'pos', pos, 'runAt', runAt, 'wake', wake, 'updatedAt', now)
+  for _, key in ipairs(indexKeys(id)) do redis.call('ZADD', key, pos, id) end
+  redis.call('ZADD', B .. 'queued', runAt, id)
+  local laneKey = B .. 'lane:' .. redis.call('HGET', rk(id), 'lane')
+  redis.call('ZADD', laneKey, pos, id)
+  if redis.call('ZCARD', laneKey) == 1 then makeClaimable(id) end
+end
+
+indexKeys = function(id)
   local f = redis.call('HMGET', rk(id), 'ruleId', 'eventId', 'lane', 'state')
   return {B .. 'idx:all', B .. 'idx:rule:' .. f[1], B .. 'idx:event:' .. f[2], B .. 'idx:lane:' .. f[3],
     B .. 'idx:state:' .. f[4]}
@@ -98,10 +117,15 @@ end
 return added
 `);
 
-/** ARGV: owner, limit, leaseMs, now. Replies one RECORD_FIELDS array per claimed run. */
+/** ARGV: owner, limit, leaseMs, now, wake batch. Replies one RECORD_FIELDS array per claimed run. */
 export const CLAIM = script(`
 local owner, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
 local leaseUntil = fmt(now + tonumber(ARGV[3]))
+-- parked runs whose time has come: back to the end of their lanes, oldest due first
+local wake = '{"reason":"due","at":' .. ARGV[4] .. '}'
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', B .. 'parked', '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))) do
+  backToLane(id, redis.call('HGET', rk(id), 'runAt'), ARGV[4], wake)
+end
 -- a crashed worker's runs: back among the candidates, in their queue order
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', B .. 'leased', '-inf', now)) do
   redis.call('ZREM', B .. 'leased', id)
@@ -148,8 +172,44 @@ if tonumber(ARGV[4]) ~= tonumber(f[1]) then return {'BAD_INDEX', f[1]} end
 local results = f[2]
 if results == '[]' then results = '[' .. ARGV[5] .. ']' else results = string.sub(results, 1, -2) .. ',' .. ARGV[5] .. ']' end
 redis.call('HSET', rk(id), 'results', results, 'nextAction', tonumber(f[1]) + 1, 'attempt', 0, 'updatedAt', ARGV[3])
-redis.call('HDEL', rk(id), 'firstAttemptAt')
+redis.call('HDEL', rk(id), 'firstAttemptAt', 'progress', 'wake')
 return {'OK'}
+`);
+
+/** ARGV: id, owner, now, progress JSON. */
+export const SAVE_PROGRESS = script(`
+local id, owner, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local refused = refusal(id, owner, now)
+if refused then return refused end
+redis.call('HSET', rk(id), 'progress', ARGV[4], 'attempt', 0, 'updatedAt', ARGV[3])
+redis.call('HDEL', rk(id), 'firstAttemptAt', 'wake')
+return {'OK'}
+`);
+
+/** ARGV: id, owner, now, until, progress JSON. The run leaves its lane until it wakes. */
+export const PARK = script(`
+local id, owner, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local refused = refusal(id, owner, now)
+if refused then return refused end
+local f = redis.call('HMGET', rk(id), 'pos', 'lane')
+notClaimable(id)
+setState(id, f[1], 'running', 'parked')
+redis.call('HSET', rk(id), 'runAt', ARGV[4], 'progress', ARGV[5], 'updatedAt', ARGV[3])
+redis.call('HDEL', rk(id), 'leaseOwner', 'leaseUntil', 'wake')
+redis.call('ZREM', B .. 'leased', id)
+redis.call('ZADD', B .. 'parked', ARGV[4], id)
+local laneKey = B .. 'lane:' .. f[2]
+redis.call('ZREM', laneKey, id)
+local head = redis.call('ZRANGE', laneKey, 0, 0)[1]
+if head then makeClaimable(head) end
+return {'OK'}
+`);
+
+/** ARGV: id, now, wake JSON. Replies 1 when the run was parked and is now queued. */
+export const RESUME = script(`
+if redis.call('HGET', rk(ARGV[1]), 'state') ~= 'parked' then return 0 end
+backToLane(ARGV[1], ARGV[2], ARGV[2], ARGV[3])
+return 1
 `);
 
 /** ARGV: id, owner, runAt, now, retry ('1' or ''), attempt, firstAttemptAt, error JSON (or ''). */
@@ -180,7 +240,7 @@ local f = redis.call('HMGET', rk(id), 'pos', 'lane')
 notClaimable(id)
 setState(id, f[1], 'running', state)
 redis.call('HSET', rk(id), 'updatedAt', ARGV[3])
-redis.call('HDEL', rk(id), 'leaseOwner', 'leaseUntil')
+redis.call('HDEL', rk(id), 'leaseOwner', 'leaseUntil', 'wake')
 if ARGV[5] ~= '' then redis.call('HSET', rk(id), 'lastError', ARGV[5]) end
 redis.call('ZREM', B .. 'leased', id)
 if state ~= 'dead' then redis.call('ZADD', B .. 'finished', ARGV[3], id) end
@@ -205,7 +265,7 @@ makeClaimable(id)
 return 1
 `);
 
-/** ARGV: id, now. A dead run goes back to the end of its lane, attempts reset. */
+/** ARGV: id, now, run JSON ('' = keep its plan). A dead run goes back to the end of its lane, attempts reset. */
 export const REQUEUE = script(`
 local id, now = ARGV[1], ARGV[2]
 local f = redis.call('HMGET', rk(id), 'state', 'lane')
@@ -214,6 +274,7 @@ local pos = redis.call('INCR', B .. 'seq')
 setState(id, pos, 'dead', 'queued')
 redis.call('HSET', rk(id), 'pos', pos, 'runAt', now, 'attempt', 0, 'updatedAt', now)
 redis.call('HDEL', rk(id), 'firstAttemptAt')
+if ARGV[3] ~= nil and ARGV[3] ~= '' then redis.call('HSET', rk(id), 'run', ARGV[3]) end
 for _, key in ipairs(indexKeys(id)) do redis.call('ZADD', key, pos, id) end
 redis.call('ZADD', B .. 'queued', now, id)
 local laneKey = B .. 'lane:' .. f[2]
@@ -295,9 +356,9 @@ for i = 1, math.min(limit, #found) do out[i] = record(found[i][2]) end
 return out
 `);
 
-/** ARGV: now. Replies {active, oldest due runAt or '', dead}. */
+/** ARGV: now. Replies {active, oldest due runAt or '', dead, parked}. */
 export const STATS = script(`
 local active = redis.call('ZCARD', B .. 'idx:state:queued') + redis.call('ZCARD', B .. 'idx:state:running')
 local oldest = redis.call('ZRANGEBYSCORE', B .. 'queued', '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, 1)
-return {active, oldest[2] or '', redis.call('ZCARD', B .. 'idx:state:dead')}
+return {active, oldest[2] or '', redis.call('ZCARD', B .. 'idx:state:dead'), redis.call('ZCARD', B .. 'parked')}
 `);

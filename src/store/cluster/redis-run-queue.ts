@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { AutopilotError } from '../../errors.ts';
 import type { Run } from '../../plan/run.ts';
 import {
+  PARKED_WAKE_BATCH,
   PRIORITY_RANK,
   type ActionResult,
   type QueueStats,
@@ -19,8 +20,10 @@ import {
   type RunQueue,
   type RunRecord,
   type RunState,
+  type RunWake,
 } from '../ports.ts';
-import { checkRun, requireCount, requireId } from '../input-checks.ts';
+import { checkReplan, checkRun, requireCount, requireId } from '../input-checks.ts';
+import { parkingInput, progressJson, resumedWakeJson } from '../parking-input.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import * as scripts from './redis-run-queue-scripts.ts';
 import type { RedisScript } from './redis-script.ts';
@@ -63,7 +66,13 @@ export class RedisRunQueue implements RunQueue {
     requireId('owner', owner);
     requireCount('limit', limit);
     requireCount('leaseMs', leaseMs);
-    const rows = (await this.#run(scripts.CLAIM, [owner, limit, leaseMs, now])) as Fields[];
+    const rows = (await this.#run(scripts.CLAIM, [
+      owner,
+      limit,
+      leaseMs,
+      now,
+      PARKED_WAKE_BATCH,
+    ])) as Fields[];
     return rows.map(toRunRecord);
   }
 
@@ -76,6 +85,26 @@ export class RedisRunQueue implements RunQueue {
     const json = encodeJson(result, 'action result');
     const reply = await this.#run(scripts.CHECKPOINT, [runId, owner, now, String(result?.index), json]);
     this.#accept(reply as Refusal, runId, owner, 'checkpoint', result?.index);
+  }
+
+  async saveProgress(runId: string, owner: string, progress: unknown, now: number): Promise<void> {
+    const reply = await this.#run(scripts.SAVE_PROGRESS, [runId, owner, now, progressJson(progress)]);
+    this.#accept(reply as Refusal, runId, owner, 'saveProgress');
+  }
+
+  async park(
+    runId: string,
+    owner: string,
+    parking: { until: number; progress: unknown },
+    now: number,
+  ): Promise<void> {
+    const { until, progress } = parkingInput(parking);
+    const reply = await this.#run(scripts.PARK, [runId, owner, now, until, progress]);
+    this.#accept(reply as Refusal, runId, owner, 'park');
+  }
+
+  async resume(runId: string, resumption: { data?: unknown }, now: number): Promise<boolean> {
+    return (await this.#run(scripts.RESUME, [runId, now, resumedWakeJson(resumption, now)])) === 1;
   }
 
   async reschedule(
@@ -112,8 +141,15 @@ export class RedisRunQueue implements RunQueue {
     await this.#run(scripts.RELEASE, [runId, owner, now]);
   }
 
-  async requeue(runId: string, now: number): Promise<boolean> {
-    return (await this.#run(scripts.REQUEUE, [runId, now])) === 1;
+  async requeue(runId: string, now: number, plan?: Run): Promise<boolean> {
+    let json = '';
+    if (plan !== undefined) {
+      const current = await this.get(runId);
+      if (current?.state !== 'dead') return false;
+      checkReplan(current.run, plan);
+      json = encodeJson(checkRun(plan), `run ${runId}`);
+    }
+    return (await this.#run(scripts.REQUEUE, [runId, now, json])) === 1;
   }
 
   async drop(runId: string): Promise<boolean> {
@@ -145,8 +181,13 @@ export class RedisRunQueue implements RunQueue {
   }
 
   async stats(now: number): Promise<QueueStats> {
-    const [depth, oldest, dead] = (await this.#run(scripts.STATS, [now])) as [number, string, number];
-    return { depth, oldestDueAgeMs: oldest === '' ? 0 : now - Number(oldest), dead };
+    const [depth, oldest, dead, parked] = (await this.#run(scripts.STATS, [now])) as [
+      number,
+      string,
+      number,
+      number,
+    ];
+    return { depth, parked, oldestDueAgeMs: oldest === '' ? 0 : now - Number(oldest), dead };
   }
 
   async purge(olderThan: number): Promise<number> {
@@ -197,7 +238,7 @@ export class RedisRunQueue implements RunQueue {
 
 function toRunRecord(fields: Fields): RunRecord {
   const [run, state, nextAction, attempt, firstAttemptAt, runAt, results, lastError, updatedAt] = fields;
-  const [leaseOwner, leaseUntil] = fields.slice(9);
+  const [leaseOwner, leaseUntil, , progress, wake] = fields.slice(9);
   const record: RunRecord = {
     run: decodeJson(run!) as Run,
     state: state as RunState,
@@ -209,6 +250,9 @@ function toRunRecord(fields: Fields): RunRecord {
   };
   if (firstAttemptAt) record.firstAttemptAt = Number(firstAttemptAt);
   if (lastError) record.lastError = decodeJson(lastError) as RunError;
+  const cursor = progress ? decodeJson(progress) : null;
+  if (cursor !== null) record.progress = cursor;
+  if (wake) record.wake = decodeJson(wake) as RunWake;
   if (state === 'running' && leaseOwner && leaseUntil) {
     record.leaseOwner = leaseOwner;
     record.leaseUntil = Number(leaseUntil);

@@ -92,9 +92,105 @@ CREATE TABLE state (
 ) WITHOUT ROWID;
 `;
 
-// Poison events: claims counted until a verdict, the last failure kept, and a dead-letter mark
-// that takes an event out of processing (and out of the unprocessed index) for good.
-const EVENT_CLAIMS = `
+// The dashboard's read models, kept in the audit's own transactions (src/store/audit-summary.ts).
+// Existing audits are summarized once: counts from every record, event rows from the rule
+// decisions (type and source from the event body while the event log still has it).
+const DASHBOARD_SUMMARIES = `
+CREATE TABLE audit_counts (
+  bucket INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  last_at INTEGER NOT NULL,
+  PRIMARY KEY (bucket, kind, rule_id)
+) WITHOUT ROWID;
+CREATE INDEX audit_counts_rule ON audit_counts (kind, rule_id, last_at);
+
+CREATE TABLE audit_events (
+  event_id TEXT PRIMARY KEY,
+  at INTEGER NOT NULL,
+  type TEXT,
+  source TEXT,
+  work_item TEXT,
+  work_item_name TEXT,
+  candidates INTEGER NOT NULL DEFAULT 0,
+  matched_rules TEXT NOT NULL DEFAULT '[]',
+  matched INTEGER NOT NULL DEFAULT 0,
+  succeeded INTEGER NOT NULL DEFAULT 0,
+  dead INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX audit_events_at ON audit_events (at, event_id);
+CREATE INDEX audit_events_type ON audit_events (type, at, event_id);
+CREATE INDEX audit_events_work_item ON audit_events (work_item, at, event_id);
+CREATE INDEX audit_rule_decisions ON audit (rule_id, at, event_id)
+  WHERE kind IN ('rule.matched', 'rule.not_matched', 'rule.error');
+CREATE INDEX audit_problems ON audit (at)
+  WHERE kind IN ('rule.error', 'run.dead_lettered', 'loop_stopped', 'breaker_open');
+
+INSERT INTO audit_counts (bucket, kind, rule_id, n, last_at)
+  SELECT (at / 3600000) * 3600000, kind, '', count(*), max(at) FROM audit GROUP BY 1, 2;
+INSERT INTO audit_counts (bucket, kind, rule_id, n, last_at)
+  SELECT (at / 3600000) * 3600000, kind, rule_id, count(*), max(at) FROM audit
+  WHERE rule_id IS NOT NULL GROUP BY 1, 2, 3;
+INSERT INTO audit_events (event_id, at, type, source, work_item, candidates, matched_rules, matched)
+  SELECT a.event_id, min(a.at), json_extract(e.body, '$.type'), json_extract(e.body, '$.source'),
+    max(a.work_item), count(*),
+    coalesce(json_group_array(a.rule_id) FILTER (WHERE a.kind = 'rule.matched'), '[]'),
+    sum(a.kind = 'rule.matched')
+  FROM audit a LEFT JOIN events e ON e.id = a.event_id
+  WHERE a.kind IN ('rule.matched', 'rule.not_matched', 'rule.error') AND a.event_id IS NOT NULL
+  GROUP BY a.event_id;
+UPDATE audit_events SET
+  succeeded = (SELECT count(*) FROM audit a WHERE a.event_id = audit_events.event_id AND a.kind = 'run.succeeded'),
+  dead = (SELECT count(*) FROM audit a WHERE a.event_id = audit_events.event_id AND a.kind = 'run.dead_lettered');
+`;
+
+const RUN_COPY_COLUMNS = `seq, id, event_id, rule_id, lane, priority, position, state, is_head, run_at,
+  lease_owner, lease_until, next_action, attempt, first_attempt_at, run_json, results_json,
+  last_error_json, updated_at`;
+
+// SQLite cannot change a CHECK constraint in place: the table is rebuilt with 'parked' allowed.
+// progress_json is the cursor inside the current step, wake_json why a parked run woke up
+// (docs/design/run-program.md). Parked runs due are found through runs_state (state, run_at).
+const RUN_PARKING = `
+CREATE TABLE runs_new (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  event_id TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  lane TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'parked', 'succeeded', 'skipped', 'dead')),
+  is_head INTEGER NOT NULL CHECK (is_head IN (0, 1)),
+  run_at INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  next_action INTEGER NOT NULL DEFAULT 0,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  first_attempt_at INTEGER,
+  run_json TEXT NOT NULL,
+  results_json TEXT NOT NULL DEFAULT '[]',
+  last_error_json TEXT,
+  updated_at INTEGER NOT NULL,
+  progress_json TEXT,
+  wake_json TEXT
+);
+INSERT INTO runs_new (${RUN_COPY_COLUMNS}) SELECT ${RUN_COPY_COLUMNS} FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_new RENAME TO runs;
+CREATE INDEX runs_heads ON runs (priority, run_at, position) WHERE is_head = 1;
+CREATE INDEX runs_lane_active ON runs (lane, position) WHERE state IN ('queued', 'running');
+CREATE INDEX runs_state ON runs (state, run_at);
+CREATE INDEX runs_position ON runs (position);
+CREATE INDEX runs_event ON runs (event_id);
+CREATE INDEX runs_rule ON runs (rule_id);
+`;
+
+// Poison events and runs: claims counted until a verdict; for events also the last failure and a
+// dead-letter mark that takes an event out of processing (and out of the unprocessed index).
+const POISON_CLAIMS = `
+ALTER TABLE runs ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN last_error_json TEXT;
 ALTER TABLE events ADD COLUMN dead_at INTEGER;
@@ -105,7 +201,9 @@ CREATE INDEX events_dead ON events (seq) WHERE dead_at IS NOT NULL;
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
-  { version: 2, name: 'event claims and dead letters', sql: EVENT_CLAIMS },
+  { version: 2, name: 'run parking and step progress', sql: RUN_PARKING },
+  { version: 3, name: 'dashboard summaries', sql: DASHBOARD_SUMMARIES },
+  { version: 4, name: 'event and run claims, event dead letters', sql: POISON_CLAIMS },
 ];
 
 /** Applies the missing migrations; returns the version the database is at afterwards. */

@@ -48,11 +48,13 @@ export async function openSqliteStores(options: SqliteStoreOptions): Promise<Sql
   const connection = connect(settings);
   const db = new SqliteDb(connection);
   const clock = options.now ?? Date.now;
+  const audit = new SqliteAuditStore(db);
   return {
     info: readInfo(connection, settings.path),
     events: new SqliteEventLog(db, settings.dedupeRetentionMs, clock),
     runs: new SqliteRunQueue(db),
-    audit: new SqliteAuditStore(db),
+    audit,
+    views: audit,
     state: new SqliteStateStore(db, clock),
     close: async () => db.close(),
   };

@@ -1,6 +1,13 @@
 /** How a run is laid out in the `runs` table and read back as a RunRecord. */
 import type { Run } from '../../plan/run.ts';
-import { PRIORITY_RANK, type ActionResult, type RunError, type RunRecord, type RunState } from '../ports.ts';
+import {
+  PRIORITY_RANK,
+  type ActionResult,
+  type RunError,
+  type RunRecord,
+  type RunState,
+  type RunWake,
+} from '../ports.ts';
 import type { Params } from './database.ts';
 import { decodeJson } from './json-codec.ts';
 
@@ -20,10 +27,12 @@ export interface RunRow {
   results_json: string;
   last_error_json: string | null;
   updated_at: number;
+  progress_json: string | null;
+  wake_json: string | null;
 }
 
 export const RUN_COLUMNS = `seq, id, lane, state, run_at, lease_owner, lease_until, next_action, attempt,
-  first_attempt_at, run_json, results_json, last_error_json, updated_at`;
+  first_attempt_at, run_json, results_json, last_error_json, updated_at, progress_json, wake_json`;
 
 /** States in which a run still occupies its lane. */
 export const ACTIVE_STATES = "state IN ('queued', 'running')";
@@ -40,6 +49,9 @@ export function toRunRecord(row: RunRow): RunRecord {
   };
   if (row.first_attempt_at !== null) record.firstAttemptAt = row.first_attempt_at;
   if (row.last_error_json !== null) record.lastError = decodeJson(row.last_error_json) as RunError;
+  const progress = row.progress_json === null ? null : decodeJson(row.progress_json);
+  if (progress !== null) record.progress = progress;
+  if (row.wake_json !== null) record.wake = decodeJson(row.wake_json) as RunWake;
   if (row.state === 'running' && row.lease_owner !== null && row.lease_until !== null) {
     record.leaseOwner = row.lease_owner;
     record.leaseUntil = row.lease_until;

@@ -1,6 +1,27 @@
 /** AuditStore on SQLite: one row per decision, indexed by each id it can be looked up by. */
-import type { AuditKind, AuditQuery, AuditRecord, AuditStore } from '../ports.ts';
+import type {
+  AuditCount,
+  CountQuery,
+  AuditKind,
+  AuditQuery,
+  AuditRecord,
+  AuditStore,
+  AuditViews,
+  EventListQuery,
+  EventSummary,
+  Page,
+} from '../ports.ts';
+import { PROBLEM_KINDS } from '../ports.ts';
+import { countDeltas, decodeCursor, eventDeltas } from '../audit-summary.ts';
+import { AutopilotError } from '../../errors.ts';
 import type { Params, SqliteDb } from './database.ts';
+import {
+  applySummaries,
+  countsQuery,
+  eventsPage,
+  lastPerRule,
+  purgeSummaries,
+} from './sqlite-audit-views.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
 import { requireCount, requireId } from '../input-checks.ts';
 
@@ -8,6 +29,7 @@ const DEFAULT_LIMIT = 1000;
 
 interface AuditRow {
   [column: string]: unknown;
+  seq: number;
   at: number;
   kind: AuditKind;
   event_id: string | null;
@@ -25,7 +47,7 @@ const ID_FILTERS = [
   ['workItem', 'work_item'],
 ] as const;
 
-export class SqliteAuditStore implements AuditStore {
+export class SqliteAuditStore implements AuditStore, AuditViews {
   readonly #db: SqliteDb;
 
   constructor(db: SqliteDb) {
@@ -43,10 +65,50 @@ export class SqliteAuditStore implements AuditStore {
           params,
         );
       }
+      applySummaries(this.#db, countDeltas(entries), eventDeltas(entries));
     });
   }
 
   async query(q: AuditQuery): Promise<AuditRecord[]> {
+    return this.#select(q).map(toRecord);
+  }
+
+  async page(q: Omit<AuditQuery, 'order'> & { before?: string }): Promise<Page<AuditRecord>> {
+    const limit = q.limit ?? DEFAULT_LIMIT;
+    const rows = this.#select({ ...q, order: 'newest', limit: limit + 1 }, q.before);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(toRecord),
+      ...(rows.length > limit && last ? { next: `${last.at}:${last.seq}` } : {}),
+    };
+  }
+
+  async problems(limit: number): Promise<AuditRecord[]> {
+    requireCount('limit', limit);
+    const rows = this.#db.read(() =>
+      this.#db.all<AuditRow>(
+        `SELECT seq, at, kind, event_id, rule_id, run_id, work_item, action_index, detail_json FROM audit
+         WHERE kind IN (${PROBLEM_KINDS.map((k) => `'${k}'`).join(', ')}) ORDER BY at DESC, seq DESC LIMIT :limit`,
+        { limit },
+      ),
+    );
+    return rows.map(toRecord);
+  }
+
+  async listEvents(q: EventListQuery): Promise<Page<EventSummary>> {
+    return eventsPage(this.#db, q);
+  }
+
+  async counts(q: CountQuery): Promise<AuditCount[]> {
+    return countsQuery(this.#db, q);
+  }
+
+  async lastPerRule(kind: AuditKind): Promise<Map<string, number>> {
+    return lastPerRule(this.#db, kind);
+  }
+
+  #select(q: AuditQuery, before?: string): AuditRow[] {
     const where: string[] = [];
     const params: Params = { limit: q.limit ?? DEFAULT_LIMIT };
     requireCount('limit', params.limit);
@@ -68,23 +130,37 @@ export class SqliteAuditStore implements AuditStore {
       where.push('at < :until');
       params.until = q.until;
     }
+    if (before !== undefined) {
+      const cursor = recordCursor(before);
+      where.push('(at < :beforeAt OR (at = :beforeAt AND seq < :beforeSeq))');
+      Object.assign(params, { beforeAt: cursor.at, beforeSeq: cursor.seq });
+    }
     const direction = q.order === 'newest' ? 'DESC' : 'ASC';
     const condition = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = this.#db.read(() =>
+    return this.#db.read(() =>
       this.#db.all<AuditRow>(
-        `SELECT at, kind, event_id, rule_id, run_id, work_item, action_index, detail_json FROM audit
+        `SELECT seq, at, kind, event_id, rule_id, run_id, work_item, action_index, detail_json FROM audit
          ${condition} ORDER BY at ${direction}, seq ${direction} LIMIT :limit`,
         params,
       ),
     );
-    return rows.map(toRecord);
   }
 
   async purge(olderThan: number): Promise<number> {
-    return this.#db.write(
-      () => this.#db.run('DELETE FROM audit WHERE at < :olderThan', { olderThan }).changes,
-    );
+    return this.#db.write(() => {
+      purgeSummaries(this.#db, olderThan);
+      return this.#db.run('DELETE FROM audit WHERE at < :olderThan', { olderThan }).changes;
+    });
   }
+}
+
+function recordCursor(before: string): { at: number; seq: number } {
+  const cursor = decodeCursor(before);
+  const seq = Number(cursor?.tail);
+  if (!cursor || !Number.isSafeInteger(seq)) {
+    throw new AutopilotError('AP_STORE_BAD_INPUT', `not a page cursor: ${JSON.stringify(before)}`);
+  }
+  return { at: cursor.at, seq };
 }
 
 function toParams(entry: AuditRecord): Params {

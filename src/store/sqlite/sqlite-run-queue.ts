@@ -7,12 +7,22 @@
  */
 import { AutopilotError } from '../../errors.ts';
 import type { Run } from '../../plan/run.ts';
-import type { ActionResult, QueueStats, RunError, RunFilter, RunQueue, RunRecord } from '../ports.ts';
+import {
+  PARKED_WAKE_BATCH,
+  type ActionResult,
+  type QueueStats,
+  type RunError,
+  type RunFilter,
+  type RunQueue,
+  type RunRecord,
+  type RunWake,
+} from '../ports.ts';
 import type { Params, SqliteDb } from './database.ts';
 import { encodeJson } from './json-codec.ts';
 import { requireCount, requireId } from '../input-checks.ts';
+import { parkingInput, progressJson, resumedWakeJson } from '../parking-input.ts';
 import { runListQuery } from './run-list-query.ts';
-import { checkRun } from '../input-checks.ts';
+import { checkReplan, checkRun } from '../input-checks.ts';
 import { ACTIVE_STATES, RUN_COLUMNS, runKeys, toRunRecord, type RunRow } from './run-rows.ts';
 
 export class SqliteRunQueue implements RunQueue {
@@ -48,6 +58,7 @@ export class SqliteRunQueue implements RunQueue {
     requireCount('limit', limit);
     requireCount('leaseMs', leaseMs);
     return this.#db.write(() => {
+      this.#wakeDueParked(now);
       const rows = this.#db.all<RunRow>(
         `SELECT ${RUN_COLUMNS} FROM runs
          WHERE is_head = 1 AND run_at <= :now AND (lease_until IS NULL OR lease_until <= :now)
@@ -91,10 +102,49 @@ export class SqliteRunQueue implements RunQueue {
       const results = `${row.results_json.slice(0, -1)}${row.results_json === '[]' ? '' : ','}${encodeJson(result, 'action result')}]`;
       this.#db.run(
         `UPDATE runs SET results_json = :results, next_action = next_action + 1, attempt = 0,
-           first_attempt_at = NULL, updated_at = :now
+           first_attempt_at = NULL, progress_json = NULL, wake_json = NULL, updated_at = :now
          WHERE seq = :seq`,
         { results, now, seq: row.seq },
       );
+    });
+  }
+
+  async saveProgress(runId: string, owner: string, progress: unknown, now: number): Promise<void> {
+    const json = progressJson(progress);
+    this.#db.write(() => {
+      const row = this.#leased(runId, owner, now, 'saveProgress');
+      this.#db.run(
+        `UPDATE runs SET progress_json = :json, attempt = 0, first_attempt_at = NULL, wake_json = NULL,
+           updated_at = :now
+         WHERE seq = :seq`,
+        { json, now, seq: row.seq },
+      );
+    });
+  }
+
+  async park(
+    runId: string,
+    owner: string,
+    parking: { until: number; progress: unknown },
+    now: number,
+  ): Promise<void> {
+    const { until, progress } = parkingInput(parking);
+    this.#db.write(() => {
+      const row = this.#leased(runId, owner, now, 'park');
+      this.#leaveLane(row, { state: 'parked', now, runAt: until, progress });
+    });
+  }
+
+  async resume(runId: string, resumption: { data?: unknown }, now: number): Promise<boolean> {
+    const json = resumedWakeJson(resumption, now);
+    return this.#db.write(() => {
+      const row = this.#db.get<{ seq: number; lane: string }>(
+        `SELECT seq, lane FROM runs WHERE id = :id AND state = 'parked'`,
+        { id: runId },
+      );
+      if (!row) return false;
+      this.#backToLane(row, now, now, json);
+      return true;
     });
   }
 
@@ -158,10 +208,12 @@ export class SqliteRunQueue implements RunQueue {
     });
   }
 
-  async requeue(runId: string, now: number): Promise<boolean> {
+  async requeue(runId: string, now: number, plan?: Run): Promise<boolean> {
+    const json = plan === undefined ? undefined : encodeJson(checkRun(plan), `run ${runId}`);
     return this.#db.write(() => {
       const row = this.#db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = :id`, { id: runId });
       if (row?.state !== 'dead') return false;
+      if (plan !== undefined) checkReplan(toRunRecord(row).run, plan);
       const laneBusy = this.#db.get(
         `SELECT 1 AS busy FROM runs WHERE lane = :lane AND ${ACTIVE_STATES} LIMIT 1`,
         {
@@ -170,9 +222,15 @@ export class SqliteRunQueue implements RunQueue {
       );
       this.#db.run(
         `UPDATE runs SET state = 'queued', is_head = :isHead, position = :position, run_at = :now,
-           attempt = 0, first_attempt_at = NULL, updated_at = :now
+           attempt = 0, first_attempt_at = NULL, updated_at = :now, run_json = coalesce(:json, run_json)
          WHERE seq = :seq`,
-        { isHead: laneBusy ? 0 : 1, position: this.#reservePositions(1), now, seq: row.seq },
+        {
+          isHead: laneBusy ? 0 : 1,
+          position: this.#reservePositions(1),
+          now,
+          seq: row.seq,
+          json: json ?? null,
+        },
       );
       return true;
     });
@@ -200,12 +258,14 @@ export class SqliteRunQueue implements RunQueue {
     return this.#db.snapshot(() => {
       const depth = this.#db.get<{ n: number }>(`SELECT count(*) AS n FROM runs WHERE ${ACTIVE_STATES}`);
       const dead = this.#db.get<{ n: number }>(`SELECT count(*) AS n FROM runs WHERE state = 'dead'`);
+      const parked = this.#db.get<{ n: number }>(`SELECT count(*) AS n FROM runs WHERE state = 'parked'`);
       const oldest = this.#db.get<{ runAt: number | null }>(
         `SELECT min(run_at) AS runAt FROM runs WHERE state = 'queued' AND run_at <= :now`,
         { now },
       );
       return {
         depth: depth?.n ?? 0,
+        parked: parked?.n ?? 0,
         oldestDueAgeMs: oldest?.runAt == null ? 0 : now - oldest.runAt,
         dead: dead?.n ?? 0,
       };
@@ -243,21 +303,58 @@ export class SqliteRunQueue implements RunQueue {
     return row;
   }
 
-  /** Finishes or dead-letters the head of a lane and makes the next active run the head. */
+  /**
+   * Finishes, dead-letters or parks the head of a lane and makes the next active run the head.
+   * Parking sets the wake-up time and the progress; every way out clears `wake`.
+   */
   #leaveLane(
     row: LeaseRow,
-    change: { state: 'succeeded' | 'skipped' | 'dead'; now: number; error?: string },
+    change: {
+      state: 'succeeded' | 'skipped' | 'dead' | 'parked';
+      now: number;
+      error?: string;
+      runAt?: number;
+      progress?: string;
+    },
   ): void {
+    const parking = change.state === 'parked' ? ', run_at = :runAt, progress_json = :progress' : '';
     this.#db.run(
       `UPDATE runs SET state = :state, is_head = 0, lease_owner = NULL, lease_until = NULL, updated_at = :now,
-         last_error_json = coalesce(:error, last_error_json)
+         last_error_json = coalesce(:error, last_error_json), wake_json = NULL${parking}
        WHERE seq = :seq`,
-      { state: change.state, now: change.now, error: change.error ?? null, seq: row.seq },
+      {
+        state: change.state,
+        now: change.now,
+        error: change.error ?? null,
+        seq: row.seq,
+        ...(parking ? { runAt: change.runAt ?? change.now, progress: change.progress ?? null } : {}),
+      },
     );
     this.#db.run(
       `UPDATE runs SET is_head = 1 WHERE seq =
          (SELECT seq FROM runs WHERE lane = :lane AND ${ACTIVE_STATES} ORDER BY position LIMIT 1)`,
       { lane: row.lane },
+    );
+  }
+
+  /** Due parked runs back to the end of their lanes, oldest due first (index runs_state). */
+  #wakeDueParked(now: number): void {
+    const due = this.#db.all<{ seq: number; lane: string; run_at: number }>(
+      `SELECT seq, lane, run_at FROM runs WHERE state = 'parked' AND run_at <= :now
+       ORDER BY run_at, seq LIMIT :limit`,
+      { now, limit: PARKED_WAKE_BATCH },
+    );
+    const wake = encodeJson({ reason: 'due', at: now } satisfies RunWake, 'wake');
+    for (const row of due) this.#backToLane(row, row.run_at, now, wake);
+  }
+
+  /** A parked run back to queued at the end of its lane, due at `runAt`, with why it woke. */
+  #backToLane(row: { seq: number; lane: string }, runAt: number, now: number, wakeJson: string): void {
+    this.#db.run(
+      `UPDATE runs SET state = 'queued', position = :position, run_at = :runAt, wake_json = :wake,
+         is_head = NOT EXISTS (SELECT 1 FROM runs WHERE lane = :lane AND ${ACTIVE_STATES}), updated_at = :now
+       WHERE seq = :seq`,
+      { position: this.#reservePositions(1), runAt, now, wake: wakeJson, lane: row.lane, seq: row.seq },
     );
   }
 

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunQueue, RunError } from '../../../src/store/ports.ts';
 import { buildRun, rejectionOf, testClock, type StoreFactory, type StoreHarness } from './harness.ts';
+import { describeRunParkingConformance } from './run-parking.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const LEASE = 30_000;
@@ -16,6 +17,7 @@ const PERMANENT: RunError = {
 };
 
 export function describeRunQueueConformance(name: string, factory: StoreFactory): void {
+  describeRunParkingConformance(name, factory);
   describe(`RunQueue conformance: ${name}`, () => {
     let harness: StoreHarness;
     let runs: RunQueue;
@@ -297,6 +299,25 @@ export function describeRunQueueConformance(name: string, factory: StoreFactory)
         expect(order).toEqual(['a2', 'a3', 'a1']);
       });
 
+      it('requeues a dead run with a new plan of the same run, keeping its finished results', async () => {
+        await runs.enqueue([buildRun({ id: 'a1', lane: 'A' })], T0);
+        await runs.claim('w', 1, LEASE, T0);
+        await runs.checkpoint('a1', 'w', { index: 0, outcome: 'done', finishedAt: T0 }, T0);
+        await runs.deadLetter('a1', 'w', PERMANENT, T0 + 1);
+        const plan = { ...buildRun({ id: 'a1', lane: 'A' }), ruleVersion: 'v2' };
+        expect((await rejectionOf(runs.requeue('a1', T0 + 2, { ...plan, lane: 'B' }))).code).toBe(
+          'AP_STORE_BAD_INPUT',
+        );
+        expect(await runs.requeue('a1', T0 + 2, plan)).toBe(true);
+        expect(await runs.get('a1')).toMatchObject({
+          state: 'queued',
+          nextAction: 1,
+          run: { ruleVersion: 'v2' },
+          results: [{ index: 0, outcome: 'done' }],
+        });
+        expect(await runs.requeue('a1', T0 + 3, plan)).toBe(false);
+      });
+
       it('makes a requeued run the head of an idle lane at once', async () => {
         await runs.enqueue([buildRun({ id: 'a1', lane: 'A' })], T0);
         await runs.claim('w', 1, LEASE, T0);
@@ -341,14 +362,14 @@ export function describeRunQueueConformance(name: string, factory: StoreFactory)
       });
 
       it('reports depth, the age of the oldest due run and the dead count', async () => {
-        expect(await runs.stats(T0)).toEqual({ depth: 0, oldestDueAgeMs: 0, dead: 0 });
+        expect(await runs.stats(T0)).toEqual({ depth: 0, parked: 0, oldestDueAgeMs: 0, dead: 0 });
         await runs.enqueue([buildRun({ id: 'a', lane: 'A' }), buildRun({ id: 'b', lane: 'B' })], T0);
         await runs.enqueue([buildRun({ id: 'c', lane: 'C' })], T0 + 500);
-        expect(await runs.stats(T0 + 1000)).toEqual({ depth: 3, oldestDueAgeMs: 1000, dead: 0 });
+        expect(await runs.stats(T0 + 1000)).toEqual({ depth: 3, parked: 0, oldestDueAgeMs: 1000, dead: 0 });
         await runs.claim('w', 2, LEASE, T0 + 1000);
         await runs.deadLetter('a', 'w', PERMANENT, T0 + 1001);
         await runs.reschedule('b', 'w', T0 + 5000, T0 + 1001);
-        expect(await runs.stats(T0 + 1500)).toEqual({ depth: 2, oldestDueAgeMs: 1000, dead: 1 });
+        expect(await runs.stats(T0 + 1500)).toEqual({ depth: 2, parked: 0, oldestDueAgeMs: 1000, dead: 1 });
       });
 
       it('purges finished runs older than the cut, never active or dead ones', async () => {
