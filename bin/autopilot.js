@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run directly by Node 24 (type stripping); this shim only forwards to it.
-import '../src/cli/main.ts';
+// The CLI is TypeScript run directly by Node (type stripping); this shim only forwards to its
+// entry, which first checks that this Node can run it.
+import '../src/cli/main.cjs';

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACTION_NAMES } from '../src/actions/catalogue.ts';
+import { EXIT } from '../src/cli/run-cli.ts';
 import { ENV_BINDINGS } from '../src/config/env-map.ts';
 import { ERROR_CATALOGUE } from '../src/errors.ts';
 import { WORK_ITEM_EVENT_TYPES } from '../src/events/event.ts';
@@ -61,6 +62,12 @@ describe('README', () => {
     const named = [...operations.matchAll(/`((?:process|nodejs)_[a-z_0-9]+)`/g)].map((m) => m[1] as string);
     expect(named.length).toBeGreaterThan(3);
     for (const name of named) expect(names, name).toContain(name);
+  });
+
+  it('lists every CLI exit code, and no other', () => {
+    const table = section('Command line');
+    const documented = [...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+    expect(documented).toEqual(Object.values(EXIT));
   });
 
   it('lists every dashboard data route in the admin API table', () => {

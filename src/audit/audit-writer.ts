@@ -128,13 +128,15 @@ export function createAuditWriter(store: AuditStore, now: () => number): AuditWr
       }),
     stepBranch: (run, action, detail) =>
       write({ kind: 'step.branch', ...forStep(run, action), detail: { ...stepOf(action), ...detail } }),
-    runSucceeded: (run, state) => write({ kind: 'run.succeeded', ...forRun(run), detail: { state } }),
+    // createdAt: when the run was planned, so its whole life can be told (the trace's run span).
+    runSucceeded: (run, state) =>
+      write({ kind: 'run.succeeded', ...forRun(run), detail: { state, createdAt: run.createdAt } }),
     runDeadLettered: (run, action, error) =>
       write({
         kind: 'run.dead_lettered',
         ...forRun(run),
         ...(action ? { actionIndex: action.index } : {}),
-        detail: { ...(action ? { action: action.type } : {}), error },
+        detail: { ...(action ? { action: action.type } : {}), error, createdAt: run.createdAt },
       }),
     runRequeued: (run, by, detail) =>
       write({ kind: 'run.requeued', ...forRun(run), detail: { by, ...detail } }),

@@ -1,13 +1,1 @@
-#!/usr/bin/env node
-/**
- * `autopilot <command>`: each command lives in its own module under src/cli/commands/ and is
- * loaded only when used, so `autopilot check` does not pay for the server's dependencies.
- */
-import { runCli } from './run-cli.ts';
-
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-});
+main.cjs

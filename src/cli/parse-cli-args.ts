@@ -3,7 +3,7 @@ import { AutopilotError } from '../errors.ts';
 
 /**
  * `node:util` parseArgs for a command (strict by default):  a wrong option or a missing value becomes an
- * AP_CLI_USAGE error that shows the command's usage (exit 1, no stack trace).
+ * AP_CLI_USAGE error that shows the command's usage (exit 2, no stack trace).
  */
 export function parseCliArgs<const T extends ParseArgsConfig>(
   config: T,

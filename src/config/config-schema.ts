@@ -36,6 +36,17 @@ export const CONFIG_SCHEMA = {
         token: { type: 'string' },
       },
     },
+    tracing: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        endpoint: { type: 'string', pattern: '^https?://' },
+        tracesEndpoint: { type: 'string', pattern: '^https?://' },
+        headers: { type: 'array', items: { type: 'string', pattern: '^[^=]+=' }, default: [] },
+        serviceName: { type: 'string', minLength: 1, default: 'fp-autopilot' },
+      },
+    },
     webhooks: {
       type: 'object',
       default: {},

@@ -29,6 +29,16 @@ export interface Config {
    * only there (on `host`, default the main `host`). With `token` it needs `Authorization: Bearer`.
    */
   metrics: { host?: string; port?: number; token?: string };
+  /** OpenTelemetry spans over OTLP/HTTP; off while neither endpoint is set. */
+  tracing: {
+    /** OTLP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`); spans go to `<endpoint>/v1/traces`. */
+    endpoint?: string;
+    /** Full traces URL (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); wins over `endpoint`. */
+    tracesEndpoint?: string;
+    /** `name=value` headers sent with each export (URL-encoded values allowed). */
+    headers: string[];
+    serviceName: string;
+  };
   webhooks: Record<string, GenericWebhookConfig>;
   lark: {
     baseUrl?: string;

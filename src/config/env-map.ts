@@ -63,6 +63,27 @@ export const ENV_BINDINGS: Record<string, EnvBinding> = {
     secret: true,
     description: '`/metrics` needs `Authorization: Bearer <token>`, ≥ 16 bytes',
   },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    path: ['tracing', 'endpoint'],
+    kind: 'string',
+    description: 'OTLP/HTTP base URL: spans go to `<url>/v1/traces` (tracing is off without it)',
+  },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: {
+    path: ['tracing', 'tracesEndpoint'],
+    kind: 'string',
+    description: 'full OTLP/HTTP traces URL, used as is (wins over `OTEL_EXPORTER_OTLP_ENDPOINT`)',
+  },
+  OTEL_EXPORTER_OTLP_HEADERS: {
+    path: ['tracing', 'headers'],
+    kind: 'list',
+    secret: true,
+    description: 'headers sent with each export, `name=value,name=value`',
+  },
+  OTEL_SERVICE_NAME: {
+    path: ['tracing', 'serviceName'],
+    kind: 'string',
+    description: "the spans' `service.name` (default `fp-autopilot`)",
+  },
   AUTOPILOT_HTTP_ALLOWED_HOSTS: {
     path: ['http', 'allowedHosts'],
     kind: 'list',

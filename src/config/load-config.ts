@@ -199,6 +199,14 @@ function validate(raw: Record<string, unknown>, problems: string[]): Record<stri
   if (typeof metrics.port === 'number' && metrics.port !== 0 && metrics.port === raw.port) {
     problems.push('metrics.port (METRICS_PORT) must differ from port (PORT)');
   }
+  const tracing = (raw.tracing ?? {}) as { headers?: unknown };
+  for (const pair of Array.isArray(tracing.headers) ? tracing.headers : []) {
+    if (typeof pair === 'string' && !decodes(pair)) {
+      problems.push(
+        `tracing.headers (OTEL_EXPORTER_OTLP_HEADERS): '${pair.split('=')[0]}' is not URL-encoded correctly`,
+      );
+    }
+  }
   const feishu = (raw.feishu ?? {}) as Record<string, unknown>;
   const credentials = ['pluginId', 'pluginSecret', 'userKey'].filter((key) => feishu[key] !== undefined);
   if (credentials.length > 0 && credentials.length < 3) {
@@ -225,6 +233,15 @@ function validate(raw: Record<string, unknown>, problems: string[]): Record<stri
   return raw;
 }
 
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const item of Object.values(value)) deepFreeze(item);
@@ -245,6 +262,8 @@ export function configSecrets(config: Config): string[] {
     ...config.feishu.webhookTokens,
     config.adminToken,
     config.metrics.token,
+    // A collector's API key travels in a header value.
+    ...config.tracing.headers.map((pair) => pair.slice(pair.indexOf('=') + 1)),
     config.lark.appSecret,
     config.lark.verificationToken,
     config.lark.encryptKey,

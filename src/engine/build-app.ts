@@ -18,7 +18,6 @@ import { healthRoutes } from '../server/health-routes.ts';
 import { metricsHandler } from '../server/metrics-route.ts';
 import type { RuleRegistry } from '../server/rule-registry.ts';
 import type { AuditStore, Stores } from '../store/ports.ts';
-import type { EventProcessor } from './event-processor.ts';
 import { traceEvent } from '../audit/trace-event.ts';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { dataRoutes, type DataDeps } from '../dashboard/data-routes.ts';
@@ -37,12 +36,13 @@ export interface AppDeps {
   rules: RuleRegistry<RuleIndex>;
   breaker: RunBreaker;
   executor: Executor;
-  processor: EventProcessor;
   api: ApiCaller;
   /** Tokens accepted on /webhooks/feishu: the configured ones, or the built-in simulator's. */
   webhookTokens: readonly string[];
   /** The Lark bot's event subscription (POST /chat/events). */
   chat?: { verificationToken?: string; encryptKey?: string; replier?: ChatReplier };
+  /** Every event stored or redelivered, from any route: counts it and wakes the processor. */
+  onEventStored: (event: Event, inserted: boolean) => void;
   /** Every newly stored Feishu webhook event (polls use it not to deliver a change twice). */
   onWebhookStored?: (event: Event) => void;
   /** Live updates for the dashboard (server-sent events). */
@@ -72,8 +72,7 @@ export function buildApp(deps: AppDeps): Express {
       normalizeFeishu: (body, receivedAt) => normalizeFeishuWebhook(body, { receivedAt }),
       extractFeishuToken: (body, headers) => extractWebhookToken(body, headers),
       onStored: (event, inserted) => {
-        metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
-        if (inserted) deps.processor.notify();
+        deps.onEventStored(event, inserted);
         if (inserted) deps.onWebhookStored?.(event);
       },
       onRejected: (route, code) => metrics.rejected.inc({ route, code }),
@@ -87,10 +86,7 @@ export function buildApp(deps: AppDeps): Express {
       timestampToleranceMs: config.intake.timestampToleranceMs,
       ...deps.chat,
       catalog: () => commandCatalogOf(deps.rules.current.rules),
-      onStored: (event, inserted) => {
-        metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
-        if (inserted) deps.processor.notify();
-      },
+      onStored: deps.onEventStored,
       onRejected: (code) => metrics.rejected.inc({ route: 'chat', code }),
     }),
   );

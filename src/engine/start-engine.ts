@@ -21,6 +21,7 @@ import { createChatSender, type ChatSender } from '../outbound/chat-sender.ts';
 import { createHttpActionCaller } from '../outbound/http-action.ts';
 import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
+import { startTracing } from '../ops/tracing.ts';
 import { createPeopleDirectory, type PeopleDirectory } from '../people/people-directory.ts';
 import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
@@ -32,6 +33,7 @@ import { RuleRegistry } from '../server/rule-registry.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
 import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
 import type { Stores } from '../store/ports.ts';
+import type { Event } from '../events/event.ts';
 import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
 import { triggerRulesOf } from '../triggers/trigger-runner.ts';
 import { createLimiterUsage } from '../dashboard/limiter-usage.ts';
@@ -112,9 +114,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     { runs: stores.runs, events: stores.events, now },
     { profile: config.profile },
   );
+  const tracing = await startTracing(config, log, now);
   const live = createLiveFeed(now);
   const audit = liveAudit(
-    outbound.auditWithReplies(loggingAudit(countingAudit(stores.audit, metrics), log), stores.events),
+    outbound.auditWithReplies(
+      loggingAudit(countingAudit(tracing.audit(stores.audit), metrics), log),
+      stores.events,
+    ),
     live,
   );
   const rules = new RuleRegistry<RuleIndex>({
@@ -188,7 +194,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   };
   const processor = createEventProcessor({
     events: stores.events,
-    process: (stored) => processEvent(stored.event, pipeline),
+    process: (stored) => tracing.matched(stored.event, () => processEvent(stored.event, pipeline)),
     now,
     onRuns: () => executor.notify(),
     leaseMs: config.events.leaseMs,
@@ -196,6 +202,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     onDeadLettered: (stored, error) => audit.record([eventDeadLetteredRecord(stored, error, now())]),
     onError: (error, eventId) => log.warn({ err: error, eventId }, 'event not processed; it will be retried'),
   });
+  /** Every source's newly stored (or redelivered) event: counted, traced, and the processor woken. */
+  function eventStored(event: Event, inserted: boolean): void {
+    metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
+    if (!inserted) return;
+    tracing.eventStored(event);
+    processor.notify();
+  }
   const triggers = await createTriggers({
     config,
     stores,
@@ -204,13 +217,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     log,
     now,
     elector: options.elector,
-    onStored: (event, inserted) => {
-      metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
-      if (inserted) processor.notify();
-    },
+    onStored: eventStored,
   });
 
-  const webhookTokens = simulator ? [simulator.credentials.webhookToken] : config.feishu.webhookTokens;
+  // The built-in simulator's token is public: a configured one wins, and the simulator pushes with it.
+  const webhookTokens =
+    config.feishu.webhookTokens.length > 0 || !simulator
+      ? config.feishu.webhookTokens
+      : [simulator.credentials.webhookToken];
   const app = buildApp({
     config,
     log,
@@ -220,9 +234,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     rules,
     breaker,
     executor,
-    processor,
     api,
     webhookTokens,
+    onEventStored: eventStored,
     chat: { ...outbound.chat, replier: outbound.replier },
     onWebhookStored: triggers.webhookStored,
     live,
@@ -258,7 +272,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         });
   const metricsUrl = metricsServer ? urlOf(metricsServer, config.metrics.host ?? config.host) : url;
   if (simulator) {
-    simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: simulator.credentials.webhookToken });
+    simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: webhookTokens[0] as string });
   }
   const stopRetention = startRetention({ stores, config, now, log });
   processor.start();
@@ -304,6 +318,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       await api.close();
       await simulator?.close();
       await stores.close();
+      await tracing.shutdown();
     },
   };
 

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
+import { traceIdOf } from '../ops/trace-ids.ts';
 
 /** Header and field names whose values are never logged. */
 const REDACT_PATHS = [
@@ -26,6 +27,11 @@ export interface LoggerOptions {
   /** Secret values to scrub from every log line, wherever they appear (config secrets). */
   secrets?: readonly string[];
   destination?: NodeJS.WritableStream;
+  /**
+   * Lines about an event (those with an `eventId`) carry its `trace_id`, as exported with the
+   * spans: on when tracing is. @defaultValue false
+   */
+  traceIds?: boolean;
 }
 
 /**
@@ -45,9 +51,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       // pid and host on every line: several engines behind one load balancer log to one place.
       base: { service: 'fp-autopilot', pid: process.pid, hostname: hostname() },
+      ...(options.traceIds ? { mixin: traceIdMixin } : {}),
     },
     stream,
   );
+}
+
+function traceIdMixin(fields: object): Record<string, string> {
+  const eventId = (fields as { eventId?: unknown }).eventId;
+  return typeof eventId === 'string' ? { trace_id: traceIdOf(eventId) } : {};
 }
 
 export function makeScrubber(secrets: readonly string[]): (text: string) => string {

@@ -1,81 +1,62 @@
 /**
- * Which IP addresses an outbound `http` action may connect to: public unicast only. Loopback,
- * private, link-local (and so the cloud metadata address), CGNAT, multicast, unspecified,
- * reserved and documentation ranges are refused, as are IPv6 forms that carry an IPv4 address
- * (mapped, compatible, NAT64, 6to4) when the address inside is refused.
+ * Which IP addresses an outbound `http` action may connect to: public unicast only. Every block
+ * of the IANA special-purpose registries is refused (the data: special-addresses.ts), and so is
+ * any IPv6 address outside global unicast (2000::/3). Two IPv6 forms carry an IPv4 address the
+ * packet really goes to, IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d): those are
+ * judged by the IPv4 address inside.
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { IPV4_SPECIAL, IPV6_SPECIAL, type SpecialBlock } from './special-addresses.ts';
 
-const IPV4_REFUSED: ReadonlyArray<readonly [string, number, string]> = [
-  ['0.0.0.0', 8, 'unspecified'],
-  ['10.0.0.0', 8, 'private'],
-  ['100.64.0.0', 10, 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local (cloud metadata)'],
-  ['172.16.0.0', 12, 'private'],
-  ['192.0.0.0', 24, 'reserved'],
-  ['192.0.2.0', 24, 'documentation'],
-  ['192.88.99.0', 24, 'reserved'],
-  ['192.168.0.0', 16, 'private'],
-  ['198.18.0.0', 15, 'benchmarking'],
-  ['198.51.100.0', 24, 'documentation'],
-  ['203.0.113.0', 24, 'documentation'],
-  ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved'],
-];
-
-const IPV6_REFUSED: ReadonlyArray<readonly [string, number, string]> = [
-  ['::', 128, 'unspecified'],
-  ['::1', 128, 'loopback'],
-  ['100::', 64, 'discard'],
-  ['2001:db8::', 32, 'documentation'],
-  ['fc00::', 7, 'unique local (private)'],
-  ['fe80::', 10, 'link-local'],
-  ['fec0::', 10, 'site-local'],
-  ['ff00::', 8, 'multicast'],
-];
-
-function buildList(
-  entries: ReadonlyArray<readonly [string, number, string]>,
-  family: 'ipv4' | 'ipv6',
-): Array<{ list: BlockList; reason: string }> {
-  return entries.map(([network, prefix, reason]) => {
-    const list = new BlockList();
-    list.addSubnet(network, prefix, family);
-    return { list, reason };
-  });
+interface Block {
+  list: BlockList;
+  prefix: number;
+  name: string;
 }
 
-const V4 = buildList(IPV4_REFUSED, 'ipv4');
-const V6 = buildList(IPV6_REFUSED, 'ipv6');
+function blocks(entries: readonly SpecialBlock[], family: 'ipv4' | 'ipv6'): Block[] {
+  return entries
+    .map(([network, prefix, name]) => {
+      const list = new BlockList();
+      list.addSubnet(network, prefix, family);
+      return { list, prefix, name };
+    })
+    .sort((a, b) => b.prefix - a.prefix); // most specific first: its name is the reason given
+}
+
+const V4 = blocks(IPV4_SPECIAL, 'ipv4');
+const V6 = blocks(IPV6_SPECIAL, 'ipv6');
+const GLOBAL_UNICAST = new BlockList();
+GLOBAL_UNICAST.addSubnet('2000::', 3, 'ipv6');
 
 /** Why an address may not be connected to, or undefined when it is a public unicast address. */
 export function refusedAddressReason(address: string): string | undefined {
   const ip = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (isIPv4(ip)) return V4.find((entry) => entry.list.check(ip, 'ipv4'))?.reason;
+  if (isIPv4(ip)) return special(V4, ip, 'ipv4');
   if (!isIPv6(ip)) return 'not an IP address';
   if (ip.includes('%')) return 'scoped IPv6 address';
-  const words = ipv6Words(ip);
-  const embedded = embeddedIpv4(words);
+  const embedded = embeddedIpv4(ipv6Words(ip));
   if (embedded !== undefined) {
     const inner = refusedAddressReason(embedded.address);
     return inner === undefined ? undefined : `${embedded.kind} form of a ${inner} address`;
   }
-  return V6.find((entry) => entry.list.check(ip, 'ipv6'))?.reason;
+  const reason = special(V6, ip, 'ipv6');
+  if (reason !== undefined) return reason;
+  return GLOBAL_UNICAST.check(ip, 'ipv6') ? undefined : 'not global unicast (outside 2000::/3)';
 }
 
-/** IPv6 forms whose last 32 bits are an IPv4 address the packet really goes to. */
+function special(list: readonly Block[], ip: string, family: 'ipv4' | 'ipv6'): string | undefined {
+  const block = list.find((b) => b.list.check(ip, family));
+  return block === undefined ? undefined : `${block.name} (IANA special-purpose)`;
+}
+
+/** IPv6 forms whose last 32 bits are the IPv4 address the packet really goes to. */
 function embeddedIpv4(words: number[]): { kind: string; address: string } | undefined {
   const zeros = (from: number, to: number) => words.slice(from, to).every((w) => w === 0);
   const tail = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
   const [w0, w1, , , , w5, w6 = 0, w7 = 0] = words;
   if (zeros(0, 5) && w5 === 0xffff) return { kind: 'IPv4-mapped', address: tail(w6, w7) };
-  if (zeros(0, 6) && (w6 !== 0 || w7 > 1)) return { kind: 'IPv4-compatible', address: tail(w6, w7) };
   if (w0 === 0x64 && w1 === 0xff9b && zeros(2, 6)) return { kind: 'NAT64', address: tail(w6, w7) };
-  if (w0 === 0x2002) {
-    const [, a = 0, b = 0] = words;
-    return { kind: '6to4', address: tail(a, b) };
-  }
   return undefined;
 }
 

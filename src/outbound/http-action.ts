@@ -95,14 +95,20 @@ function checkedLookup(resolve: LookupFn, trusted: ReadonlySet<string>) {
     callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
   ): void => {
     resolve(hostname, { all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
+      if (error) {
+        // Named in the message: the executor keeps it as the run's error.
+        if (error.code === 'ENOTFOUND') error.message = `${hostname} does not resolve (ENOTFOUND)`;
+        return callback(error, []);
+      }
       for (const { address } of addresses) {
         const why = trusted.has(address) ? undefined : refusedAddressReason(address);
         if (why !== undefined) {
           return callback(new TargetRefused(`${hostname} resolves to ${address}, which is ${why}`), []);
         }
       }
-      if (addresses.length === 0) return callback(new Error(`${hostname} has no address`), []);
+      if (addresses.length === 0) {
+        return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENODATA' }), []);
+      }
       if (opts.all) return callback(null, addresses);
       const first = addresses[0] as LookupAddress;
       callback(null, first.address, first.family);
@@ -190,12 +196,34 @@ function parseBody(text: string, contentType: string | string[] | undefined): un
   }
 }
 
+/**
+ * Failures no retry can change: the request as the rule wrote it cannot be sent (a header value
+ * or name the HTTP client refuses, an `expect` header), the answer is too large, or the host
+ * name does not exist. Retrying them only held the rule's other runs back for hours.
+ */
+const PERMANENT_ERRORS: Readonly<Record<string, string>> = {
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: 'response too large',
+  UND_ERR_INVALID_ARG: 'the request cannot be sent as written',
+  UND_ERR_NOT_SUPPORTED: 'the request cannot be sent as written',
+  ENOTFOUND: 'the host name does not resolve',
+  ENODATA: 'the host name has no address',
+};
+
 function failure(error: unknown, durationMs: number): ApiOutcome {
   const refusal = findRefusal(error);
   if (refusal) return refused(refusal.message, durationMs);
   const name = errorName(error);
-  if (name === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
-    return { class: 'permanent', networkError: name, errMsg: 'response too large', durationMs };
+  const permanent =
+    PERMANENT_ERRORS[name] ??
+    (error instanceof TypeError ? 'the request cannot be sent as written' : undefined);
+  if (permanent !== undefined) {
+    const detail = (error as Error)?.message;
+    return {
+      class: 'permanent',
+      networkError: name,
+      errMsg: detail ? `${permanent}: ${detail}` : permanent,
+      durationMs,
+    };
   }
   return { class: 'transient', networkError: name, durationMs };
 }

@@ -87,9 +87,9 @@ describe('autopilot runs', () => {
     expect(JSON.parse(byRule.out)).toHaveLength(1);
   });
 
-  it('refuses an unknown state, a bad limit, an unknown flag and a missing database', async () => {
+  it('refuses an unknown state, a bad limit, an unknown flag (exit 2) and a missing database (exit 1)', async () => {
     expect(await cli(['runs', '--state', 'done', '--data', dir], '/')).toMatchObject({
-      code: 1,
+      code: 2,
       err: expect.stringMatching(/AP_CLI_USAGE: unknown state 'done'/),
     });
     expect((await cli(['runs', '--limit', '0', '--data', dir], '/')).err).toMatch(
@@ -99,6 +99,7 @@ describe('autopilot runs', () => {
       /AP_CLI_USAGE: Unknown option '--frobnicate'/,
     );
     const missing = await cli(['runs', '--data', join(dir, 'nope')], '/');
+    expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/AP_NOT_FOUND: no database at .*nope\/autopilot\.db/);
   });
 });
@@ -116,15 +117,18 @@ describe('autopilot dlq', () => {
       out: 'requeued run-dead at action 0 comment\n',
     });
     expect((await cli(['runs', '--state', 'queued', '--data', dir], '/')).out).toContain('run-dead');
-    expect((await cli(['dlq', 'drop', 'run-dead', '--data', dir], '/')).err).toMatch(
-      /run 'run-dead' is queued, not in the dead-letter queue/,
-    );
-    expect((await cli(['dlq', 'retry', 'run-nope', '--data', dir], '/')).err).toMatch(
-      /AP_NOT_FOUND: no run 'run-nope'/,
-    );
-    expect((await cli(['dlq', 'shuffle', '--data', dir], '/')).err).toMatch(
-      /AP_CLI_USAGE: usage: autopilot dlq/,
-    );
+    expect(await cli(['dlq', 'drop', 'run-dead', '--data', dir], '/')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/AP_NOT_FOUND: no dead letter 'run-dead': the run is queued/),
+    });
+    expect(await cli(['dlq', 'retry', 'run-nope', '--data', dir], '/')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/AP_NOT_FOUND: no run 'run-nope'/),
+    });
+    expect(await cli(['dlq', 'shuffle', '--data', dir], '/')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/AP_CLI_USAGE: usage: autopilot dlq/),
+    });
   });
 
   it('drops a dead run for good', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tracesUrl } from '../../src/ops/tracing.ts';
 import { configSecrets, loadConfig, usesSimulator } from '../../src/config/load-config.ts';
 import { isAutopilotError } from '../../src/errors.ts';
 
@@ -146,6 +147,47 @@ describe('loadConfig', () => {
     ).toEqual([
       'metrics.token (AUTOPILOT_METRICS_TOKEN) must be at least 16 bytes',
       'metrics.port (METRICS_PORT) must differ from port (PORT)',
+    ]);
+  });
+
+  it('reads the OTLP variables; tracing stays off without an endpoint', () => {
+    const off = loadConfig({ env: {} });
+    expect(off.tracing).toEqual({ headers: [], serviceName: 'fp-autopilot' });
+    expect(tracesUrl(off.tracing)).toBeUndefined();
+    const on = loadConfig({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%3D1, tenant=t1',
+        OTEL_SERVICE_NAME: 'autopilot-prod',
+      },
+    });
+    expect(on.tracing).toEqual({
+      endpoint: 'http://collector:4318/',
+      headers: ['x-api-key=abc%3D1', 'tenant=t1'],
+      serviceName: 'autopilot-prod',
+    });
+    expect(tracesUrl(on.tracing)).toBe('http://collector:4318/v1/traces');
+    expect(configSecrets(on)).toContain('abc%3D1');
+    const direct = loadConfig({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/traces',
+      },
+    });
+    expect(tracesUrl(direct.tracing)).toBe('https://b/traces');
+    expect(
+      problemsOf(() =>
+        loadConfig({
+          env: {
+            OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+            OTEL_EXPORTER_OTLP_HEADERS: 'novalue,k=%E0%A4%A',
+          },
+        }),
+      ),
+    ).toEqual([
+      'tracing.endpoint: must match pattern "^https?://"',
+      'tracing.headers.0: must match pattern "^[^=]+="',
+      "tracing.headers (OTEL_EXPORTER_OTLP_HEADERS): 'k' is not URL-encoded correctly",
     ]);
   });
 

@@ -103,7 +103,7 @@ describe('autopilot test: canonical events', () => {
   });
 });
 
-describe('autopilot test: bad input gets a clear message and exit 1, never a stack trace', () => {
+describe('autopilot test: bad input gets a clear message and exit 1 (a wrong command line 2), never a stack trace', () => {
   const cases: [name: string, files: Record<string, string>, args: string[], message: RegExp][] = [
     [
       'missing event file',
@@ -174,7 +174,8 @@ describe('autopilot test: bad input gets a clear message and exit 1, never a sta
 
   it.each(cases)('%s', async (_name, files, args, message) => {
     const { code, stdout, stderr } = await autopilot(['test', ...args], scratch(files));
-    expect(code).toBe(1);
+    // A wrong command line exits 2, a bad input file or event 1.
+    expect(code).toBe(message.source.startsWith('AP_CLI_USAGE') ? 2 : 1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(message);
     expect(stderr).not.toMatch(/\n\s+at /);

@@ -3,6 +3,7 @@ import type { LookupAddress } from 'node:dns';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refusedAddressReason } from '../../src/outbound/address-policy.ts';
+import { IPV4_SPECIAL, IPV6_SPECIAL } from '../../src/outbound/special-addresses.ts';
 import { createHttpActionCaller, REFUSED_NETWORK_ERROR } from '../../src/outbound/http-action.ts';
 import type { ApiCall } from '../../src/plan/run.ts';
 
@@ -260,17 +261,119 @@ describe('the http action calls an allowed, trusted target', () => {
   });
 });
 
+describe('retry classes of a failed attempt (#17.8)', () => {
+  // Each of these was transient: retried ten times, holding the rule's other runs behind it.
+  async function outcomeOf(extra: Partial<ApiCall>, host = 'hooks.example.com') {
+    const caller = createHttpActionCaller({
+      allowedHosts: [host],
+      trustedAddresses: ['127.0.0.1'],
+      lookup: fakeDns({ 'hooks.example.com': ['127.0.0.1'] }),
+    });
+    try {
+      return await caller.call(httpCall(`http://${host}:${target.port}/hook`, extra));
+    } finally {
+      await caller.close();
+    }
+  }
+
+  it.each([
+    ['a header value with a line break', { headers: { 'x-note': 'a\r\nb' } }],
+    ['a header name that is not a token', { headers: { 'x bad': 'v' } }],
+    ['an expect header', { headers: { expect: '100-continue' } }],
+  ])('%s is permanent, and nothing is sent', async (_what, extra) => {
+    const before = target.requests.length;
+    const outcome = await outcomeOf(extra);
+    expect(outcome).toMatchObject({ class: 'permanent', errMsg: expect.stringMatching(/\S/) });
+    expect(target.requests.length).toBe(before);
+  });
+
+  it('a host name that does not resolve is permanent', async () => {
+    const outcome = await outcomeOf({}, 'nowhere.example.com');
+    expect(outcome).toMatchObject({ class: 'permanent', networkError: 'ENOTFOUND' });
+    expect(outcome.errMsg).toMatch(/nowhere\.example\.com does not resolve/);
+  });
+
+  it('a temporary DNS failure stays transient', async () => {
+    const caller = createHttpActionCaller({
+      allowedHosts: ['flaky.example.com'],
+      lookup: (_host, _opts, callback) =>
+        callback(Object.assign(new Error('EAI_AGAIN'), { code: 'EAI_AGAIN' }), []),
+    });
+    const outcome = await caller.call(httpCall('http://flaky.example.com/hook'));
+    await caller.close();
+    expect(outcome).toMatchObject({ class: 'transient', networkError: 'EAI_AGAIN' });
+  });
+});
+
 describe('address policy', () => {
   it.each([
     ['93.184.215.14', undefined],
     ['8.8.8.8', undefined],
     ['2606:4700:4700::1111', undefined],
+    ['2001:4860:4860::8888', undefined],
     ['::ffff:8.8.8.8', undefined],
-    ['127.0.0.2', 'loopback'],
-    ['::ffff:10.0.0.1', 'IPv4-mapped form of a private address'],
+    ['64:ff9b::8.8.8.8', undefined],
+    ['127.0.0.2', 'loopback (IANA special-purpose)'],
+    ['::ffff:10.0.0.1', 'IPv4-mapped form of a private-use (IANA special-purpose) address'],
+    ['64:ff9b::7f00:1', 'NAT64 form of a loopback (IANA special-purpose) address'],
     ['fe80::1%eth0', 'scoped IPv6 address'],
     ['not-an-ip', 'not an IP address'],
+    // The gaps a probe found (#17.7): each used to pass and a connection was attempted.
+    ['::ffff:0:7f00:1', 'not global unicast (outside 2000::/3)'],
+    ['64:ff9b:1::7f00:1', 'local-use IPv4-IPv6 translation (IANA special-purpose)'],
+    ['2001::1', 'Teredo (IANA special-purpose)'],
+    ['2001:1ff:ffff::1', 'IETF protocol assignments (IANA special-purpose)'],
+    ['5f00::1', 'segment routing (SRv6) SIDs (IANA special-purpose)'],
+    ['3fff::1', 'documentation (IANA special-purpose)'],
+    ['3fff:fff:ffff::1', 'documentation (IANA special-purpose)'],
+    ['::7f00:1', 'not global unicast (outside 2000::/3)'],
+    ['fec0::1', 'not global unicast (outside 2000::/3)'],
+    ['2002:7f00:1::1', '6to4 (IANA special-purpose)'],
   ])('%s → %s', (address, reason) => {
     expect(refusedAddressReason(address)).toBe(reason);
   });
+
+  const blocks = [
+    ...IPV4_SPECIAL.map(([net, prefix]) => ({ net, prefix, bits: 32 })),
+    ...IPV6_SPECIAL.map(([net, prefix]) => ({ net, prefix, bits: 128 })),
+  ];
+  // IPv4-mapped and NAT64 addresses are judged by the IPv4 address they carry.
+  const carriesIpv4 = (net: string) => net === '::ffff:0:0' || net === '64:ff9b::';
+  it.each(blocks)(
+    'refuses the first, the last and an address inside $net/$prefix',
+    ({ net, prefix, bits }) => {
+      const first = toBigInt(net);
+      const size = 1n << BigInt(bits - prefix);
+      for (const n of [first, first + size - 1n, first + size / 2n]) {
+        const address = fromBigInt(n, bits);
+        const inside = n === first + size / 2n && carriesIpv4(net); // carries 128.0.0.0, a public address
+        expect(refusedAddressReason(address), address)[inside ? 'toBeUndefined' : 'toBeDefined']();
+      }
+    },
+  );
+
+  it('refuses an address just past a block only when it is special itself', () => {
+    // 100.64.0.0/10 ends at 100.127.255.255; 100.128.0.0 is ordinary public space.
+    expect(refusedAddressReason('100.128.0.0')).toBeUndefined();
+    // 2001::/23 ends at 2001:1ff:ffff:…; 2001:200:: is allocated (APNIC).
+    expect(refusedAddressReason('2001:200::1')).toBeUndefined();
+    // 3fff::/20 ends at 3fff:fff:ffff:…; 3fff:1000:: is ordinary global unicast.
+    expect(refusedAddressReason('3fff:1000::1')).toBeUndefined();
+  });
 });
+
+function toBigInt(ip: string): bigint {
+  if (ip.includes('.') && !ip.includes(':')) {
+    return ip.split('.').reduce((n, part) => (n << 8n) | BigInt(Number(part)), 0n);
+  }
+  const [head = '', tail] = ip.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const words = [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return words.reduce((n, word) => (n << 16n) | BigInt(parseInt(word, 16)), 0n);
+}
+
+function fromBigInt(n: bigint, bits: number): string {
+  if (bits === 32) return [24n, 16n, 8n, 0n].map((shift) => String((n >> shift) & 255n)).join('.');
+  return Array.from({ length: 8 }, (_, i) => ((n >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':');
+}

@@ -3,14 +3,16 @@
  * a delivery a by-hand probe used to crash, confuse or get past the engine. Every case says
  * what it sent and what came back; the engine must still be up and healthy at the end.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encryptLarkPayload, larkSignature } from '../../src/ingest/chat/lark-crypto.ts';
 import { signStandardWebhook } from '../../src/ingest/http/standard-webhook.ts';
+import { createHttpActionCaller } from '../../src/outbound/http-action.ts';
 import { DEMO } from '../../src/simulator/index.ts';
 import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.ts';
 import type { Event } from '../../src/events/event.ts';
-import { rssKb } from './support/engine-process.ts';
+import { freePort, rssKb, startEngineProcess } from './support/engine-process.ts';
 import { createdWebhook, deliver } from './support/feishu-webhook.ts';
 import { expectThat, runsOf, waitUntil, type Row } from './support/figures.ts';
 import { createWorld, FIRST_EXTRA_ISSUE, WEBHOOK_TOKEN, type World } from './support/world.ts';
@@ -81,7 +83,101 @@ export async function runIntakeHardening(row: Row): Promise<string[]> {
   } finally {
     await world.close();
   }
+  counts.push(await simulatorToken(row));
+  counts.push(await httpRetryClasses(row));
   return counts;
+}
+
+/**
+ * `http` action attempts no retry can fix: a header value the client refuses, an `expect` header,
+ * a host name that does not resolve. Permanent at once (they were retried ten times), with
+ * nothing sent; a temporary DNS failure stays transient.
+ */
+async function httpRetryClasses(row: Row): Promise<string> {
+  const sent: string[] = [];
+  const dns =
+    (answers: Record<string, string>) =>
+    (
+      host: string,
+      _o: unknown,
+      cb: (e: NodeJS.ErrnoException | null, a: Array<{ address: string; family: number }>) => void,
+    ) =>
+      answers[host]
+        ? cb(null, [{ address: answers[host] as string, family: 4 }])
+        : cb(
+            Object.assign(new Error(host), { code: host.startsWith('flaky') ? 'EAI_AGAIN' : 'ENOTFOUND' }),
+            [],
+          );
+  const caller = createHttpActionCaller({
+    allowedHosts: ['hooks.example.com', 'nowhere.example.com', 'flaky.example.com'],
+    trustedAddresses: ['127.0.0.1'],
+    lookup: dns({ 'hooks.example.com': '127.0.0.1' }),
+  });
+  const cases: Array<[string, string, Record<string, string>, 'permanent' | 'transient']> = [
+    ['header value with CR LF', 'hooks.example.com', { 'x-note': 'a\r\nInjected: yes' }, 'permanent'],
+    ['expect header', 'hooks.example.com', { expect: '100-continue' }, 'permanent'],
+    ['unresolvable host', 'nowhere.example.com', {}, 'permanent'],
+    ['temporary DNS failure', 'flaky.example.com', {}, 'transient'],
+  ];
+  const wrong: string[] = [];
+  try {
+    for (const [what, host, headers, expected] of cases) {
+      const outcome = await caller.call({
+        operation: 'http.request',
+        method: 'POST',
+        path: `http://${host}:9/hook`,
+        headers,
+        write: true,
+      });
+      sent.push(`${what}: ${outcome.class}`);
+      if (outcome.class !== expected)
+        wrong.push(`${what} → ${outcome.class} (${outcome.errMsg ?? outcome.networkError})`);
+    }
+  } finally {
+    await caller.close();
+  }
+  row.notes.push(`http action retry classes: ${sent.join(', ')}`);
+  expectThat(row, wrong.length === 0, `http retry classes: ${wrong.join('; ')}`);
+  return `${cases.length} http retry classes`;
+}
+
+/**
+ * No Feishu credentials (the built-in simulator) but FEISHU_WEBHOOK_TOKEN set: the simulator's
+ * public token is refused, the configured one taken.
+ */
+async function simulatorToken(row: Row): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'autopilot-simtoken-'));
+  mkdirSync(join(dir, 'rules'));
+  const configured = 'hardening-configured-webhook-token';
+  const engine = await startEngineProcess(
+    {
+      AUTOPILOT_RULES: join(dir, 'rules'),
+      AUTOPILOT_DATA: join(dir, 'data'),
+      FEISHU_WEBHOOK_TOKEN: configured,
+    },
+    await freePort(),
+  );
+  try {
+    const item = { id: FIRST_EXTRA_ISSUE, type: 'issue' };
+    const publicToken = await deliver(
+      engine.url,
+      createdWebhook('sim-token-public', item, 'sim-webhook-token'),
+    );
+    const ours = await deliver(engine.url, createdWebhook('sim-token-configured', item, configured));
+    row.notes.push(
+      `built-in simulator with FEISHU_WEBHOOK_TOKEN set: the public sim-webhook-token answered ${publicToken.status}, the configured token ${ours.status}`,
+    );
+    expectThat(
+      row,
+      publicToken.status === 401,
+      `the simulator's public token answered ${publicToken.status}`,
+    );
+    expectThat(row, ours.status === 202, `the configured token answered ${ours.status}`);
+  } finally {
+    await engine.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return '2 simulator tokens';
 }
 
 /** Events an older version stored without checking their ids, written before the engine starts. */

@@ -206,6 +206,19 @@ function HTTP_TARGETS(port: number): string[] {
     `http://metadata.google.internal/computeMetadata/v1/`,
     `http://[fe80::1]:${port}/x`,
     `http://0.0.0.0:${port}/x`,
+    // Gaps a probe found (#17.7), and one address of each special-purpose registry kind more.
+    `http://[::ffff:0:7f00:1]:${port}/x`,
+    `http://[64:ff9b:1::7f00:1]:${port}/x`,
+    `http://[64:ff9b::7f00:1]:${port}/x`,
+    `http://[2001::1]:${port}/x`,
+    `http://[2001:1ff::1]:${port}/x`,
+    `http://[5f00::1]:${port}/x`,
+    `http://[3fff::1]:${port}/x`,
+    `http://[2002:7f00:1::1]:${port}/x`,
+    `http://[fec0::1]:${port}/x`,
+    `http://192.0.0.170:${port}/x`,
+    `http://255.255.255.255:${port}/x`,
+    `http://198.18.0.1:${port}/x`,
   ];
 }
 

@@ -78,7 +78,7 @@ describe('autopilot check', () => {
     });
   });
 
-  it('exits 1 with a clear message for missing paths, empty directories and bad options', async () => {
+  it('exits 1 for missing paths and empty directories, 2 for bad options, each with a clear message', async () => {
     await withTempDir(async (dir) => {
       expect(await check(['missing'], dir)).toEqual({
         code: 1,
@@ -90,7 +90,7 @@ describe('autopilot check', () => {
         'empty:1:1: no rule files (*.yaml, *.yml) found\n1 problem in 1 file\n',
       );
       const bad = await check(['--bogus'], dir);
-      expect(bad.code).toBe(1);
+      expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/^autopilot check: AP_CLI_USAGE: Unknown option '--bogus'/);
     });
   });

@@ -84,6 +84,13 @@ describe('hot reload of the rules dir', () => {
     const reload = await admin(t.url, 'POST', '/api/reload');
     expect(reload.status).toBe(422);
     expect(reload.body).toMatchObject({ ok: false, rules: 1, diagnostics: [{ file: broken, line: 4 }] });
+    // One error line per refused reload, whether the watcher or the admin API asked for it.
+    const refusals = (await t.engine.metrics.ruleReloads.get()).values.find(
+      (v) => v.labels.result === 'refused',
+    );
+    const lines = t.logs.filter((l) => l.msg === 'rules refused; the previous set keeps running');
+    expect(refusals?.value).toBeGreaterThanOrEqual(2);
+    expect(lines).toHaveLength(refusals?.value ?? -1);
 
     // Fixing the file brings the whole new set in.
     writeFileSync(broken, rule('broken'));

@@ -57,7 +57,7 @@ describe('autopilot sim', () => {
     expect(await exited).toBe(0);
   });
 
-  it('rejects bad options with a clear error and exit code 1', async () => {
+  it('rejects bad options with a clear error and exit code 2 (usage)', async () => {
     const stderr: string[] = [];
     const io = {
       stdout: { write: () => true } as unknown as NodeJS.WritableStream,
@@ -65,14 +65,14 @@ describe('autopilot sim', () => {
       env: {},
       cwd: process.cwd(),
     };
-    expect(await runCli(['sim', '--port', 'x'], io)).toBe(1);
+    expect(await runCli(['sim', '--port', 'x'], io)).toBe(2);
     expect(stderr.join('')).toContain("--port must be 0..65535, got 'x'");
     stderr.length = 0;
-    expect(await runCli(['sim', '--chaos', 'nope=1'], io)).toBe(1);
+    expect(await runCli(['sim', '--chaos', 'nope=1'], io)).toBe(2);
     expect(stderr.join('')).toContain("unknown chaos key 'nope'");
     stderr.length = 0;
-    expect(await runCli(['sim', '--bogus'], io)).toBe(1);
-    expect(stderr.join('')).toContain('AP_CONFIG_INVALID');
+    expect(await runCli(['sim', '--bogus'], io)).toBe(2);
+    expect(stderr.join('')).toContain('AP_CLI_USAGE');
   });
 });
 

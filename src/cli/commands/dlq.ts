@@ -72,7 +72,7 @@ async function deadRun(stores: Stores, id: string): Promise<RunRecord> {
   const record = await stores.runs.get(id);
   if (!record) throw new AutopilotError('AP_NOT_FOUND', `no run '${id}'`);
   if (record.state !== 'dead') {
-    throw new AutopilotError('AP_CLI_USAGE', `run '${id}' is ${record.state}, not in the dead-letter queue`);
+    throw new AutopilotError('AP_NOT_FOUND', `no dead letter '${id}': the run is ${record.state}`);
   }
   return record;
 }

@@ -5,6 +5,7 @@
 import { configSecrets, loadConfig, usesSimulator } from '../../config/load-config.ts';
 import { startEngine, type RunningEngine } from '../../engine/start-engine.ts';
 import { createLogger } from '../../log/logger.ts';
+import { tracesUrl } from '../../ops/tracing.ts';
 import { parseCliArgs } from '../parse-cli-args.ts';
 import type { CliCommand, CliIo } from '../io.ts';
 
@@ -21,6 +22,7 @@ export const command: CliCommand = async (args, io) => {
     level: config.logLevel,
     secrets: configSecrets(config),
     destination: io.stdout,
+    traceIds: tracesUrl(config.tracing) !== undefined,
   });
   const engine = await startEngine({ config, log });
   log.info(

@@ -35,7 +35,7 @@ function options(args: string[]) {
       allowPositionals: false,
     }).values;
   } catch (error) {
-    throw new AutopilotError('AP_CONFIG_INVALID', `${(error as Error).message}\n\n${USAGE}`);
+    throw new AutopilotError('AP_CLI_USAGE', `${(error as Error).message}\n\n${USAGE}`);
   }
 }
 
@@ -43,8 +43,17 @@ function port(raw: string | undefined): number {
   if (raw === undefined) return 0;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value > 65535)
-    throw new AutopilotError('AP_CONFIG_INVALID', `--port must be 0..65535, got '${raw}'`);
+    throw new AutopilotError('AP_CLI_USAGE', `--port must be 0..65535, got '${raw}'`);
   return value;
+}
+
+/** A malformed `--chaos` is a wrong command line (exit 2), whatever the parser calls it. */
+function chaosOption(spec: string): ReturnType<typeof parseChaosSpec> {
+  try {
+    return parseChaosSpec(spec);
+  } catch (error) {
+    throw new AutopilotError('AP_CLI_USAGE', `--chaos: ${(error as Error).message}\n\n${USAGE}`);
+  }
 }
 
 function untilSignal(): Promise<string> {
@@ -67,13 +76,13 @@ export const command: CliCommand = async (args, io) => {
   }
   for (const url of opts.webhook ?? []) {
     if (!/^https?:\/\//.test(url))
-      throw new AutopilotError('AP_CONFIG_INVALID', `--webhook must be an http(s) URL, got '${url}'`);
+      throw new AutopilotError('AP_CLI_USAGE', `--webhook must be an http(s) URL, got '${url}'`);
   }
   const sim = await startSimulator({
     port: port(opts.port),
     seedFile: opts.seed,
     snapshotFile: opts.snapshot,
-    chaos: opts.chaos === undefined ? undefined : parseChaosSpec(opts.chaos),
+    chaos: opts.chaos === undefined ? undefined : chaosOption(opts.chaos),
     webhooks: (opts.webhook ?? []).map((url) => ({ url })),
   });
   const c = sim.credentials;

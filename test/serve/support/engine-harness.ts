@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { configSecrets, loadConfig } from '../../../src/config/load-config.ts';
 import { startEngine, type RunningEngine } from '../../../src/engine/start-engine.ts';
 import { createLogger } from '../../../src/log/logger.ts';
+import { tracesUrl } from '../../../src/ops/tracing.ts';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
 
@@ -77,7 +78,12 @@ export async function startTestEngine(setup: EngineSetup = {}): Promise<TestEngi
     },
   });
   const { stream, logs, raw } = captureLogs();
-  const log = createLogger({ level: config.logLevel, secrets: configSecrets(config), destination: stream });
+  const log = createLogger({
+    level: config.logLevel,
+    secrets: configSecrets(config),
+    destination: stream,
+    traceIds: tracesUrl(config.tracing) !== undefined,
+  });
   const engine = await startEngine({ config, log });
   return {
     engine,
