@@ -237,6 +237,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     api,
     webhookTokens,
     onEventStored: eventStored,
+    onEventRequeued: () => processor.notify(),
     chat: { ...outbound.chat, replier: outbound.replier },
     onWebhookStored: triggers.webhookStored,
     live,
