@@ -37,6 +37,11 @@ export const ERROR_CATALOGUE = {
     owner: 'rule_author',
   },
   AP_TEMPLATE_INVALID: { title: 'A template is malformed', retryable: false, owner: 'rule_author' },
+  AP_STEP_LIMIT: {
+    title: 'A for_each list is longer than its max_items; refused before any write',
+    retryable: false,
+    owner: 'rule_author',
+  },
   AP_CONDITION_NEEDS_LIVE_DATA: {
     title: 'A condition needs work item data that is not available offline',
     retryable: false,

@@ -5,7 +5,14 @@
 import type { Event } from '../events/event.ts';
 import { stringifyJson } from '../openapi/json.ts';
 import type { ConditionTrace } from '../match/condition-trace.ts';
-import type { ReportAction, ReportCandidate, TestReport } from './test-report.ts';
+import type {
+  ReportAction,
+  ReportCall,
+  ReportCandidate,
+  ReportStep,
+  StepExplanation,
+  TestReport,
+} from './test-report.ts';
 
 const INPUT_NAMES = { 'feishu-webhook': 'Feishu webhook', canonical: 'canonical event' } as const;
 const WORK_ITEM_NAMES = {
@@ -56,14 +63,54 @@ function verdict(c: ReportCandidate): string {
 function actionLines(action: ReportAction): string[] {
   const flags = [action.name ? `name ${action.name}` : '', action.recheck ? 'recheck' : ''].filter(Boolean);
   const head = `${action.index + 1}. ${action.type}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}  X-IDEM-UUID ${action.idempotencyKey}`;
-  const lines = [head];
-  for (const call of action.calls ?? []) {
-    const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
-    lines.push(`   ${call.method} ${call.path}${query}${call.headers ? '' : '  (read)'}`);
-    if (call.body !== undefined) lines.push(`   body ${stringifyJson(call.body)}`);
-  }
-  if (action.deferred) lines.push(`   deferred (needs live data): ${action.deferred}`);
+  const lines = [head, ...callLines(action.calls)];
+  if (action.deferred)
+    lines.push(
+      action.explain
+        ? `   at execution: ${action.deferred}`
+        : `   deferred (needs live data): ${action.deferred}`,
+    );
+  if (action.explain) lines.push(...explanationLines(action.explain, '   '));
   return lines;
+}
+
+function callLines(calls: readonly ReportCall[] | undefined, indent = '   '): string[] {
+  const lines: string[] = [];
+  for (const call of calls ?? []) {
+    const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
+    lines.push(`${indent}${call.method} ${call.path}${query}${call.headers ? '' : '  (read)'}`);
+    if (call.body !== undefined) lines.push(`${indent}body ${stringifyJson(call.body)}`);
+  }
+  return lines;
+}
+
+/** What the dry run knows of a step run at execution: branch, iterations, nested steps, calls. */
+function explanationLines(e: StepExplanation, indent: string): string[] {
+  const lines: string[] = [];
+  if (e.branch) {
+    const why = e.branch.reason ? ` (${e.branch.reason})` : '';
+    lines.push(`${indent}condition → ${String(e.branch.taken)}${why}`);
+    for (const trace of e.branch.conditions) lines.push(`${indent}  - ${conditionLine(trace)}`);
+  }
+  if (e.parksUntil !== undefined)
+    lines.push(`${indent}parks the run until ${new Date(e.parksUntil).toISOString()} (if run now)`);
+  if (e.error) lines.push(`${indent}refused: ${e.error.code}: ${e.error.message}`);
+  if (e.deferred && e.branch === undefined) lines.push(`${indent}deferred: ${e.deferred}`);
+  lines.push(...callLines(e.calls, indent));
+  for (const step of e.steps ?? []) lines.push(...stepLines(step, indent));
+  for (const iteration of e.iterations ?? []) {
+    lines.push(`${indent}iteration ${iteration.index}: item ${show(iteration.item, 60)}`);
+    for (const step of iteration.steps) lines.push(...stepLines(step, `${indent}  `));
+  }
+  return lines;
+}
+
+function stepLines(step: ReportStep, indent: string): string[] {
+  const name = step.name ? ` (name ${step.name})` : '';
+  const lines = [`${indent}${step.path} ${step.type}${name}  X-IDEM-UUID ${step.idempotencyKey}`];
+  const deferred =
+    step.deferred && step.branch !== undefined ? [`${indent}   deferred: ${step.deferred}`] : [];
+  return [...lines, ...explanationLines(step, `${indent}   `), ...deferred];
 }
 
 function candidateLines(c: ReportCandidate): string[] {

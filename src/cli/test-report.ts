@@ -31,6 +31,40 @@ export interface ReportAction {
   calls?: ReportCall[];
   /** Why the calls are only known at execution time, and what will be read then. */
   deferred?: string;
+  /** A step rendered at execution, as far as the dry run can know it (src/cli/explain-program.ts). */
+  explain?: StepExplanation;
+}
+
+/** What a dry run knows of a step that runs at execution time. */
+export interface StepExplanation {
+  /** Its condition (`when`, or a choose's pairs in order): the trace and the branch it takes. */
+  branch?: {
+    taken: 'then' | 'else' | number | 'unknown';
+    conditions: ConditionTrace[];
+    /** Why the branch is not known offline. */
+    reason?: string;
+  };
+  /** The steps of the branch taken. */
+  steps?: ReportStep[];
+  /** for_each over a list known offline: every iteration with its steps. */
+  iterations?: Array<{ index: number; item: unknown; steps: ReportStep[] }>;
+  /** wait: when the run would wake if the step ran now (epoch ms). */
+  parksUntil?: number;
+  /** Rendered params (secrets as `***`), when every value they read is known. */
+  params?: Record<string, unknown>;
+  calls?: ReportCall[];
+  /** What only the run can know. */
+  deferred?: string;
+  /** A refusal the run would meet (AP_STEP_LIMIT, a list that is none). */
+  error?: { code: string; message: string };
+}
+
+/** A nested step: its path (`2/i7/0`) and key, and what the dry run knows of it. */
+export interface ReportStep extends StepExplanation {
+  path: string;
+  type: string;
+  name?: string;
+  idempotencyKey: string;
 }
 
 export interface ReportRun {

@@ -46,7 +46,7 @@ import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
 import { createActionResolver } from './resolve-action.ts';
-import { startRetention } from './retention.ts';
+import { startRetention, type Retention } from './retention.ts';
 import { createWorkItemLoader } from './work-item-loader.ts';
 
 export interface EngineOptions {
@@ -69,6 +69,8 @@ export interface RunningEngine {
   rules: RuleRegistry<RuleIndex>;
   executor: Executor;
   processor: EventProcessor;
+  /** The hourly purge of processed events, finished runs and old audit records. */
+  retention: Retention;
   /** Polls and schedules, run while this process leads. */
   triggers: Triggers;
   /** The Lark IM client, the routing caller and the engine's own chat replies. */
@@ -275,7 +277,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   if (simulator) {
     simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: webhookTokens[0] as string });
   }
-  const stopRetention = startRetention({ stores, config, now, log });
+  const retention = startRetention({ stores, config, now, log, purged: metrics.retentionPurged });
   processor.start();
   executor.start();
   triggers.start();
@@ -289,6 +291,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     rules,
     executor,
     processor,
+    retention,
     triggers,
     outbound,
     chatSender,
@@ -305,7 +308,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     },
     async stop() {
       rules.close();
-      stopRetention();
+      retention.stop();
       await triggers.stop();
       live.close();
       await new Promise<void>((done) => server.close(() => done()));

@@ -18,6 +18,7 @@ export interface Metrics {
   loopStopped: Counter;
   ruleReloads: Counter<'result'>;
   rulesLoaded: Gauge;
+  retentionPurged: Counter<'store'>;
   httpDuration: Histogram<'route' | 'method' | 'status'>;
 }
 
@@ -113,6 +114,12 @@ export function createMetrics(probe?: QueueProbe, build: BuildLabels = { profile
       name: 'autopilot_rule_reloads_total',
       help: 'Rule set reloads, by result',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    retentionPurged: new Counter({
+      name: 'autopilot_retention_purged_total',
+      help: 'Rows deleted by the retention purge, by store (events, runs, audit)',
+      labelNames: ['store'],
       registers: [registry],
     }),
     rulesLoaded: new Gauge({

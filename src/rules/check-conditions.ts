@@ -11,12 +11,20 @@ const TEXT_OPERATORS = new Set(['startsWith', 'endsWith']);
 export interface ConditionContext {
   /** The rule fires on chat commands, so the `command` fact exists. */
   hasCommand: boolean;
+  /** A step's condition (evaluated when the step runs): `steps` exists. */
+  atExecution?: boolean;
+  /** Inside a for_each: `item` and `index` exist. */
+  inLoop?: boolean;
 }
 
-/** Walks the `when` tree: paths, and values each custom operator needs (regex, duration, list). */
-export function checkConditions(when: unknown, context: ConditionContext): RuleIssue[] {
+/** Walks a condition tree: paths, and values each custom operator needs (regex, duration, list). */
+export function checkConditions(
+  when: unknown,
+  context: ConditionContext,
+  path: RuleIssue['path'] = ['when'],
+): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  walk(when, ['when'], context, issues);
+  walk(when, path, context, issues);
   return issues;
 }
 
@@ -38,11 +46,8 @@ function checkLeaf(
   context: ConditionContext,
   issues: RuleIssue[],
 ): void {
-  if (leaf.fact === 'command' && !context.hasCommand) {
-    issues.push(
-      invalid([...path, 'fact'], `the 'command' fact exists only for rules triggered by on.command`),
-    );
-  }
+  const unavailable = factProblem(leaf.fact, context);
+  if (unavailable) issues.push(invalid([...path, 'fact'], unavailable));
   if (typeof leaf.path === 'string') {
     try {
       parsePath(leaf.path);
@@ -71,6 +76,16 @@ function checkLeaf(
     default:
       issues.push(...valueShape(String(leaf.operator), value, at));
   }
+}
+
+function factProblem(fact: unknown, context: ConditionContext): string | undefined {
+  if (fact === 'command' && !context.hasCommand)
+    return `the 'command' fact exists only for rules triggered by on.command`;
+  if (fact === 'steps' && !context.atExecution)
+    return `the 'steps' fact exists only in a step's condition (when, a choose pair, recheck), not in the rule's when`;
+  if ((fact === 'item' || fact === 'index') && !context.inLoop)
+    return `the '${String(fact)}' fact exists only in conditions inside a for_each`;
+  return undefined;
 }
 
 function valueShape(operator: string, value: unknown, at: RuleIssue['path']): RuleIssue[] {

@@ -1,8 +1,14 @@
 /** Roots a condition's `fact` or a template's `{{path}}` may start with. */
 export const FACT_ROOTS = ['event', 'work_item', 'change', 'command', 'now'] as const;
 
-/** Extra roots only templates may use: results of earlier actions of the same run, and the rule itself. */
-export const TEMPLATE_ONLY_ROOTS = ['steps', 'rule'] as const;
+/**
+ * Extra roots only templates may use: results of earlier steps of the same run, the rule itself,
+ * a for_each's element and its position, and secrets (in http and api actions).
+ */
+export const TEMPLATE_ONLY_ROOTS = ['steps', 'rule', 'item', 'index', 'secrets'] as const;
+
+/** Facts a step's condition (`when`, a choose pair, `recheck`) may read besides the match-time ones. */
+export const STEP_FACTS = ['steps', 'item', 'index'] as const;
 
 export type FactRoot = (typeof FACT_ROOTS)[number];
 

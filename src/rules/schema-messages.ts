@@ -4,9 +4,9 @@
  */
 import type { ErrorObject } from 'ajv';
 import { OPERATOR_NAMES } from '../match/operator-names.ts';
-import { ACTION_NAMES } from './action-names.ts';
+import { ACTION_NAMES, CONTROL_STEPS } from './action-names.ts';
 import type { RuleIssue } from './diagnostic.ts';
-import { FACT_ROOTS } from './facts.ts';
+import { FACT_ROOTS, STEP_FACTS } from './facts.ts';
 
 /** Keywords that check a value's form; under an anyOf they only say which branch did not fit. */
 const FORM_KEYWORDS = new Set([
@@ -159,12 +159,18 @@ function describe(error: ErrorObject): RuleIssue {
   }
 }
 
+/** A step, at the top of `do` or in a nested block (a for_each's do, an else, a choose pair's do). */
+const STEP_AT = /(^|\/)(do|else)\/\d+$/;
+const STEP_PARAMS_AT = /(?:^|\/)(?:do|else)\/\d+\/([a-z_]+)$/;
+
 function unknownKey(error: ErrorObject): string {
   const key = String(error.params.additionalProperty);
   const at = error.instancePath;
-  if (/^\/do\/\d+$/.test(at)) return `unknown action '${key}' (known actions: ${ACTION_NAMES.join(', ')})`;
+  if (STEP_AT.test(at)) {
+    return `unknown action '${key}' (known actions: ${ACTION_NAMES.join(', ')}; control steps: ${CONTROL_STEPS.join(', ')})`;
+  }
   const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
-  const action = /^\/do\/\d+\/([a-z_]+)$/.exec(at)?.[1];
+  const action = STEP_PARAMS_AT.exec(at)?.[1];
   if (action) {
     const hint = key === 'name' ? `; to name the step, write name: beside '${action}:'` : '';
     return `unknown param '${key}' for action '${action}' (allowed: ${allowed.join(', ')})${hint}`;
@@ -177,7 +183,7 @@ function unknownValue(error: ErrorObject): string {
   if (error.instancePath.endsWith('/operator') && allowed.join() === OPERATOR_NAMES.join()) {
     return `unknown operator ${show(error.data)} (known operators: ${allowed.join(', ')})`;
   }
-  if (error.instancePath.endsWith('/fact') && allowed.join() === FACT_ROOTS.join()) {
+  if (error.instancePath.endsWith('/fact') && allowed.join() === [...FACT_ROOTS, ...STEP_FACTS].join()) {
     return `unknown fact ${show(error.data)} (known facts: ${allowed.join(', ')})`;
   }
   return `invalid value ${show(error.data)}: must be one of ${allowed.join(', ')}`;

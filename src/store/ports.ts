@@ -77,7 +77,8 @@ export interface EventLog {
   /** Number of events not yet processed nor dead-lettered (for metrics and readiness). */
   pendingCount(): Promise<number>;
   /**
-   * Deletes processed and dead-lettered events received before `olderThan`; returns how many. Their ids keep
+   * Deletes processed events received before `olderThan`; returns how many (dead letters stay
+   * until retried or dropped). Their ids keep
    * deduplicating appends for the dedupe retention (≥ 72 h) even when `olderThan` is more recent.
    */
   purge(olderThan: number): Promise<number>;
@@ -268,6 +269,7 @@ export type AuditKind =
   | 'run.parked'
   | 'run.woken'
   | 'step.branch'
+  | 'step.items'
   | 'run.succeeded'
   | 'run.dead_lettered'
   | 'run.requeued'

@@ -58,7 +58,7 @@ describe('autopilot test: the readable tree', () => {
     const first = await autopilot(args);
     const second = await autopilot([...args.slice(0, -1), '2030-01-01T00:00:00Z']);
     const keys = (out: string) => out.match(/"idempotencyKey": "[^"]+"/g);
-    expect(keys(first.stdout)).toHaveLength(4);
+    expect(keys(first.stdout)?.length).toBeGreaterThanOrEqual(4);
     expect(keys(second.stdout)).toEqual(keys(first.stdout));
   });
 

@@ -103,8 +103,8 @@ const CASES: [string, string, (string | RegExp)[]][] = [
   ],
   [
     'an unknown fact',
-    yaml('id: r', ON, 'when: { fact: item, path: x, operator: equal, value: P0 }', DO),
-    ["3:15: unknown fact 'item' (known facts: event, work_item, change, command, now)"],
+    yaml('id: r', ON, 'when: { fact: thing, path: x, operator: equal, value: P0 }', DO),
+    ["3:15: unknown fact 'thing' (known facts: event, work_item, change, command, now, steps, item, index)"],
   ],
   [
     'a leaf without value',
@@ -114,7 +114,9 @@ const CASES: [string, string, (string | RegExp)[]][] = [
   [
     'an unknown action',
     yaml('id: r', ON, 'do:', '  - coment: { text: hi }'),
-    [/^4:5: unknown action 'coment' \(known actions: comment, transition, .*, http, api\)$/],
+    [
+      /^4:5: unknown action 'coment' \(known actions: comment, transition, .*, http, api; control steps: for_each, choose, wait, wait_until, lookup\)$/,
+    ],
   ],
   [
     'unknown params',
@@ -284,9 +286,9 @@ const CASES: [string, string, (string | RegExp)[]][] = [
   // Templates
   [
     'an unknown template root',
-    yaml('id: r', ON, 'do: [{ comment: { text: "{{ item.name }}" } }]'),
+    yaml('id: r', ON, 'do: [{ comment: { text: "{{ thing.name }}" } }]'),
     [
-      /^3:26: invalid template: \{\{ item.name \}\}: unknown root 'item' \(known: event, work_item, change, command, now, steps, rule\)$/,
+      /^3:26: invalid template: \{\{ thing.name \}\}: unknown root 'thing' \(known: event, work_item, change, command, now, steps, rule, item, index, secrets\)$/,
     ],
   ],
   [

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ENGINE_EVENT_TYPES, WORK_ITEM_EVENT_TYPES } from '../../src/events/event.ts';
 import { OPERATOR_NAMES } from '../../src/match/operator-names.ts';
 import { ACTION_NAMES, STEP_KEYS, STEP_TYPES } from '../../src/rules/action-names.ts';
-import { FACT_ROOTS } from '../../src/rules/facts.ts';
+import { FACT_ROOTS, STEP_FACTS } from '../../src/rules/facts.ts';
 import { RULE_SCHEMA } from '../../src/rules/rule-schema.ts';
 
 type Schema = Record<string, unknown> & {
@@ -33,7 +33,7 @@ describe('schema/rule.schema.json', () => {
     expect(stepKeys).toEqual([...STEP_TYPES]);
     expect(STEP_TYPES.slice(0, ACTION_NAMES.length)).toEqual([...ACTION_NAMES]);
     expect(defs.condition?.properties?.operator?.enum).toEqual([...OPERATOR_NAMES]);
-    expect(defs.condition?.properties?.fact?.enum).toEqual([...FACT_ROOTS]);
+    expect(defs.condition?.properties?.fact?.enum).toEqual([...FACT_ROOTS, ...STEP_FACTS]);
     expect(defs.eventType?.anyOf?.[0]?.enum).toEqual([...WORK_ITEM_EVENT_TYPES, ...ENGINE_EVENT_TYPES]);
   });
 

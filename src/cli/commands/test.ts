@@ -17,6 +17,7 @@ import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
 import { isControlStep } from '../../rules/action-names.ts';
 import { EXECUTION_ROOTS } from '../../rules/facts.ts';
 import type { Rule } from '../../rules/rule.ts';
+import { explainStep } from '../explain-program.ts';
 import { replacePersonMarkers } from '../../templates/person-markers.ts';
 import { rootsRead } from '../../templates/render.ts';
 import { formatTrace } from '../format-trace.ts';
@@ -82,7 +83,7 @@ async function candidate(
   if (!result.matched || !rule) return out;
   const workItem = (await facts.workItem()).value;
   try {
-    out.run = reportRun(planRun(event, rule, { now: facts.now, workItem }), event, workItem);
+    out.run = reportRun(planRun(event, rule, { now: facts.now, workItem }), event, workItem, facts.now);
   } catch (error) {
     if (!isAutopilotError(error)) throw error;
     out.planError = plainError(error);
@@ -90,20 +91,25 @@ async function candidate(
   return out;
 }
 
-function reportRun(run: Run, event: Event, workItem: Partial<NormalizedWorkItem> | undefined): ReportRun {
+function reportRun(
+  run: Run,
+  event: Event,
+  workItem: Partial<NormalizedWorkItem> | undefined,
+  now: number,
+): ReportRun {
   return {
     id: run.id,
     mode: run.mode,
     lane: run.lane,
-    actions: run.actions.map((a) => reportAction(a, event, workItem)),
+    actions: run.actions.map((a) => reportAction(a, { run, event, workItem, now })),
   };
 }
 
 function reportAction(
   action: PlannedAction,
-  event: Event,
-  workItem: Partial<NormalizedWorkItem> | undefined,
+  known: { run: Run; event: Event; workItem: Partial<NormalizedWorkItem> | undefined; now: number },
 ): ReportAction {
+  const { event, workItem } = known;
   const out: ReportAction = {
     index: action.index,
     type: action.type,
@@ -116,6 +122,10 @@ function reportAction(
     out.calls = action.calls.map((c) => reportCall(offlinePeople(c), action.idempotencyKey));
   } else if (action.render === 'execution') {
     out.deferred = executionReason(action);
+    out.explain = explainStep(action, {
+      ...known,
+      reportCall: (call, key) => reportCall(offlinePeople(call), key),
+    });
   } else {
     // The planner keeps only the calls; ask the catalogue again for why there are none yet.
     const built = buildCalls({ type: action.type, params: action.params }, { event, workItem });
@@ -136,8 +146,12 @@ function executionReason(action: PlannedAction): string {
     const recheck = action.recheck ? ', then re-checks the condition on fresh data' : '';
     return `parks the run for ${String(action.params.duration)} outside the work item's lane${recheck}`;
   }
+  if (action.type === 'choose')
+    return 'the first pair whose condition holds when the step runs is taken (below: on the facts known now)';
+  if (action.type === 'for_each') return 'runs its steps once per item of the list, read when the step runs';
+  if (action.type === 'lookup') return 'searches when the step runs; its items feed later steps';
   if (isControlStep(action.type)) return `${action.type} is a control step, run by the executor`;
-  if (action.when) return 'its condition is evaluated when the step runs';
+  if (action.when) return 'its condition is evaluated when the step runs (below: on the facts known now)';
   return 'it comes after a wait: rendered when the step runs, with the facts of then';
 }
 

@@ -170,7 +170,7 @@ export class PostgresEventLog implements EventLog {
     return transaction(this.#db, async (client) => {
       const { rowCount } = await query(
         client,
-        'DELETE FROM events WHERE (processed_at IS NOT NULL OR dead_at IS NOT NULL) AND received_at < $1',
+        'DELETE FROM events WHERE processed_at IS NOT NULL AND received_at < $1',
         [olderThan],
       );
       await query(

@@ -169,8 +169,7 @@ export class SqliteEventLog implements EventLog {
     const dedupeFloor = Math.min(olderThan, this.#clock() - this.#dedupeRetentionMs);
     return this.#db.write(() => {
       const { changes } = this.#db.run(
-        `DELETE FROM events WHERE (processed_at IS NOT NULL OR dead_at IS NOT NULL)
-         AND received_at < :olderThan`,
+        'DELETE FROM events WHERE processed_at IS NOT NULL AND received_at < :olderThan',
         { olderThan },
       );
       this.#db.run(

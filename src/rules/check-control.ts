@@ -1,0 +1,73 @@
+/**
+ * What the schema cannot say about control steps: a wait's length, templates in `wait_until`,
+ * `for_each` and `lookup`, and the nested blocks of `for_each` and `choose` (where `item` and
+ * `index` exist inside the loop).
+ */
+import { checkConditions } from './check-conditions.ts';
+import { checkBlock, type BlockScope, type StepRules } from './check-steps.ts';
+import { durationIssue, invalid, record } from './check-support.ts';
+import { checkTemplates } from './check-templates.ts';
+import type { RuleIssue } from './diagnostic.ts';
+import { parseDuration } from './duration.ts';
+
+/** Longest `wait`: a run parked for longer than a year is a mistake in the rule. */
+const MAX_WAIT_MS = parseDuration('365d');
+
+/** Checks a control step; false when `type` is an action, whose checks are the caller's. */
+export function controlIssues(
+  type: string,
+  value: unknown,
+  step: Record<string, unknown>,
+  at: RuleIssue['path'],
+  rules: StepRules,
+  scope: BlockScope,
+  issues: RuleIssue[],
+): boolean {
+  const templates = { ...scope, hasCommand: rules.hasCommand };
+  switch (type) {
+    case 'wait':
+      if (typeof value === 'string') {
+        const ms = durationIssue(value, at, issues);
+        if (ms !== undefined && ms > MAX_WAIT_MS)
+          issues.push(invalid(at, `wait: ${value} is longer than 365d`));
+      }
+      return true;
+    case 'wait_until':
+    case 'lookup':
+      checkTemplates(value, at, templates, issues);
+      return true;
+    case 'for_each': {
+      const params = record(value) ?? {};
+      if (params.items !== undefined) checkTemplates(params.items, [...at, 'items'], templates, issues);
+      checkBlock(params.do, [...at, 'do'], rules, { earlier: scope.earlier, inLoop: true }, issues);
+      return true;
+    }
+    case 'choose':
+      if (step.when !== undefined) {
+        issues.push({
+          ...invalid(
+            [...at.slice(0, -1), 'when'],
+            `'choose' takes its conditions in its pairs: move this 'when' into one`,
+          ),
+          atKey: true,
+        });
+      }
+      (Array.isArray(value) ? value : []).forEach((raw, i) => {
+        const pair = record(raw) ?? {};
+        const conditions = { hasCommand: rules.hasCommand, atExecution: true, inLoop: scope.inLoop };
+        if (pair.when !== undefined)
+          issues.push(...checkConditions(pair.when, conditions, [...at, i, 'when']));
+        checkBlock(pair.do, [...at, i, 'do'], rules, scope, issues);
+      });
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Where an action may read `{{secrets.*}}`: http headers and body, api body. */
+export function secretsAllowedAt(type: string): ReadonlyArray<readonly string[]> {
+  if (type === 'http') return [['headers'], ['body']];
+  if (type === 'api') return [['body']];
+  return [];
+}

@@ -1,0 +1,63 @@
+/**
+ * Retention through the running engine: finished runs were never purged (retention did not call
+ * the run queue's purge), so the queue grew by every run. Now processed events and succeeded or
+ * skipped runs go after `retention.eventsMs`; dead letters stay until someone handles them.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTriggerEngine, type TriggerTestEngine } from '../fixtures/chat/engine.ts';
+
+const RULES = {
+  'comment-created.yaml': `id: comment-created
+on:
+  event: work_item.created
+  work_item_type: [issue]
+do:
+  - comment: { text: 'seen' }
+`,
+  'comment-missing.yaml': `id: comment-missing
+on:
+  event: work_item.created
+  work_item_type: [issue]
+do:
+  - comment: { text: 'x', target: { id: '999999999' } }
+`,
+};
+const DAY = 86_400_000;
+
+let t: TriggerTestEngine;
+beforeAll(async () => {
+  t = await startTriggerEngine({ rules: RULES });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+it('purges processed events and finished runs after retention.eventsMs, keeps dead letters, counts both', async () => {
+  const token = t.engine.simulator?.credentials.webhookToken as string;
+  const answer = await fetch(`${t.engine.url}/webhooks/feishu`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      header: { event_type: 'WorkitemCreateEvent', token, uuid: 'retention-1' },
+      payload: { id: 6437110004, project_key: 'demo', work_item_type_key: 'issue', name: 'r' },
+    }),
+  });
+  expect(answer.status).toBe(202);
+  await t.engine.idle();
+  const states = async () =>
+    (await t.engine.stores.runs.list({ eventId: 'feishu:retention-1' })).map((r) => r.state).sort();
+  expect(await states()).toEqual(['dead', 'succeeded']);
+
+  expect(await t.engine.retention.purgeNow()).toMatchObject({ events: 0, runs: 0 });
+  t.clock.advance(8 * DAY);
+  // The event, and the simulator's webhook for the engine's own comment.
+  const purged = await t.engine.retention.purgeNow();
+  expect(purged.runs).toBe(1);
+  expect(purged.events).toBeGreaterThanOrEqual(1);
+  expect(await states()).toEqual(['dead']);
+  expect(await t.engine.stores.events.get('feishu:retention-1')).toBeUndefined();
+
+  const metrics = await (await fetch(`${t.engine.metricsUrl}/metrics`)).text();
+  expect(metrics).toContain('autopilot_retention_purged_total{store="runs"} 1');
+  expect(metrics).toContain(`autopilot_retention_purged_total{store="events"} ${purged.events}`);
+});
