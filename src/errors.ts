@@ -187,6 +187,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     owner: 'none',
   },
+  AP_POISON: {
+    title: 'An event or run was claimed too often without finishing and was dead-lettered',
+    retryable: false,
+    owner: 'bug',
+  },
   AP_INTERNAL: { title: 'Internal error', status: 500, retryable: false, owner: 'bug' },
 } as const satisfies Record<string, ErrorSpec>;
 

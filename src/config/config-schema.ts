@@ -94,6 +94,26 @@ export const CONFIG_SCHEMA = {
         timestampToleranceMs: { ...positiveInt, default: 300_000 },
       },
     },
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        headersTimeoutMs: { ...positiveInt, default: 10_000 },
+        requestTimeoutMs: { ...positiveInt, default: 30_000 },
+        idleTimeoutMs: { ...positiveInt, default: 5_000 },
+        maxConnections: { ...positiveInt, default: 1_000 },
+      },
+    },
+    events: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        leaseMs: { ...positiveInt, default: 30_000 },
+        maxClaims: { ...positiveInt, default: 5 },
+      },
+    },
     loop: {
       type: 'object',
       additionalProperties: false,

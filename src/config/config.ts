@@ -50,6 +50,24 @@ export interface Config {
   cluster: { redisUrl?: string; databaseUrl?: string };
   http: { allowedHosts: string[] };
   intake: { bodyLimitBytes: number; timestampToleranceMs: number };
+  /** The HTTP server's connections (src/server/http-server.ts). */
+  server: {
+    /** Time to receive a request's headers, from the connection or the previous request. */
+    headersTimeoutMs: number;
+    /** Time to receive a whole request, headers and body (a trickled body is cut off). */
+    requestTimeoutMs: number;
+    /** How long a kept-alive connection may sit idle between requests. */
+    idleTimeoutMs: number;
+    /** Connections open at once; more are closed as they arrive. */
+    maxConnections: number;
+  };
+  /** Event processing (src/engine/event-processor.ts). */
+  events: {
+    /** Lease on a claimed event: a stopped processor's events, and failed ones, come back after it. */
+    leaseMs: number;
+    /** Claims without a verdict before an event is dead-lettered (`AP_POISON`). */
+    maxClaims: number;
+  };
   loop: {
     maxDepth: number;
     breakerMaxRuns: number;

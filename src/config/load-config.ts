@@ -227,6 +227,14 @@ function validate(
   if (requireWebhookTokens && credentials.length === 3 && noTokens) {
     problems.push('feishu.webhookTokens (FEISHU_WEBHOOK_TOKEN) is required with real credentials');
   }
+  const server = (raw.server ?? {}) as Record<string, unknown>;
+  if (
+    typeof server.headersTimeoutMs === 'number' &&
+    typeof server.requestTimeoutMs === 'number' &&
+    server.headersTimeoutMs > server.requestTimeoutMs
+  ) {
+    problems.push('server.headersTimeoutMs must not exceed server.requestTimeoutMs');
+  }
   if (raw.profile === 'cluster') {
     const cluster = (raw.cluster ?? {}) as Record<string, unknown>;
     if (!cluster.redisUrl) problems.push('profile cluster needs cluster.redisUrl (REDIS_URL)');

@@ -43,6 +43,8 @@ export interface AppDeps {
   chat?: { verificationToken?: string; encryptKey?: string; replier?: ChatReplier };
   /** Every event stored or redelivered, from any route: counts it and wakes the processor. */
   onEventStored: (event: Event, inserted: boolean) => void;
+  /** A dead-lettered event was put back to processing (admin API): wakes the processor. */
+  onEventRequeued?: () => void;
   /** Every newly stored Feishu webhook event (polls use it not to deliver a change twice). */
   onWebhookStored?: (event: Event) => void;
   /** Live updates for the dashboard (server-sent events). */
@@ -109,10 +111,12 @@ export function buildApp(deps: AppDeps): Express {
         token: config.adminToken,
         rules: deps.rules as never,
         runs: stores.runs,
+        events: stores.events,
         audit: stores.audit,
         now,
         traceEvent: (eventId) => traceEvent(stores, eventId),
         pausedPairs: (at) => deps.breaker.paused(at),
+        onEventRequeued: deps.onEventRequeued,
         data: dataRoutes(data, 'admin-api'),
       }),
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Run } from '../plan/run.ts';
-import type { EventLog, StoredEvent } from '../store/ports.ts';
+import type { EventLog, RunError, StoredEvent } from '../store/ports.ts';
+import { faultOf, poisonError } from './poison.ts';
 
 export interface EventProcessorOptions {
   events: EventLog;
@@ -14,8 +15,19 @@ export interface EventProcessorOptions {
   batch?: number;
   /** Work items matched in parallel within a batch (their reads are batched together). @defaultValue 32 */
   parallel?: number;
-  /** Lease on claimed events; a crashed processor's events come back after it. @defaultValue 30000 */
+  /**
+   * Lease on claimed events; a crashed processor's events, and events whose processing failed,
+   * come back after it. @defaultValue 30000
+   */
   leaseMs?: number;
+  /**
+   * Claims an event may take without a verdict (its processing failed by its own fault, or stopped
+   * the process) before it is dead-lettered. Failures of the API or a store do not count.
+   * @defaultValue 5
+   */
+  maxClaims?: number;
+  /** An event was dead-lettered (for the audit, the log and the metric). */
+  onDeadLettered?: (stored: StoredEvent, error: RunError) => Promise<void> | void;
   /** Look for events this often when nothing woke the loop. @defaultValue 250 */
   pollMs?: number;
   owner?: string;
@@ -42,6 +54,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   const batch = options.batch ?? 64;
   const parallel = options.parallel ?? 32;
   const leaseMs = options.leaseMs ?? 30_000;
+  const maxClaims = options.maxClaims ?? 5;
   const pollMs = options.pollMs ?? 250;
   let running = false;
   let loop: Promise<void> | undefined;
@@ -49,16 +62,49 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   let pending = false;
   const idleWaiters: Array<() => void> = [];
 
+  /** A dead-lettered event leaves its work item's line: the events after it go on. */
+  async function deadLetter(stored: StoredEvent, error: RunError): Promise<void> {
+    await options.events.deadLetter(stored.event.id, error, options.now());
+    await options.onDeadLettered?.(stored, error);
+  }
+
   async function processGroup(group: StoredEvent[]): Promise<void> {
-    for (const stored of group) {
+    for (const [i, stored] of group.entries()) {
+      const claims = stored.claims ?? 1;
       try {
+        // Past the limit without a verdict: it stopped the process every time it was tried.
+        if (claims > maxClaims) {
+          await deadLetter(stored, poisonError(claims - 1, stored.lastError));
+          continue;
+        }
         const runs = await options.process(stored);
         if (runs.length > 0) options.onRuns?.(runs);
       } catch (error) {
         options.onError?.(error, stored.event.id);
-        return;
+        const condemned = await failed(stored, group.slice(i + 1), error).catch((e: unknown) => {
+          options.onError?.(e, stored.event.id);
+          return false;
+        });
+        if (!condemned) return;
       }
     }
+  }
+
+  /**
+   * Records the failure. At the limit, an event at fault is dead-lettered now (true: the rest of
+   * its work item may go on); otherwise it waits for its lease, and the rest of its work item
+   * waits with it, their claims taken back (they were not tried).
+   */
+  async function failed(stored: StoredEvent, rest: StoredEvent[], error: unknown): Promise<boolean> {
+    const fault = faultOf(error);
+    const now = options.now();
+    if (fault.counted && (stored.claims ?? 1) >= maxClaims) {
+      await deadLetter(stored, poisonError(stored.claims ?? 1, fault.error));
+      return true;
+    }
+    await options.events.recordFailure(stored.event.id, fault, now);
+    for (const waiting of rest) await options.events.recordFailure(waiting.event.id, { counted: false }, now);
+    return false;
   }
 
   async function once(): Promise<number> {

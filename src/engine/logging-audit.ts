@@ -3,7 +3,7 @@ import type { AuditRecord, AuditStore } from '../store/ports.ts';
 
 /**
  * Decisions that need a person's attention go to the log as well, once recorded: a dead letter
- * (one `error` line per dead-lettered run) and the loop protection's stops (`warn`).
+ * (one `error` line per dead-lettered run or event) and the loop protection's stops (`warn`).
  */
 export function loggingAudit(audit: AuditStore, log: Logger): AuditStore {
   return {
@@ -22,6 +22,11 @@ function logIfNeeded(log: Logger, entry: AuditRecord): void {
     log.error(
       { ...context, runId: entry.runId, actionIndex: entry.actionIndex },
       'run dead-lettered: it stays in the dead-letter queue until retried or dropped (autopilot dlq)',
+    );
+  } else if (entry.kind === 'event.dead_lettered') {
+    log.error(
+      context,
+      'event dead-lettered: its processing failed every time; it stays in the dead-letter queue until retried or dropped',
     );
   } else if (entry.kind === 'breaker_open' && entry.detail?.tripped === true) {
     // One warning when the breaker opens, not one per refused run while it stays open.

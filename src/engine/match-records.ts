@@ -1,7 +1,7 @@
 import type { Event } from '../events/event.ts';
 import type { MatchResult } from '../match/match-event.ts';
 import type { Run } from '../plan/run.ts';
-import type { AuditRecord } from '../store/ports.ts';
+import type { AuditRecord, RunError, StoredEvent } from '../store/ports.ts';
 import { maskSecrets } from '../audit/request-summary.ts';
 
 /** Audit records of the match and plan stages, shaped like the executor's (src/audit/). */
@@ -26,6 +26,18 @@ export function matchRecord(event: Event, result: MatchResult, at: number): Audi
     ...base,
     kind: result.matched ? 'rule.matched' : 'rule.not_matched',
     detail: { conditions: result.conditions, ...(result.skipped && { skipped: result.skipped }) },
+  };
+}
+
+/** A poison event taken out of processing, with the error that condemned it. */
+export function eventDeadLetteredRecord(stored: StoredEvent, error: RunError, at: number): AuditRecord {
+  const { event } = stored;
+  return {
+    at,
+    kind: 'event.dead_lettered',
+    eventId: event.id,
+    workItem: workItemKey(event),
+    detail: { type: event.type, source: event.source, claims: stored.claims ?? 1, error },
   };
 }
 

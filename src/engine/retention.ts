@@ -9,7 +9,20 @@ export interface PurgeCounts {
   events: number;
   runs: number;
   audit: number;
+  /** Per-work-item state records past their use (causation, webhook changes). */
+  state: number;
 }
+
+/**
+ * State written per work item that is only useful for a while; without a purge there was one
+ * record per work item ever touched, for ever. Causation lives 10 minutes (CAUSATION_TTL_MS):
+ * kept an hour. A webhook change is compared with the next poll of its item: kept as long as
+ * events are.
+ */
+const STATE_PREFIXES = (config: Readonly<Config>): Array<[string, number]> => [
+  ['causation:', HOUR],
+  ['webhook-change:', config.retention.eventsMs],
+];
 
 export interface Retention {
   /** One purge now (the hourly timer calls the same). */
@@ -20,7 +33,7 @@ export interface Retention {
 /**
  * Hourly purge within the configured retention: processed events and finished runs (succeeded
  * or skipped; dead letters stay until handled) after `retention.eventsMs`, audit records after
- * `retention.auditMs`. Finished runs used to be kept for ever: the queue grew by every run.
+ * `retention.auditMs`, and per-work-item state records past their use. Finished runs used to be kept for ever: the queue grew by every run.
  */
 export function startRetention(deps: {
   stores: Stores;
@@ -36,9 +49,13 @@ export function startRetention(deps: {
       events: await stores.events.purge(now() - config.retention.eventsMs),
       runs: await stores.runs.purge(now() - config.retention.eventsMs),
       audit: await stores.audit.purge(now() - config.retention.auditMs),
+      state: 0,
     };
+    for (const [prefix, keepMs] of STATE_PREFIXES(config)) {
+      counts.state += await stores.state.purgePrefix(prefix, now() - keepMs);
+    }
     for (const [store, n] of Object.entries(counts)) deps.purged?.inc({ store }, n);
-    if (counts.events + counts.runs + counts.audit > 0) log.info(counts, 'retention purge');
+    if (Object.values(counts).some((n) => n > 0)) log.info(counts, 'retention purge');
     return counts;
   };
   const tick = () =>

@@ -3,7 +3,7 @@
  * simulator), rules, the event processor, the executor and the HTTP surface, wired once.
  */
 import { mkdirSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -28,6 +28,7 @@ import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
 import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
 import { observeHttp } from '../server/http-observer.ts';
+import { listenHttp } from '../server/http-server.ts';
 import { metricsListener } from '../server/metrics-route.ts';
 import { RuleRegistry } from '../server/rule-registry.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
@@ -43,6 +44,7 @@ import { createLiveFeed, liveAudit } from '../dashboard/live-feed.ts';
 import { createReplan } from '../dashboard/replan.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
+import { eventDeadLetteredRecord } from './match-records.ts';
 import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
@@ -204,6 +206,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     process: (stored) => tracing.matched(stored.event, () => processEvent(stored.event, pipeline)),
     now,
     onRuns: () => executor.notify(),
+    leaseMs: config.events.leaseMs,
+    maxClaims: config.events.maxClaims,
+    onDeadLettered: (stored, error) => audit.record([eventDeadLetteredRecord(stored, error, now())]),
     onError: (error, eventId) => log.warn({ err: error, eventId }, 'event not processed; it will be retried'),
   });
   /** Every source's newly stored (or redelivered) event: counted, traced, and the processor woken. */
@@ -258,6 +263,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     api,
     webhookTokens,
     onEventStored: eventStored,
+    onEventRequeued: () => processor.notify(),
     chat: { ...outbound.chat, replier: outbound.replier },
     onWebhookStored: triggers.webhookStored,
     live,
@@ -271,6 +277,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     now,
   });
   const observed = { duration: metrics.httpDuration, log };
+  const listen = (handler: RequestListener, host: string, port: number) =>
+    listenHttp(handler, {
+      host,
+      port,
+      limits: config.server,
+      onDropped: () => metrics.connectionsDropped.inc(),
+    });
   const server = await listen(observeHttp(app, observed), config.host, config.port);
   const url = urlOf(server, config.host);
   const metricsServer =
@@ -363,12 +376,4 @@ async function openStores(config: Readonly<Config>, now: () => number): Promise<
 function urlOf(server: Server, host: string): string {
   const { port } = server.address() as AddressInfo;
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-}
-
-function listen(app: RequestListener, host: string, port: number): Promise<Server> {
-  return new Promise<Server>((resolveServer, reject) => {
-    const server = createServer(app);
-    server.once('error', reject);
-    server.listen(port, host, () => resolveServer(server));
-  });
 }

@@ -4,6 +4,7 @@
  * slot is never held by a sleeping run. See process-run.ts for one run, attempt.ts for one call.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { createAuditWriter, type AuditWriter } from '../audit/audit-writer.ts';
 import { rateLimitKey, getOperation } from '../openapi/catalogue.ts';
 import type { ApiCaller } from '../openapi/types.ts';
@@ -44,6 +45,15 @@ export interface ExecutorOptions {
   leaseMs?: number;
   /** How often to look for due runs when nothing woke the loop. @defaultValue 250 */
   pollMs?: number;
+  /**
+   * A limiter wait up to this long is slept in the worker, once per call, instead of sending the
+   * run back to the queue: the round trip through the queue costs more than it saves and brings
+   * the run back after its slot, which leaves the slot idle. Longer waits reschedule the run.
+   * @defaultValue 100
+   */
+  waitInPlaceMs?: number;
+  /** Sleeps `ms` unless the signal aborts first (waits in place). @defaultValue a timer */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Retry settings unless a rule overrides them. @defaultValue DEFAULT_RETRY */
   retry?: RetrySettings;
   /** Lease owner name. @defaultValue `executor-<pid>-<random>` */
@@ -113,6 +123,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
     now,
     random: options.random ?? Math.random,
     retryDefaults: options.retry ?? DEFAULT_RETRY,
+    waitInPlaceMs: options.waitInPlaceMs ?? 250,
+    sleep: options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal })),
     owner,
     leaseMs: options.leaseMs ?? 30_000,
     stopping: () => stopping,

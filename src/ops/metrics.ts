@@ -7,6 +7,8 @@ export interface Metrics {
   registry: Registry;
   events: Counter<'source' | 'type' | 'duplicate'>;
   rejected: Counter<'route' | 'code'>;
+  connectionsDropped: Counter;
+  poison: Counter<'kind'>;
   matches: Counter<'rule'>;
   runs: Counter<'state'>;
   attempts: Counter<'operation' | 'outcome' | 'err_code'>;
@@ -55,6 +57,17 @@ export function createMetrics(probe?: QueueProbe, build: BuildLabels = { profile
       name: 'autopilot_requests_rejected_total',
       help: 'Intake requests refused, by route and error code',
       labelNames: ['route', 'code'],
+      registers: [registry],
+    }),
+    connectionsDropped: new Counter({
+      name: 'autopilot_connections_dropped_total',
+      help: 'Connections closed on arrival because server.maxConnections were open',
+      registers: [registry],
+    }),
+    poison: new Counter({
+      name: 'autopilot_poison_total',
+      help: 'Events and runs dead-lettered after too many claims without finishing, by kind (event, run)',
+      labelNames: ['kind'],
       registers: [registry],
     }),
     matches: new Counter({
@@ -212,6 +225,11 @@ function count(metrics: Metrics, entry: AuditRecord): void {
       break;
     case 'run.dead_lettered':
       metrics.runs.inc({ state: 'dead' });
+      if ((detail.error as { code?: string } | undefined)?.code === 'AP_POISON')
+        metrics.poison.inc({ kind: 'run' });
+      break;
+    case 'event.dead_lettered':
+      metrics.poison.inc({ kind: 'event' });
       break;
     case 'action.skipped':
       metrics.runs.inc({ state: 'skipped' });

@@ -2,13 +2,14 @@ import { Router, type Request, type Response } from 'express';
 import { AutopilotError } from '../errors.ts';
 import { sendError } from '../ingest/http/http-errors.ts';
 import { requireBearer } from './bearer-auth.ts';
-import { RUN_STATES, type AuditStore, type RunQueue, type RunState } from '../store/ports.ts';
+import { RUN_STATES, type AuditStore, type EventLog, type RunQueue, type RunState } from '../store/ports.ts';
 import type { ReloadOutcome, RuleRegistry } from './rule-registry.ts';
 
 export interface AdminDeps {
   token: string;
   rules: RuleRegistry<unknown>;
   runs: RunQueue;
+  events: EventLog;
   audit: AuditStore;
   now: () => number;
   /** The whole story of one event (stored event, match trace, runs, attempts). */
@@ -16,6 +17,8 @@ export interface AdminDeps {
   pausedPairs: (now: number) => unknown[];
   /** The dashboard's data API (src/dashboard/data-routes.ts), also served here behind the token. */
   data?: Router;
+  /** Wakes the event processor after a dead-lettered event was retried. */
+  onEventRequeued?: () => void;
 }
 
 /** Admin API under /api: bearer token required on every route, compared in constant time. */
@@ -48,6 +51,20 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.get('/api/dead-letters', async (_req, res) =>
     res.json(await deps.runs.list({ state: 'dead', limit: 1000 })),
   );
+  router.get('/api/dead-letters/events', async (_req, res) => res.json(await deps.events.listDead(1000)));
+  router.post('/api/dead-letters/events/:id/retry', async (req, res) => {
+    if (!(await deps.events.requeueDead(String(req.params.id), deps.now()))) {
+      throw new AutopilotError('AP_NOT_FOUND', `no dead-lettered event '${req.params.id}'`);
+    }
+    deps.onEventRequeued?.();
+    res.json({ ok: true, requeued: req.params.id });
+  });
+  router.delete('/api/dead-letters/events/:id', async (req, res) => {
+    if (!(await deps.events.dropDead(String(req.params.id)))) {
+      throw new AutopilotError('AP_NOT_FOUND', `no dead-lettered event '${req.params.id}'`);
+    }
+    res.json({ ok: true, dropped: req.params.id });
+  });
   router.get('/api/breakers', (_req, res) => res.json(deps.pausedPairs(deps.now())));
   // After the routes above: where paths meet (GET /api/rules), the admin API's own answer stays.
   if (deps.data) router.use('/api', deps.data);

@@ -16,6 +16,26 @@ export interface StoredEvent {
   /** Epoch ms when it was appended. */
   receivedAt: number;
   processedAt?: number;
+  /**
+   * Claims that ended without a verdict (the processor stopped, or the event itself failed),
+   * this one included when the event was just claimed; absent when none.
+   */
+  claims?: number;
+  /** The last failure of its processing. */
+  lastError?: RunError;
+  /** When it was dead-lettered (taken out of processing for good). */
+  deadAt?: number;
+}
+
+/** How a claimed event's processing failed (see `EventLog.recordFailure`). */
+export interface EventFailure {
+  error?: RunError;
+  /**
+   * True when the event itself is at fault (a bug, data no code path expected): the claim stays
+   * counted toward the poison limit. False when the API or a store failed, or the event waited
+   * behind another of its work item: the claim is taken back, so an outage never dead-letters it.
+   */
+  counted: boolean;
 }
 
 export interface EventLog {
@@ -31,12 +51,30 @@ export interface EventLog {
   /**
    * Claims up to `limit` unprocessed events in arrival order, leasing them to `owner` until
    * `now + leaseMs`; an event whose lease expired is claimable again (its processor crashed).
+   * Each claim is counted (`claims`) until a verdict: processed, dead-lettered, or a failure
+   * that was not the event's fault. Dead-lettered events are never claimed.
    */
   claimUnprocessed(owner: string, limit: number, leaseMs: number, now: number): Promise<StoredEvent[]>;
+  /**
+   * Records a claimed event's failed processing; the lease stays, so the event is claimed again
+   * once it runs out. `AP_NOT_FOUND` for an event that is not unprocessed.
+   */
+  recordFailure(eventId: string, failure: EventFailure, now: number): Promise<void>;
+  /**
+   * Takes an unprocessed event out of processing for good (a poison event), with the error that
+   * condemned it; it stays until retention purges it. `AP_NOT_FOUND` when it is not unprocessed.
+   */
+  deadLetter(eventId: string, error: RunError, now: number): Promise<void>;
+  /** Dead-lettered events, oldest first. @defaultValue limit 1000 */
+  listDead(limit?: number): Promise<StoredEvent[]>;
+  /** A dead-lettered event back to unprocessed, its claims forgotten; false when it is not dead. */
+  requeueDead(eventId: string, now: number): Promise<boolean>;
+  /** Deletes a dead-lettered event (its id keeps deduplicating); false when it is not dead. */
+  dropDead(eventId: string): Promise<boolean>;
   /** Idempotent (the first `processedAt` stays); `AP_NOT_FOUND` for an id never appended. */
   markProcessed(eventId: string, now: number): Promise<void>;
   get(eventId: string): Promise<StoredEvent | undefined>;
-  /** Number of events not yet processed (for metrics and readiness). */
+  /** Number of events not yet processed nor dead-lettered (for metrics and readiness). */
   pendingCount(): Promise<number>;
   /**
    * Optional (backtests): the events received in [since, until), in arrival order, one page at a
@@ -44,7 +82,8 @@ export interface EventLog {
    */
   listReceived?(query: EventPageQuery): Promise<EventPage>;
   /**
-   * Deletes processed events received before `olderThan`; returns how many. Their ids keep
+   * Deletes processed events received before `olderThan`; returns how many (dead letters stay
+   * until retried or dropped). Their ids keep
    * deduplicating appends for the dedupe retention (≥ 72 h) even when `olderThan` is more recent.
    */
   purge(olderThan: number): Promise<number>;
@@ -237,6 +276,7 @@ export type AuditKind =
   | 'event.duplicate'
   | 'event.skipped'
   | 'event.processed'
+  | 'event.dead_lettered'
   | 'rule.matched'
   | 'rule.not_matched'
   | 'rule.error'
@@ -307,6 +347,11 @@ export interface StateStore {
   /** Sets only when the current value equals `expected` (undefined = absent). */
   compareAndSet(key: string, expected: unknown, value: unknown): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /**
+   * Deletes the keys starting with `prefix` last set before `olderThan`; returns how many. For
+   * per-work-item records that are only useful for a while (`causation:`, `webhook-change:`).
+   */
+  purgePrefix(prefix: string, olderThan: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------- audit read models (dashboard)

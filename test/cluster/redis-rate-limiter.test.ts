@@ -23,8 +23,15 @@ describeCluster('Redis rate limiter', (services) => {
     client: Redis,
     clock: 'caller' | 'server' = 'caller',
     now?: () => number,
+    holdMs?: number,
   ): RedisRateLimiter =>
-    createRedisRateLimiter(client, { prefix, clock, marginMs: MARGIN, ...(now ? { now } : {}) });
+    createRedisRateLimiter(client, {
+      prefix,
+      clock,
+      marginMs: MARGIN,
+      ...(now ? { now } : {}),
+      ...(holdMs !== undefined ? { holdMs } : {}),
+    });
   const key = () => `tok:${randomUUID()}`;
 
   beforeAll(() => {
@@ -60,13 +67,16 @@ describeCluster('Redis rate limiter', (services) => {
     expect(await rl.reserve(k, PER_SECOND_AND_MINUTE, 50)).toEqual({ ok: false, retryAt: 67 });
   });
 
-  it('tells refused callers staggered times, one slot apart', async () => {
+  it('tells refused holders staggered times in order of asking, half a slot apart', async () => {
     const rl = limiter(connect());
     const k = key();
     await rl.reserve(k, PER_SECOND, 0);
-    const refused = await Promise.all([1, 2, 3].map(() => rl.reserve(k, PER_SECOND, 1)));
-    const times = refused.map((r) => (r.ok ? -1 : r.retryAt)).sort((a, b) => a - b);
-    expect(times).toEqual([34, 100, 167]);
+    const refused = [];
+    for (const holder of ['a', 'b', 'c']) refused.push(await rl.reserve(k, PER_SECOND, 1, holder));
+    expect(refused).toEqual([34, 67, 100].map((retryAt) => ({ ok: false, retryAt })));
+    // a caller without a name is told a time behind the line, without joining it
+    expect(await rl.reserve(k, PER_SECOND, 1)).toEqual({ ok: false, retryAt: 134 });
+    expect(await rl.reserve(k, PER_SECOND, 1)).toEqual({ ok: false, retryAt: 134 });
   });
 
   it('admits nothing on a blocked key before the block ends', async () => {
@@ -93,12 +103,119 @@ describeCluster('Redis rate limiter', (services) => {
     expect((await rl.reserve(key(), PER_SECOND, callerNow)).ok).toBe(true);
   });
 
+  it('counts a slot from the answer: in flight it is taken, answered it is taken a window and the margin longer', async () => {
+    const rl = limiter(connect());
+    const k = key();
+    for (let i = 0; i < 15; i++)
+      expect(await rl.reserve(k, PER_SECOND, i * 34, `run-${i}`)).toEqual({ ok: true });
+    // a second after the admissions, all 15 are still in flight: nothing frees before a window from now
+    expect(await rl.reserve(k, PER_SECOND, 1_100, 'late')).toEqual({ ok: false, retryAt: 2_100 + MARGIN });
+    for (let i = 0; i < 15; i++) await rl.complete(k, `run-${i}`, 1_200);
+    // still first in line: told when the first of them leaves the window
+    expect(await rl.reserve(k, PER_SECOND, 2_200, 'late')).toEqual({ ok: false, retryAt: 2_200 + MARGIN });
+    expect(await rl.reserve(k, PER_SECOND, 2_200 + MARGIN, 'late')).toEqual({ ok: true });
+  });
+
+  it('counts an unanswered request from when its hold is found over, and a late answer still moves its slot', async () => {
+    const rl = limiter(connect(), 'caller', undefined, 100);
+    const k = key();
+    const ONE: RateLimitClass = { qps: 1 };
+    expect(await rl.reserve(k, ONE, 0, 'slow')).toEqual({ ok: true });
+    // a window later its answer has not come, and its hold (100 ms) is over: it counts from now
+    expect(await rl.reserve(k, ONE, 1_100, 'next')).toEqual({ ok: false, retryAt: 2_100 + MARGIN });
+    await rl.complete(k, 'slow', 1_500); // answered after all: the slot counts from the answer
+    expect(await rl.reserve(k, ONE, 2_100 + MARGIN, 'next')).toEqual({ ok: false, retryAt: 2_500 + MARGIN });
+    await rl.complete(k, 'slow', 1_200); // an earlier time never moves a slot back
+    expect(await rl.reserve(k, ONE, 2_500 + MARGIN, 'next')).toEqual({ ok: true });
+  });
+
+  it('tells each refused holder when the slot at its place in line frees, and gives a free slot to whoever asks', async () => {
+    const rl = limiter(connect());
+    const k = key();
+    const ONE: RateLimitClass = { qps: 1 };
+    expect(await rl.reserve(k, ONE, 0, 'first')).toEqual({ ok: true });
+    await rl.complete(k, 'first', 0);
+    expect(await rl.reserve(k, ONE, 10, 'a')).toEqual({ ok: false, retryAt: 1_000 + MARGIN });
+    // second in line: one window after a's slot
+    expect(await rl.reserve(k, ONE, 20, 'b')).toEqual({ ok: false, retryAt: 2_000 + 2 * MARGIN });
+    expect(await rl.reserve(k, ONE, 500, 'a')).toEqual({ ok: false, retryAt: 1_000 + MARGIN }); // early
+    // a is late: the free slot goes to whoever asks first, a waits for the next
+    expect(await rl.reserve(k, ONE, 1_000 + MARGIN, 'c')).toEqual({ ok: true });
+    expect(await rl.reserve(k, ONE, 1_000 + MARGIN + 5, 'a')).toEqual({
+      ok: false,
+      retryAt: 2_000 + 2 * MARGIN + 5, // c is in flight: a window from now at the earliest
+    });
+    await rl.complete(k, 'c', 1_100);
+    // b keeps its place (now first): told when c's answered slot leaves the window
+    expect(await rl.reserve(k, ONE, 2_000 + 2 * MARGIN, 'b')).toEqual({ ok: false, retryAt: 2_100 + MARGIN });
+  });
+
+  it('frees the slot of a request that was admitted but not sent after all', async () => {
+    const rl = limiter(connect());
+    const k = key();
+    const ONE: RateLimitClass = { qps: 1 };
+    expect(await rl.reserve(k, ONE, 0, 'a')).toEqual({ ok: true });
+    await rl.cancel(k, 'a'); // another limit of the same call refused it
+    expect(await rl.reserve(k, ONE, 600, 'b')).toEqual({ ok: true }); // only the smoothing gap (500 ms)
+  });
+
+  it("keeps a holder's answered request in the window when the same holder is admitted again", async () => {
+    const rl = limiter(connect());
+    const k = key();
+    const TWO: RateLimitClass = { qps: 2 };
+    expect(await rl.reserve(k, TWO, 0, 'run')).toEqual({ ok: true });
+    await rl.complete(k, 'run', 10);
+    expect(await rl.reserve(k, TWO, 600, 'run')).toEqual({ ok: true }); // its next call
+    expect(await rl.reserve(k, TWO, 900)).toEqual({ ok: false, retryAt: 1_010 + MARGIN });
+  });
+
+  it('keeps every window of arrivals within the limit whatever the delays before and after the server sees a request', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ before: fc.nat(600), after: fc.nat(300), start: fc.nat(3_000) }), {
+          minLength: 30,
+          maxLength: 120,
+        }),
+        async (requests) => {
+          const rls = [connect(), connect()].map((client) => limiter(client));
+          const k = key();
+          const arrivals: number[] = [];
+          // a discrete-event run: each request asks at `start`, comes back when told, and once
+          // admitted reaches the server `before` ms later and is answered `after` ms after that
+          type Step = { at: number; index: number; kind: 'reserve' | 'complete' };
+          const steps: Step[] = requests.map((r, index) => ({ at: r.start, index, kind: 'reserve' }));
+          while (steps.length > 0) {
+            steps.sort((a, b) => a.at - b.at || a.index - b.index);
+            const step = steps.shift()!;
+            const r = requests[step.index]!;
+            const rl = rls[step.index % rls.length]!;
+            if (step.kind === 'complete') {
+              await rl.complete(k, `req-${step.index}`, step.at);
+              continue;
+            }
+            const answer = await rl.reserve(k, PER_SECOND, step.at, `req-${step.index}`);
+            if (!answer.ok) {
+              steps.push({ ...step, at: answer.retryAt });
+              continue;
+            }
+            arrivals.push(step.at + r.before);
+            steps.push({ at: step.at + r.before + r.after, index: step.index, kind: 'complete' });
+          }
+          expect(arrivals).toHaveLength(requests.length);
+          expect(busiestWindow(arrivals, 1000 + MARGIN)).toBeLessThanOrEqual(15);
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
   it('refuses a class without a positive integer limit and settings out of range', async () => {
     const client = connect();
     await expect(limiter(client).reserve('k', { qps: 0 }, 0)).rejects.toThrow(/positive integer/);
     await expect(limiter(client).reserve('k', { qps: 2.5 }, 0)).rejects.toThrow(/positive integer/);
     expect(() => createRedisRateLimiter(client, { marginMs: -1 })).toThrow(/marginMs/);
     expect(() => createRedisRateLimiter(client, { smoothing: 2 })).toThrow(/smoothing/);
+    expect(() => createRedisRateLimiter(client, { holdMs: -1 })).toThrow(/holdMs/);
   });
 
   it('holds both limits in every window, whatever the clients and their interleaving, and never idles', async () => {

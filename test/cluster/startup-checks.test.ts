@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import pg from 'pg';
-import { MIGRATIONS } from '../../src/store/cluster/postgres-migrations.ts';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { openClusterStores } from '../../src/store/cluster/index.ts';
+import { MIGRATIONS } from '../../src/store/cluster/postgres-migrations.ts';
 import { requirePostgresVersion, requireRedisVersion } from '../../src/store/cluster/startup-checks.ts';
 import { rejectionOf } from '../store/conformance/harness.ts';
 import { describeCluster, uniqueNamespace } from './support/services.ts';

@@ -44,6 +44,13 @@ describe('loadConfig', () => {
     });
     expect(usesSimulator(config)).toBe(true);
     expect(Object.isFrozen(config.loop)).toBe(true);
+    expect(config.server).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      idleTimeoutMs: 5_000,
+      maxConnections: 1_000,
+    });
+    expect(config.events).toEqual({ leaseMs: 30_000, maxClaims: 5 });
   });
 
   it('reads the documented variables without a file', () => {
@@ -123,6 +130,16 @@ describe('loadConfig', () => {
     expect(bad[0]).toMatch(/^config file b.yaml: /);
     expect(problemsOf(() => loadConfig({ env: { PORT: 'eighty' } }))).toEqual([
       "PORT must be a whole number, got 'eighty'",
+    ]);
+  });
+
+  it('refuses connection limits that cannot hold', () => {
+    const readFile = files({
+      'c.yaml': 'server: { headersTimeoutMs: 20000, requestTimeoutMs: 10000, maxConnections: 0 }\n',
+    });
+    expect(problemsOf(() => loadConfig({ file: 'c.yaml', env: {}, readFile }))).toEqual([
+      'server.maxConnections: must be >= 1',
+      'server.headersTimeoutMs must not exceed server.requestTimeoutMs',
     ]);
   });
 

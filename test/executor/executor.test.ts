@@ -192,6 +192,39 @@ describe('executor', () => {
     });
   });
 
+  it('waits for a slot due in a moment in the worker, once, and sends a run with a longer wait back to the queue', async () => {
+    const slept: number[] = [];
+    const answers = new Map<string, number[]>([
+      ['soon', [40, 40, 0]], // refused twice for 40 ms: slept once, then back to the queue
+      ['later', [60_000]],
+    ]);
+    h = await startHarness({
+      waitInPlaceMs: 250,
+      sleep: async (ms) => void slept.push(ms),
+      limiter: {
+        reserve: (_key, _cls, now, holder) => {
+          const wait = answers.get(holder!)?.shift() ?? 0;
+          return wait > 0 ? { ok: false, retryAt: now + wait } : { ok: true };
+        },
+        block: () => {},
+      },
+    });
+    h.api.on('comment.create', { class: 'ok' });
+    await h.stores.runs.enqueue(
+      [buildRun({ id: 'soon' }), buildRun({ id: 'later', lane: 'space:2' })],
+      Date.now(),
+    );
+    h.executor.start();
+    await expect.poll(async () => (await h.stores.runs.get('soon'))?.state).toBe('succeeded');
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThan(0);
+    expect(slept[0]).toBeLessThanOrEqual(40);
+    const later = await h.stores.runs.get('later');
+    expect(later).toMatchObject({ state: 'queued' });
+    expect(later!.runAt - later!.updatedAt).toBeGreaterThan(50_000);
+    expect(h.api.calls).toHaveLength(1);
+  });
+
   it('waits out a 10429 without using up an attempt, and holds the limiter key meanwhile', async () => {
     const limiter = createLocalLimiter();
     const blocks: Array<[string, number]> = [];

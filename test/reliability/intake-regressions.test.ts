@@ -74,6 +74,7 @@ describe('GET /api/runs limit', () => {
         adminRoutes({
           token: 'admin-token-for-regressions-0123456789',
           rules: {} as never,
+          events: {} as never,
           runs: {
             list: async (filter: RunFilter) => {
               seen.push(filter);

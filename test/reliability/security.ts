@@ -18,6 +18,7 @@ import { createHttpActionCaller } from '../../src/outbound/http-action.ts';
 import { compileSafeRegex } from '../../src/rules/safe-regex.ts';
 import { createdWebhook, deliver } from './support/feishu-webhook.ts';
 import { expectThat, newRow, runsOf, waitUntil, type Row } from './support/figures.ts';
+import { connectionLimits } from './connection-limits.ts';
 import { prototypeSnapshot } from './fuzz.ts';
 import { runIntakeHardening } from './security-intake.ts';
 import { runProgramHardening } from './security-run-program.ts';
@@ -107,6 +108,7 @@ export async function runSecurity(): Promise<Row> {
   counts.push(await redirects(row));
   counts.push(...(await runIntakeHardening(row)));
   counts.push(...(await runProgramHardening(row)));
+  counts.push(await connectionLimits(row));
   const after = prototypeSnapshot();
   expectThat(row, before === after, 'Object.prototype changed in the runner');
   row.badInputs = counts.join('; ');

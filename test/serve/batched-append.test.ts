@@ -38,18 +38,27 @@ function counting(log: EventLog): { log: EventLog; batches: number[] } {
   return {
     batches,
     log: {
+      ...bound(log),
       append: (e, now) => log.append(e, now),
       appendMany: (events, now) => {
         batches.push(events.length);
         return log.appendMany?.(events, now) as Promise<Array<{ inserted: boolean }>>;
       },
-      claimUnprocessed: (...args) => log.claimUnprocessed(...args),
-      markProcessed: (...args) => log.markProcessed(...args),
-      get: (id) => log.get(id),
-      pendingCount: () => log.pendingCount(),
-      purge: (before) => log.purge(before),
     },
   };
+}
+
+/** Every method of the log, bound to it (a class instance's methods are not own properties). */
+function bound(log: EventLog): EventLog {
+  const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(log)).filter(
+    (name) => name !== 'constructor',
+  );
+  return Object.fromEntries(
+    methods.map((name) => [
+      name,
+      (...args: unknown[]) => (log as never as Record<string, (...a: unknown[]) => unknown>)[name]!(...args),
+    ]),
+  ) as never as EventLog;
 }
 
 describe('batchedAppend', () => {

@@ -49,10 +49,15 @@ beforeAll(async () => {
     name: 'Metrics bug',
     field_value_pairs: [{ field_key: 'priority', field_value: { value: 'P0' } }],
   });
-  // A burst of comments on one work item, more than comment.create's rate limit allows at once ...
+  // A burst of comments on one work item, more than comment.create's rate limit allows at once:
+  // all planned before the executor takes any, so they reach the limiter together however slowly
+  // the machine delivers them ...
+  await t.engine.executor.stop();
   await Promise.all(
     Array.from({ length: DEPLOYS }, (_, i) => deploy(`ok-${i}`, { version: `1.${i}`, item: String(ISSUE) })),
   );
+  await t.engine.processor.idle();
+  t.engine.executor.start();
   // ... and one that dies (30005: no such work item).
   await deploy('dead-1', { version: '9.9', item: '999999' });
   await sim.webhooksIdle();

@@ -1,7 +1,9 @@
 /**
  * Retention through the running engine: finished runs were never purged (retention did not call
  * the run queue's purge), so the queue grew by every run. Now processed events and succeeded or
- * skipped runs go after `retention.eventsMs`; dead letters stay until someone handles them.
+ * skipped runs go after `retention.eventsMs`; dead letters stay until someone handles them; and
+ * the per-work-item `causation:` and `webhook-change:` state records, never deleted before, go
+ * once past their use.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTriggerEngine, type TriggerTestEngine } from '../fixtures/chat/engine.ts';
@@ -49,15 +51,20 @@ it('purges processed events and finished runs after retention.eventsMs, keeps de
   expect(await states()).toEqual(['dead', 'succeeded']);
 
   expect(await t.engine.retention.purgeNow()).toMatchObject({ events: 0, runs: 0 });
+  expect(await t.engine.stores.state.get('causation:demo:6437110004')).toBeDefined();
   t.clock.advance(8 * DAY);
   // The event, and the simulator's webhook for the engine's own comment.
   const purged = await t.engine.retention.purgeNow();
   expect(purged.runs).toBe(1);
   expect(purged.events).toBeGreaterThanOrEqual(1);
+  // The causation remembered for the work item when its runs were planned goes too.
+  expect(purged.state).toBeGreaterThanOrEqual(1);
+  expect(await t.engine.stores.state.get('causation:demo:6437110004')).toBeUndefined();
   expect(await states()).toEqual(['dead']);
   expect(await t.engine.stores.events.get('feishu:retention-1')).toBeUndefined();
 
   const metrics = await (await fetch(`${t.engine.metricsUrl}/metrics`)).text();
   expect(metrics).toContain('autopilot_retention_purged_total{store="runs"} 1');
   expect(metrics).toContain(`autopilot_retention_purged_total{store="events"} ${purged.events}`);
+  expect(metrics).toContain(`autopilot_retention_purged_total{store="state"} ${purged.state}`);
 });

@@ -23,6 +23,9 @@ describe('routeLabel', () => {
     expect(routeLabel('/api/events/feishu:abc')).toBe('/api/events/:id');
     expect(routeLabel('/api/dead-letters/page')).toBe('/api/dead-letters/page');
     expect(routeLabel('/api/dead-letters/retry')).toBe('/api/dead-letters/retry');
+    expect(routeLabel('/api/dead-letters/events')).toBe('/api/dead-letters/events');
+    expect(routeLabel('/api/dead-letters/events/chat%3Ae1/retry')).toBe('/api/dead-letters/events/:id/retry');
+    expect(routeLabel('/api/dead-letters/events/chat%3Ae1')).toBe('/api/dead-letters/events/:id');
     expect(routeLabel('/api/runs/page')).toBe('/api/runs/page');
   });
 

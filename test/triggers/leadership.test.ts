@@ -122,6 +122,7 @@ describe('a failing round', () => {
           return true;
         },
         delete: async (key) => void state.delete(key),
+        purgePrefix: async () => 0,
       },
       eventLog: { append: async () => ({ inserted: true }) } as never,
       read: async () => {

@@ -91,6 +91,7 @@ function formatRecord(r: AuditRecord): string[] {
       return say(`${stepName(d)} woke (${String(d.reason)}) at ${isoTime(d.at as number)}`);
     case 'step.branch':
       return [`${head}  ${stepName(d)} takes ${String(d.branch)}`, ...conditionLines(d.conditions)];
+    case 'event.dead_lettered':
     case 'run.dead_lettered': {
       const error = (d.error ?? {}) as Record<string, unknown>;
       const api =

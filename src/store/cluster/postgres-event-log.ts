@@ -10,7 +10,8 @@ import { AutopilotError } from '../../errors.ts';
 import { changeAlias } from '../../events/change-id.ts';
 import { legacyEventIds } from '../../events/event-ids.ts';
 import type { Event } from '../../events/event.ts';
-import type { EventLog, EventPage, EventPageQuery, StoredEvent } from '../ports.ts';
+import type { EventFailure, EventLog, EventPage, EventPageQuery, RunError, StoredEvent } from '../ports.ts';
+import { errorJson, notUnprocessed, withFailures } from '../event-failures.ts';
 import { requireCount, requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, toNumber, transaction, type Db } from './postgres.ts';
@@ -21,7 +22,13 @@ interface EventRow {
   body: string;
   received_at: string;
   processed_at: string | null;
+  claims: number;
+  last_error: string | null;
+  dead_at: string | null;
 }
+
+const COLUMNS = 'seq, body, received_at, processed_at, claims, last_error, dead_at';
+const UNPROCESSED = 'processed_at IS NULL AND dead_at IS NULL';
 
 export interface PostgresEventLogOptions {
   db: Db;
@@ -100,22 +107,70 @@ export class PostgresEventLog implements EventLog {
     requireCount('leaseMs', leaseMs);
     const { rows } = await query<EventRow>(
       this.#db,
-      `UPDATE events SET lease_owner = $1, lease_until = $2
+      `UPDATE events SET lease_owner = $1, lease_until = $2, claims = claims + 1
        WHERE seq IN (
          SELECT seq FROM events
-         WHERE processed_at IS NULL AND (lease_until IS NULL OR lease_until <= $3)
+         WHERE ${UNPROCESSED} AND (lease_until IS NULL OR lease_until <= $3)
          ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED)
-       RETURNING seq, body, received_at, processed_at`,
+       RETURNING ${COLUMNS}`,
       [owner, now + leaseMs, now, limit],
     );
     return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toStoredEvent);
   }
 
+  async recordFailure(eventId: string, failure: EventFailure, _now: number): Promise<void> {
+    const { rowCount } = await query(
+      this.#db,
+      `UPDATE events SET last_error = coalesce($2, last_error),
+         claims = CASE WHEN $3 THEN claims ELSE greatest(claims - 1, 0) END
+       WHERE id = $1 AND ${UNPROCESSED}`,
+      [eventId, errorJson(failure.error), failure.counted],
+    );
+    if (rowCount === 0) throw notUnprocessed(eventId);
+  }
+
+  async deadLetter(eventId: string, error: RunError, now: number): Promise<void> {
+    const { rowCount } = await query(
+      this.#db,
+      `UPDATE events SET dead_at = $2, last_error = $3, lease_owner = NULL, lease_until = NULL
+       WHERE id = $1 AND ${UNPROCESSED}`,
+      [eventId, now, errorJson(error)],
+    );
+    if (rowCount === 0) throw notUnprocessed(eventId);
+  }
+
+  async listDead(limit = 1000): Promise<StoredEvent[]> {
+    requireCount('limit', limit);
+    const { rows } = await query<EventRow>(
+      this.#db,
+      `SELECT ${COLUMNS} FROM events WHERE dead_at IS NOT NULL ORDER BY seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  async requeueDead(eventId: string, _now: number): Promise<boolean> {
+    const { rowCount } = await query(
+      this.#db,
+      'UPDATE events SET dead_at = NULL, claims = 0 WHERE id = $1 AND dead_at IS NOT NULL',
+      [eventId],
+    );
+    return rowCount > 0;
+  }
+
+  async dropDead(eventId: string): Promise<boolean> {
+    const { rowCount } = await query(this.#db, 'DELETE FROM events WHERE id = $1 AND dead_at IS NOT NULL', [
+      eventId,
+    ]);
+    return rowCount > 0;
+  }
+
   async markProcessed(eventId: string, now: number): Promise<void> {
     const { rowCount } = await query(
       this.#db,
-      `UPDATE events SET processed_at = coalesce(processed_at, $2), lease_owner = NULL, lease_until = NULL
-       WHERE id = $1`,
+      `UPDATE events SET processed_at = coalesce(processed_at, $2), lease_owner = NULL, lease_until = NULL,
+         claims = 0
+       WHERE id = $1 AND dead_at IS NULL`,
       [eventId, now],
     );
     if (rowCount > 0) return;
@@ -126,18 +181,16 @@ export class PostgresEventLog implements EventLog {
   }
 
   async get(eventId: string): Promise<StoredEvent | undefined> {
-    const { rows } = await query<EventRow>(
-      this.#db,
-      'SELECT seq, body, received_at, processed_at FROM events WHERE id = $1',
-      [eventId],
-    );
+    const { rows } = await query<EventRow>(this.#db, `SELECT ${COLUMNS} FROM events WHERE id = $1`, [
+      eventId,
+    ]);
     return rows[0] && toStoredEvent(rows[0]);
   }
 
   async pendingCount(): Promise<number> {
     const { rows } = await query<{ n: string }>(
       this.#db,
-      'SELECT count(*) AS n FROM events WHERE processed_at IS NULL',
+      `SELECT count(*) AS n FROM events WHERE ${UNPROCESSED}`,
     );
     return Number(rows[0]?.n ?? 0);
   }
@@ -190,7 +243,7 @@ export class PostgresEventLog implements EventLog {
 function selectReceived(db: Db, q: EventPageQuery, after: string, limit: number) {
   return query<EventRow>(
     db,
-    `SELECT seq, body, received_at, processed_at FROM events
+    `SELECT ${COLUMNS} FROM events
      WHERE seq > $1 AND received_at >= $2 AND received_at < $3 ORDER BY seq LIMIT $4`,
     [after, q.since, q.until, limit],
   );
@@ -200,5 +253,9 @@ function toStoredEvent(row: EventRow): StoredEvent {
   const stored: StoredEvent = { event: decodeJson(row.body) as Event, receivedAt: Number(row.received_at) };
   const processedAt = toNumber(row.processed_at);
   if (processedAt !== undefined) stored.processedAt = processedAt;
-  return stored;
+  return withFailures(stored, {
+    claims: row.claims,
+    lastErrorJson: row.last_error,
+    deadAt: toNumber(row.dead_at),
+  });
 }

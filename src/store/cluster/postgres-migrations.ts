@@ -117,6 +117,20 @@ INSERT INTO audit_events (event_id, at, type, source, work_item, candidates, mat
   GROUP BY a.event_id;
 `,
   },
+  {
+    version: 3,
+    name: 'event claims and dead letters',
+    sql: `
+-- Poison events: claims counted until a verdict, the last failure kept, and a dead-letter mark
+-- that takes an event out of processing (and out of the unprocessed index) for good.
+ALTER TABLE events ADD COLUMN claims integer NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN last_error text;
+ALTER TABLE events ADD COLUMN dead_at bigint;
+DROP INDEX events_unprocessed;
+CREATE INDEX events_unprocessed ON events (seq) WHERE processed_at IS NULL AND dead_at IS NULL;
+CREATE INDEX events_dead ON events (seq) WHERE dead_at IS NOT NULL;
+`,
+  },
 ];
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -64,4 +64,14 @@ export class PostgresStateStore implements StateStore {
   async delete(key: string): Promise<void> {
     await query(this.#db, 'DELETE FROM state WHERE key = $1', [key]);
   }
+
+  async purgePrefix(prefix: string, olderThan: number): Promise<number> {
+    requireId('state key prefix', prefix);
+    const { rowCount } = await query(
+      this.#db,
+      'DELETE FROM state WHERE left(key, length($1)) = $1 AND updated_at < $2',
+      [prefix, olderThan],
+    );
+    return rowCount ?? 0;
+  }
 }

@@ -187,10 +187,23 @@ CREATE INDEX runs_event ON runs (event_id);
 CREATE INDEX runs_rule ON runs (rule_id);
 `;
 
+// Poison events and runs: claims counted until a verdict; for events also the last failure and a
+// dead-letter mark that takes an event out of processing (and out of the unprocessed index).
+const POISON_CLAIMS = `
+ALTER TABLE runs ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN last_error_json TEXT;
+ALTER TABLE events ADD COLUMN dead_at INTEGER;
+DROP INDEX events_unprocessed;
+CREATE INDEX events_unprocessed ON events (seq) WHERE processed_at IS NULL AND dead_at IS NULL;
+CREATE INDEX events_dead ON events (seq) WHERE dead_at IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'run parking and step progress', sql: RUN_PARKING },
   { version: 3, name: 'dashboard summaries', sql: DASHBOARD_SUMMARIES },
+  { version: 4, name: 'event and run claims, event dead letters', sql: POISON_CLAIMS },
 ];
 
 /** Applies the missing migrations; returns the version the database is at afterwards. */

@@ -3,9 +3,10 @@ import { AutopilotError } from '../../errors.ts';
 import { changeAlias } from '../../events/change-id.ts';
 import { legacyEventIds } from '../../events/event-ids.ts';
 import type { Event } from '../../events/event.ts';
-import type { EventLog, EventPage, EventPageQuery, StoredEvent } from '../ports.ts';
+import type { EventFailure, EventLog, EventPage, EventPageQuery, RunError, StoredEvent } from '../ports.ts';
 import type { SqliteDb } from './database.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
+import { errorJson, notUnprocessed, withFailures } from '../event-failures.ts';
 import { requireCount, requireId } from '../input-checks.ts';
 
 interface EventRow {
@@ -13,7 +14,13 @@ interface EventRow {
   body: string;
   received_at: number;
   processed_at: number | null;
+  claims: number;
+  last_error_json: string | null;
+  dead_at: number | null;
 }
+
+const COLUMNS = 'body, received_at, processed_at, claims, last_error_json, dead_at';
+const UNPROCESSED = 'processed_at IS NULL AND dead_at IS NULL';
 
 export class SqliteEventLog implements EventLog {
   readonly #db: SqliteDb;
@@ -66,27 +73,81 @@ export class SqliteEventLog implements EventLog {
     requireCount('leaseMs', leaseMs);
     return this.#db.write(() => {
       const rows = this.#db.all<EventRow & { seq: number }>(
-        `SELECT seq, body, received_at, processed_at FROM events
-         WHERE processed_at IS NULL AND (lease_until IS NULL OR lease_until <= :now)
+        `SELECT seq, ${COLUMNS} FROM events
+         WHERE ${UNPROCESSED} AND (lease_until IS NULL OR lease_until <= :now)
          ORDER BY seq LIMIT :limit`,
         { now, limit },
       );
       for (const row of rows) {
-        this.#db.run('UPDATE events SET lease_owner = :owner, lease_until = :until WHERE seq = :seq', {
-          owner,
-          until: now + leaseMs,
-          seq: row.seq,
-        });
+        this.#db.run(
+          'UPDATE events SET lease_owner = :owner, lease_until = :until, claims = claims + 1 WHERE seq = :seq',
+          { owner, until: now + leaseMs, seq: row.seq },
+        );
+        row.claims += 1;
       }
       return rows.map(toStoredEvent);
+    });
+  }
+
+  async recordFailure(eventId: string, failure: EventFailure, _now: number): Promise<void> {
+    this.#db.write(() => {
+      const { changes } = this.#db.run(
+        `UPDATE events SET last_error_json = coalesce(:error, last_error_json),
+           claims = CASE WHEN :counted THEN claims ELSE max(claims - 1, 0) END
+         WHERE id = :id AND ${UNPROCESSED}`,
+        { id: eventId, error: errorJson(failure.error), counted: failure.counted ? 1 : 0 },
+      );
+      if (changes === 0) throw notUnprocessed(eventId);
+    });
+  }
+
+  async deadLetter(eventId: string, error: RunError, now: number): Promise<void> {
+    this.#db.write(() => {
+      const { changes } = this.#db.run(
+        `UPDATE events SET dead_at = :now, last_error_json = :error, lease_owner = NULL, lease_until = NULL
+         WHERE id = :id AND ${UNPROCESSED}`,
+        { id: eventId, now, error: errorJson(error) },
+      );
+      if (changes === 0) throw notUnprocessed(eventId);
+    });
+  }
+
+  async listDead(limit = 1000): Promise<StoredEvent[]> {
+    requireCount('limit', limit);
+    const rows = this.#db.read(() =>
+      this.#db.all<EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE dead_at IS NOT NULL ORDER BY seq LIMIT :limit`,
+        { limit },
+      ),
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  async requeueDead(eventId: string, _now: number): Promise<boolean> {
+    return this.#db.write(() => {
+      const { changes } = this.#db.run(
+        'UPDATE events SET dead_at = NULL, claims = 0 WHERE id = :id AND dead_at IS NOT NULL',
+        { id: eventId },
+      );
+      return changes > 0;
+    });
+  }
+
+  async dropDead(eventId: string): Promise<boolean> {
+    return this.#db.write(() => {
+      const { changes } = this.#db.run('DELETE FROM events WHERE id = :id AND dead_at IS NOT NULL', {
+        id: eventId,
+      });
+      return changes > 0;
     });
   }
 
   async markProcessed(eventId: string, now: number): Promise<void> {
     this.#db.write(() => {
       const { changes } = this.#db.run(
-        `UPDATE events SET processed_at = coalesce(processed_at, :now), lease_owner = NULL, lease_until = NULL
-         WHERE id = :id`,
+        `UPDATE events SET processed_at = coalesce(processed_at, :now), lease_owner = NULL, lease_until = NULL,
+           claims = 0
+         WHERE id = :id AND dead_at IS NULL`,
         { id: eventId, now },
       );
       if (
@@ -100,16 +161,14 @@ export class SqliteEventLog implements EventLog {
 
   async get(eventId: string): Promise<StoredEvent | undefined> {
     const row = this.#db.read(() =>
-      this.#db.get<EventRow>('SELECT body, received_at, processed_at FROM events WHERE id = :id', {
-        id: eventId,
-      }),
+      this.#db.get<EventRow>(`SELECT ${COLUMNS} FROM events WHERE id = :id`, { id: eventId }),
     );
     return row && toStoredEvent(row);
   }
 
   async pendingCount(): Promise<number> {
     const row = this.#db.read(() =>
-      this.#db.get<{ n: number }>('SELECT count(*) AS n FROM events WHERE processed_at IS NULL'),
+      this.#db.get<{ n: number }>(`SELECT count(*) AS n FROM events WHERE ${UNPROCESSED}`),
     );
     return row?.n ?? 0;
   }
@@ -122,7 +181,7 @@ export class SqliteEventLog implements EventLog {
       throw new AutopilotError('AP_STORE_BAD_INPUT', `not an event page cursor: ${query.after}`);
     const rows = this.#db.read(() =>
       this.#db.all<EventRow & { seq: number }>(
-        `SELECT seq, body, received_at, processed_at FROM events
+        `SELECT seq, ${COLUMNS} FROM events
          WHERE seq > :after AND received_at >= :since AND received_at < :until ORDER BY seq LIMIT :limit`,
         { after, since: query.since, until: query.until, limit },
       ),
@@ -154,5 +213,9 @@ export class SqliteEventLog implements EventLog {
 function toStoredEvent(row: EventRow): StoredEvent {
   const stored: StoredEvent = { event: decodeJson(row.body) as Event, receivedAt: row.received_at };
   if (row.processed_at !== null) stored.processedAt = row.processed_at;
-  return stored;
+  return withFailures(stored, {
+    claims: row.claims,
+    lastErrorJson: row.last_error_json,
+    deadAt: row.dead_at ?? undefined,
+  });
 }

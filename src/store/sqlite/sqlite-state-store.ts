@@ -40,6 +40,17 @@ export class SqliteStateStore implements StateStore {
     this.#db.write(() => this.#db.run('DELETE FROM state WHERE key = :key', { key }));
   }
 
+  async purgePrefix(prefix: string, olderThan: number): Promise<number> {
+    requireId('state key prefix', prefix);
+    return this.#db.write(
+      () =>
+        this.#db.run(
+          'DELETE FROM state WHERE substr(key, 1, length(:prefix)) = :prefix AND updated_at < :olderThan',
+          { prefix, olderThan },
+        ).changes,
+    );
+  }
+
   #current(key: string): string | undefined {
     return this.#db.get<{ value: string }>('SELECT value FROM state WHERE key = :key', { key })?.value;
   }

@@ -183,6 +183,78 @@ export function describeEventLogConformance(name: string, factory: StoreFactory)
       }
     });
 
+    it('counts claims until a verdict, and takes back a claim whose failure was not the event itself', async () => {
+      await events.append(buildEvent({ id: 'e1' }), T0);
+      const claim = async (now: number) => (await events.claimUnprocessed('p', 10, LEASE, now))[0];
+      expect((await claim(T0))?.claims).toBe(1);
+      expect((await claim(T0 + LEASE))?.claims).toBe(2); // its processor stopped: still counted
+      const bug = { code: 'AP_INTERNAL', message: 'TypeError: x is undefined' };
+      await events.recordFailure('e1', { error: bug, counted: true }, T0 + LEASE + 1);
+      expect(await events.get('e1')).toMatchObject({ claims: 2, lastError: bug });
+      expect(await claim(T0 + LEASE)).toBeUndefined(); // the lease still holds after a failure
+      expect((await claim(T0 + 2 * LEASE))?.claims).toBe(3);
+      const outage = { code: 'AP_API_TRANSIENT', message: 'read failed: 502' };
+      await events.recordFailure('e1', { error: outage, counted: false }, T0 + 2 * LEASE + 1);
+      expect(await events.get('e1')).toMatchObject({ claims: 2, lastError: outage });
+      await events.recordFailure('e1', { counted: true }, T0 + 2 * LEASE + 2);
+      expect((await events.get('e1'))?.lastError).toEqual(outage); // no new error: the last one stays
+      await events.markProcessed('e1', T0 + 2 * LEASE + 3);
+      expect((await events.get('e1'))?.claims).toBeUndefined();
+    });
+
+    it('dead-letters a poison event: never claimed again, not pending, listed with its error, then requeued or dropped', async () => {
+      for (const id of ['poison', 'fine', 'other']) await events.append(buildEvent({ id }), T0);
+      await events.claimUnprocessed('p', 10, LEASE, T0);
+      const error = { code: 'AP_POISON', message: 'claimed 5 times without finishing' };
+      await events.deadLetter('poison', error, T0 + 1);
+      await events.deadLetter('other', error, T0 + 2);
+      expect(await events.pendingCount()).toBe(1);
+      expect(await claimIds('p', 10, T0 + LEASE)).toEqual(['fine']);
+      expect((await events.listDead()).map((s) => [s.event.id, s.deadAt, s.lastError, s.claims])).toEqual([
+        ['poison', T0 + 1, error, 1],
+        ['other', T0 + 2, error, 1],
+      ]);
+      expect((await events.listDead(1)).map((s) => s.event.id)).toEqual(['poison']);
+      await events.markProcessed('poison', T0 + 3); // a processor that finished late changes nothing
+      expect((await events.get('poison'))?.processedAt).toBeUndefined();
+
+      expect(await events.requeueDead('poison', T0 + 4)).toBe(true);
+      expect(await events.requeueDead('poison', T0 + 4)).toBe(false);
+      const again = await events.claimUnprocessed('p', 10, LEASE, T0 + 2 * LEASE);
+      expect(again.map((s) => [s.event.id, s.claims])).toEqual([
+        ['poison', 1],
+        ['fine', 3],
+      ]);
+      expect(await events.dropDead('other')).toBe(true);
+      expect(await events.dropDead('other')).toBe(false);
+      expect(await events.dropDead('fine')).toBe(false); // only dead events are dropped
+      expect(await events.listDead()).toEqual([]);
+      expect(await events.append(buildEvent({ id: 'other' }), T0 + 5)).toEqual({ inserted: false });
+    });
+
+    it('keeps dead-lettered events through purges, until they are retried or dropped', async () => {
+      await events.append(buildEvent({ id: 'dead' }), T0);
+      await events.deadLetter('dead', { code: 'AP_POISON', message: 'x' }, T0 + 1);
+      clock.set(T0 + 3 * HOUR);
+      expect(await events.purge(T0 + HOUR)).toBe(0);
+      expect((await events.listDead()).map((s) => s.event.id)).toEqual(['dead']);
+    });
+
+    it('refuses to record a failure of, or to dead-letter, an event that is not waiting to be processed', async () => {
+      await events.append(buildEvent({ id: 'done' }), T0);
+      await events.markProcessed('done', T0 + 1);
+      const error = { code: 'AP_POISON', message: 'x' };
+      for (const attempt of [
+        () => events.recordFailure('ghost', { counted: true }, T0),
+        () => events.recordFailure('done', { counted: true }, T0),
+        () => events.deadLetter('ghost', error, T0),
+        () => events.deadLetter('done', error, T0),
+      ]) {
+        expect((await rejectionOf(attempt())).code).toBe('AP_NOT_FOUND');
+      }
+      expect((await rejectionOf(events.listDead(0))).code).toBe('AP_STORE_BAD_INPUT');
+    });
+
     it('refuses a claim with a non-positive limit or lease', async () => {
       expect((await rejectionOf(events.claimUnprocessed('p', 0, LEASE, T0))).code).toBe('AP_STORE_BAD_INPUT');
       expect((await rejectionOf(events.claimUnprocessed('p', 1, -5, T0))).code).toBe('AP_STORE_BAD_INPUT');

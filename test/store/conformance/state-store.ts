@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../../src/store/ports.ts';
 import { rejectionOf, testClock, type StoreFactory, type StoreHarness } from './harness.ts';
 
+const T0 = Date.UTC(2026, 0, 1);
+
 export function describeStateStoreConformance(name: string, factory: StoreFactory): void {
   describe(`StateStore conformance: ${name}`, () => {
     let harness: StoreHarness;
@@ -54,6 +56,27 @@ export function describeStateStoreConformance(name: string, factory: StoreFactor
         expect(outcomes.filter(Boolean)).toHaveLength(1);
       } finally {
         if (other !== harness.stores) await other.close();
+      }
+    });
+
+    it('purges the keys under a prefix last set before a time, and only those', async () => {
+      const clock = testClock(T0);
+      const timed = await factory({ now: clock.now });
+      try {
+        const store = timed.stores.state;
+        await store.set('causation:p:1', { depth: 1 });
+        await store.set('webhook-change:p:1:status', { to: 'done' });
+        clock.set(T0 + 10);
+        await store.set('causation:p:2', { depth: 1 });
+        await store.set('causationx', 1);
+        expect(await store.purgePrefix('causation:', T0 + 5)).toBe(1);
+        expect(await store.get('causation:p:1')).toBeUndefined();
+        expect(await store.get('causation:p:2')).toEqual({ depth: 1 });
+        expect(await store.get('webhook-change:p:1:status')).toEqual({ to: 'done' });
+        expect(await store.purgePrefix('causation:', T0 + 20)).toBe(1);
+        expect(await store.get('causationx')).toBe(1);
+      } finally {
+        await timed.cleanup();
       }
     });
 
