@@ -81,9 +81,9 @@ export async function runApiFaults(options: FaultOptions): Promise<Row> {
     let deadWithoutReason = 0;
     const reasons = new Set<string>();
     for (let i = 0; i < events; i += 1) {
-      const run = runs.find((r) => r.run.eventId === `fault-${i}`);
+      const run = runs.find((r) => r.run.eventId === `feishu:fault-${i}`);
       for (const action of [1, 2]) {
-        const count = applied.get(`${MARKER} fault-${i} ${action}`) ?? 0;
+        const count = applied.get(`${MARKER} feishu:fault-${i} ${action}`) ?? 0;
         if (count === 1) exactlyOnce += 1;
         if (count > 1) row.appliedTwice += 1;
         const dead = run?.state === 'dead' && run.nextAction <= action - 1;

@@ -81,7 +81,8 @@ async function checkOutcome(
     const counts = new Map<string, number>();
     for (const c of world.sim.tenant.data.comments) {
       if (!c.content.startsWith(MARKER)) continue;
-      const id = c.content.slice(MARKER.length + 1);
+      // The rule writes the namespaced event id (feishu:<uuid>); the load knows the uuid.
+      const id = c.content.slice(MARKER.length + 1).replace(/^feishu:/, '');
       counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     return counts;

@@ -83,7 +83,7 @@ function checkEffects(
   const effectOrder = new Map<number, string[]>();
   for (const c of comments) {
     if (!c.content.startsWith(MARKER)) continue;
-    const uuid = c.content.slice(MARKER.length + 1);
+    const uuid = c.content.slice(MARKER.length + 1).replace(/^feishu:/, '');
     seen.set(uuid, (seen.get(uuid) ?? 0) + 1);
     effectOrder.set(c.work_item_id, [...(effectOrder.get(c.work_item_id) ?? []), uuid]);
   }
@@ -93,7 +93,7 @@ function checkEffects(
   const queueOrder = new Map<number, string[]>();
   for (const r of runs) {
     const item = Number(r.run.lane.split(':')[1]);
-    queueOrder.set(item, [...(queueOrder.get(item) ?? []), r.run.eventId]);
+    queueOrder.set(item, [...(queueOrder.get(item) ?? []), r.run.eventId.replace(/^feishu:/, '')]);
   }
   const outOfOrder = [...queueOrder].filter(
     ([item, order]) => JSON.stringify(order) !== JSON.stringify(effectOrder.get(item) ?? []),

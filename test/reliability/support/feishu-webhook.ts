@@ -10,7 +10,14 @@ export const WORK_ITEMS = [
   { id: 6437110005, type: 'issue' },
 ] as const;
 
+// Strictly increasing times: the engine treats two webhooks of one type on one work item at the
+// same millisecond as one change (src/events/change-id.ts), and every webhook made here is meant
+// as a change of its own, even when a scenario builds hundreds in one tick.
+let lastChangeAt = 0;
+
 export function createdWebhook(uuid: string, item: { id: number; type: string }, token = WEBHOOK_TOKEN) {
+  const at = Math.max(Date.now(), lastChangeAt + 1);
+  lastChangeAt = at;
   return {
     header: { event_type: 'WorkitemCreateEvent', token, uuid, operator: '7400000000000000002' },
     payload: {
@@ -19,9 +26,9 @@ export function createdWebhook(uuid: string, item: { id: number; type: string },
       project_key: DEMO.projectKey,
       project_simple_name: DEMO.simpleName,
       work_item_type_key: item.type,
-      created_at: Date.now(),
+      created_at: at,
       created_by: '7400000000000000002',
-      updated_at: Date.now(),
+      updated_at: at,
       updated_by: '7400000000000000002',
       fields: [],
     },
