@@ -122,6 +122,17 @@ function applicability(
       },
     ];
   }
+  if (action === 'update_card' && rules.on.card_action === undefined) {
+    return [
+      {
+        ...invalid(
+          at,
+          `'update_card' updates the clicked card; it applies only to rules with on.card_action`,
+        ),
+        atKey: true,
+      },
+    ];
+  }
   if (
     WORK_ITEM_ACTIONS.has(action) &&
     rules.missingWorkItem.length > 0 &&

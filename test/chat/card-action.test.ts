@@ -25,6 +25,7 @@ id: take-bug
 on: { card_action: take }
 do:
   - comment: { text: 'Taken by {{event.card.operator.user_id}} ({{event.card.value.why}})' }
+  - update_card: { title: 'Bug taken', text: 'Take it: done by {{event.card.operator.user_id}}' }
 `;
 
 let t: TriggerTestEngine | undefined;
@@ -94,11 +95,21 @@ describe.each([
     });
     await t!.engine.idle();
     expect(commentsOn(id)).toEqual(['Taken by bob (triage)']);
+    const updated = () => sim.larkMessages().find((m) => m.message_id === messageId);
+    expect(updated()).toMatchObject({
+      updates: 1,
+      content: {
+        config: { update_multi: true },
+        header: { title: { content: 'Bug taken' } },
+        elements: [{ tag: 'div', text: { content: 'Take it: done by bob' } }],
+      },
+    });
 
     const again = await fetch(`${sim.baseUrl}/_sim/lark/callbacks/${click.id}/redeliver`, { method: 'POST' });
     expect(((await again.json()) as { answer: unknown }).answer).toMatchObject({ eventId, duplicate: true });
     await t!.engine.idle();
     expect(commentsOn(id)).toEqual(['Taken by bob (triage)']);
+    expect(updated()?.updates).toBe(1);
   });
 });
 

@@ -352,6 +352,11 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     ["3:8: 'reply' answers a chat command; it applies only to rules with on.command"],
   ],
   [
+    'update_card outside a card_action rule',
+    yaml('id: r', ON, 'do: [{ update_card: { text: done } }]'),
+    ["3:8: 'update_card' updates the clicked card; it applies only to rules with on.card_action"],
+  ],
+  [
     'a work item action on a webhook event',
     yaml('id: r', 'on: { event: [work_item.created, webhook.ci] }', DO),
     [
