@@ -13,7 +13,7 @@ import type { RuleIssue } from './diagnostic.ts';
 
 export { checkTemplates, type TemplateContext } from './check-templates.ts';
 
-const TRIGGER_KEYS = ['event', 'poll', 'schedule', 'command'] as const;
+const TRIGGER_KEYS = ['event', 'poll', 'schedule', 'command', 'card_action'] as const;
 /** Event types that carry no work item (unknown types are the schema's to report). */
 const WITHOUT_WORK_ITEM = /^(webhook\.[A-Za-z0-9_-]+|chat\.command|schedule\.fired)$/;
 

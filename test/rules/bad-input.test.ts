@@ -164,12 +164,12 @@ const CASES: [string, string, (string | RegExp)[]][] = [
   [
     'no trigger',
     yaml('id: r', 'on: { project: [p] }', DO),
-    ['2:5: missing one of event, poll, schedule, command'],
+    ['2:5: missing one of event, poll, schedule, command, card_action'],
   ],
   [
     'two triggers',
     yaml('id: r', 'on: { event: work_item.created, command: "x" }', DO),
-    ["2:5: 'event' and 'command' together: use only one of event, poll, schedule, command"],
+    ["2:5: 'event' and 'command' together: use only one of event, poll, schedule, command, card_action"],
   ],
   [
     'chats without a command',
@@ -180,7 +180,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown event type',
     yaml('id: r', 'on: { event: work_item.exploded }', DO),
     [
-      /^2:14: invalid value 'work_item.exploded': expected an event type: one of the work item events, chat.command, schedule.fired, or webhook.<name>/,
+      /^2:14: invalid value 'work_item.exploded': expected an event type: one of the work item events, chat.command, card.action, schedule.fired, or webhook.<name>/,
     ],
   ],
   [
