@@ -13,7 +13,7 @@ import {
   type ReadApi,
 } from './action-context.ts';
 import { message, resolveMessage } from './message-action.ts';
-import { api, http, reply } from './outbound-actions.ts';
+import { api, http, reply, updateCard } from './outbound-actions.ts';
 import { bind, unbind } from './relation-actions.ts';
 import {
   abort,
@@ -59,6 +59,7 @@ const ACTIONS = {
   restore: { build: restore, workItem: true },
   reply: { build: reply, workItem: false },
   message: { build: message, resolve: resolveMessage, workItem: false },
+  update_card: { build: updateCard, workItem: false },
   http: { build: http, workItem: false },
   api: { build: api, workItem: false },
 } as const satisfies Record<string, ActionDefinition>;

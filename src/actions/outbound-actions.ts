@@ -28,6 +28,34 @@ export function reply(params: Params, ctx: ActionContext): BuildResult {
   return { calls: [call] };
 }
 
+/**
+ * The card a click came from, replaced in place (Lark PATCH, the card was sent shared): a card
+ * with the rule's `title` and `text` and no buttons, so the card cannot be clicked again. A
+ * PATCH to the same content is idempotent: a retried step changes nothing twice.
+ */
+export function updateCard(params: Params, ctx: ActionContext): BuildResult {
+  const text = requiredString('update_card', params, 'text');
+  const messageId = ctx.event.card?.message;
+  if (!messageId) {
+    throw ruleError('update_card', 'only card clicks have a card to update (the event has no card)');
+  }
+  const card: Record<string, unknown> = {
+    config: { wide_screen_mode: true, update_multi: true },
+    elements: [{ tag: 'div', text: { tag: 'lark_md', content: text } }],
+  };
+  if (typeof params.title === 'string' && params.title !== '') {
+    card.header = { title: { tag: 'plain_text', content: params.title }, template: 'grey' };
+  }
+  const call: ApiCall = {
+    operation: 'lark.message.update',
+    method: 'PATCH',
+    path: `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}`,
+    body: { content: JSON.stringify(card) },
+    write: true,
+  };
+  return { calls: [call] };
+}
+
 const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
 
 /** An outbound request description; `path` holds the absolute URL. */

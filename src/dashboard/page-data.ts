@@ -104,6 +104,7 @@ export function describeTrigger(on: Trigger): string {
   if ('event' in on) return `event: ${[on.event].flat().join(', ')}`;
   if ('poll' in on) return `poll: every ${on.poll.every}`;
   if ('schedule' in on) return `schedule: ${on.schedule.cron} ${on.schedule.timezone ?? 'UTC'}`;
+  if ('card_action' in on) return `card action: ${on.card_action}`;
   return `command: ${on.command}`;
 }
 

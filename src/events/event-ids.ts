@@ -1,6 +1,6 @@
 /**
  * Event ids, one namespace per source: `feishu:<uuid>`, `webhook:<name>:<webhook-id>`,
- * `chat:<message_id>`, `poll:<hash>`, `schedule:<hash>`, and `change:<hash>` for a change itself. The event log deduplicates by id, so
+ * `chat:<message_id>`, `card:<event_id>`, `poll:<hash>`, `schedule:<hash>`, and `change:<hash>` for a change itself. The event log deduplicates by id, so
  * without the prefix a holder of one source's credentials could store an id another source
  * will use later (a Feishu uuid `chat:om_…`) and have that delivery dropped as a duplicate.
  */
@@ -10,6 +10,8 @@ export const eventIds = {
   feishu: (uuid: string) => `feishu:${uuid}`,
   webhook: (name: string, webhookId: string) => `webhook:${name}:${webhookId}`,
   chat: (messageId: string) => `chat:${messageId}`,
+  /** A card callback's `header.event_id`: Lark redelivers a click with the same one. */
+  card: (larkEventId: string) => `card:${larkEventId}`,
   poll: (hash: string) => `poll:${hash}`,
   schedule: (hash: string) => `schedule:${hash}`,
   /**

@@ -18,7 +18,7 @@ export const WORK_ITEM_EVENT_TYPES = [
   'work_item.deleted',
 ] as const;
 
-export const ENGINE_EVENT_TYPES = ['chat.command', 'schedule.fired'] as const;
+export const ENGINE_EVENT_TYPES = ['chat.command', 'card.action', 'schedule.fired'] as const;
 
 export type WorkItemEventType = (typeof WORK_ITEM_EVENT_TYPES)[number];
 export type EventType = WorkItemEventType | (typeof ENGINE_EVENT_TYPES)[number] | `webhook.${string}`;
@@ -35,6 +35,18 @@ export interface ChatCommand {
   chatId: string;
   messageId: string;
   sender: string;
+}
+
+/** A click on a card button (POST /chat/cards): rules read it as `event.card`. */
+export interface CardAction {
+  /** The button value's `action`. */
+  action: string;
+  /** The button's own `value` (what the rule gave it), `{}` when none. */
+  value: Record<string, unknown>;
+  /** The clicker's Lark ids. */
+  operator: { open_id?: string; union_id?: string; user_id?: string };
+  chat?: string;
+  message: string;
 }
 
 /** from/to of a status, node or field change. */
@@ -100,6 +112,7 @@ export interface Event {
   operator?: string;
   change?: Change;
   command?: ChatCommand;
+  card?: CardAction;
   /** The provider's payload, kept for rules and audit. */
   payload: unknown;
   causation?: Causation;

@@ -1,11 +1,13 @@
 /**
  * Candidate rules by trigger, so an event is only checked against rules that could fire on
  * it: event rules by (event type, project, work item type) with `*` standing for "any";
- * poll and schedule rules by rule id; command rules by command name. Disabled rules are left out.
+ * poll and schedule rules by rule id; command rules by command name;
+ * card action rules by action name. Disabled rules are left out.
  */
 import type { Event } from '../events/event.ts';
 import { compileCommandGrammar } from '../rules/command-grammar.ts';
 import {
+  isCardActionTrigger,
   isCommandTrigger,
   isEventTrigger,
   isPollTrigger,
@@ -29,6 +31,7 @@ export interface RuleIndex {
   readonly byPoll: ReadonlyMap<string, IndexedRule>;
   readonly bySchedule: ReadonlyMap<string, IndexedRule>;
   readonly byCommand: ReadonlyMap<string, readonly IndexedRule[]>;
+  readonly byCardAction: ReadonlyMap<string, readonly IndexedRule[]>;
 }
 
 const ANY = '*';
@@ -38,6 +41,7 @@ export function buildRuleIndex(rules: readonly Rule[]): RuleIndex {
   const byPoll = new Map<string, IndexedRule>();
   const bySchedule = new Map<string, IndexedRule>();
   const byCommand = new Map<string, IndexedRule[]>();
+  const byCardAction = new Map<string, IndexedRule[]>();
   let size = 0;
   rules.forEach((rule, ordinal) => {
     if (!rule.enabled) return;
@@ -47,9 +51,10 @@ export function buildRuleIndex(rules: readonly Rule[]): RuleIndex {
     if (isPollTrigger(on)) byPoll.set(rule.id, entry);
     else if (isScheduleTrigger(on)) bySchedule.set(rule.id, entry);
     else if (isCommandTrigger(on)) push(byCommand, compileCommandGrammar(on.command).name, entry);
+    else if (isCardActionTrigger(on)) push(byCardAction, on.card_action, entry);
     else if (isEventTrigger(on)) for (const key of eventKeys(on)) push(byEvent, key, entry);
   });
-  return { size, byEvent, byPoll, bySchedule, byCommand };
+  return { size, byEvent, byPoll, bySchedule, byCommand, byCardAction };
 }
 
 /** Candidate rules for an event, in rule-set order, each once. */
@@ -73,6 +78,10 @@ export function candidateRules(index: RuleIndex, event: Event): IndexedRule[] {
 /** Poll and schedule events name the rule that produced them; chat commands name the command. */
 function ownTriggerRules(index: RuleIndex, event: Event): IndexedRule[] {
   if (event.command !== undefined) return [...(index.byCommand.get(event.command.name.toLowerCase()) ?? [])];
+  if (event.card !== undefined) {
+    const card = event.card;
+    return (index.byCardAction.get(card.action) ?? []).filter((e) => matchesPrefilter(e.rule.on, event));
+  }
   const ruleId = producingRuleId(event);
   if (ruleId === undefined) return [];
   const producer = event.source === 'schedule' ? index.bySchedule.get(ruleId) : index.byPoll.get(ruleId);

@@ -16,6 +16,7 @@ const HTTP_CLASS: RateLimitClass = { qps: 10 };
 
 const LARK_KEYS: Record<string, string> = {
   'lark.message.create': 'POST /open-apis/im/v1/messages',
+  'lark.message.update': 'PATCH /open-apis/im/v1/messages/:message_id',
   'lark.reply': 'POST /open-apis/im/v1/messages/:message_id/reply',
   'lark.message.patch': 'PATCH /open-apis/im/v1/messages/:message_id',
 };

@@ -13,7 +13,7 @@ import type { RuleIssue } from './diagnostic.ts';
 
 export { checkTemplates, type TemplateContext } from './check-templates.ts';
 
-const TRIGGER_KEYS = ['event', 'poll', 'schedule', 'command'] as const;
+const TRIGGER_KEYS = ['event', 'poll', 'schedule', 'command', 'card_action'] as const;
 /** Event types that carry no work item (unknown types are the schema's to report). */
 const WITHOUT_WORK_ITEM = /^(webhook\.[A-Za-z0-9_-]+|chat\.command|schedule\.fired)$/;
 
@@ -118,6 +118,17 @@ function applicability(
     return [
       {
         ...invalid(at, `'reply' answers a chat command; it applies only to rules with on.command`),
+        atKey: true,
+      },
+    ];
+  }
+  if (action === 'update_card' && rules.on.card_action === undefined) {
+    return [
+      {
+        ...invalid(
+          at,
+          `'update_card' updates the clicked card; it applies only to rules with on.card_action`,
+        ),
         atKey: true,
       },
     ];

@@ -55,7 +55,14 @@ export interface CommandTrigger {
   work_item_type?: string[];
 }
 
-export type Trigger = EventTrigger | PollTrigger | ScheduleTrigger | CommandTrigger;
+/** A click on a card button whose value carries `action: <name>` (the `message` action's buttons). */
+export interface CardActionTrigger {
+  card_action: string;
+  project?: string[];
+  work_item_type?: string[];
+}
+
+export type Trigger = EventTrigger | PollTrigger | ScheduleTrigger | CommandTrigger | CardActionTrigger;
 
 /**
  * One entry of `do:` as written: exactly one action or control step name as key, its params as
@@ -122,4 +129,7 @@ export function isScheduleTrigger(t: Trigger): t is ScheduleTrigger {
 }
 export function isCommandTrigger(t: Trigger): t is CommandTrigger {
   return 'command' in t;
+}
+export function isCardActionTrigger(t: Trigger): t is CardActionTrigger {
+  return 'card_action' in t;
 }

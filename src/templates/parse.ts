@@ -4,6 +4,7 @@
  * (src/templates/render.ts) walks the parts this module produces.
  */
 import { AutopilotError } from '../errors.ts';
+import { parseDuration } from '../rules/duration.ts';
 
 export type TemplatePart =
   { kind: 'text'; text: string } | { kind: 'expr'; path: string; formatters: FormatterCall[]; raw: string };
@@ -22,6 +23,15 @@ export const FORMATTER_NAMES = [
   'lower',
   'name',
   'mention',
+  'plus',
+  'minus',
+  'times',
+  'add',
+  'days_since',
+  'size',
+  'first',
+  'last',
+  'map',
 ] as const;
 export type FormatterName = (typeof FORMATTER_NAMES)[number];
 
@@ -35,7 +45,38 @@ export const FORMATTER_ARITY: Readonly<Record<FormatterName, { min: number; max:
   lower: { min: 0, max: 0 },
   name: { min: 0, max: 0 },
   mention: { min: 0, max: 0 },
+  plus: { min: 1, max: 1 },
+  minus: { min: 1, max: 1 },
+  times: { min: 1, max: 1 },
+  add: { min: 1, max: 1 },
+  days_since: { min: 0, max: 0 },
+  size: { min: 0, max: 0 },
+  first: { min: 0, max: 0 },
+  last: { min: 0, max: 0 },
+  map: { min: 1, max: 1 },
 };
+
+/** A number argument: `plus(2)`, `times("1.5")`. */
+export const NUMBER_ARGUMENT = /^-?\d+(?:\.\d+)?$/;
+
+/** What is wrong with a formatter's argument, checked when the template is parsed (so by `autopilot check`). */
+function argumentProblem(name: FormatterName, args: readonly string[]): string | undefined {
+  const [arg = ''] = args;
+  if ((name === 'plus' || name === 'minus' || name === 'times') && !NUMBER_ARGUMENT.test(arg))
+    return `formatter '${name}' takes a number, got '${clip(arg)}'`;
+  if (name === 'add') {
+    try {
+      parseDuration(arg.startsWith('-') ? arg.slice(1) : arg);
+    } catch {
+      return `formatter 'add' takes a duration such as "2d", "1h30m" or "-1h", got '${clip(arg)}'`;
+    }
+  }
+  if (name === 'map') {
+    const problem = pathProblem(arg);
+    if (problem) return `formatter 'map' takes a key path: ${problem}`;
+  }
+  return undefined;
+}
 
 /** Path segments that could reach an object's prototype: never valid. */
 export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -147,6 +188,8 @@ function parseFormatter(scanner: Scanner): FormatterCall {
       at,
     );
   }
+  const problem = argumentProblem(name as FormatterName, args);
+  if (problem) throw templateError(`${problem}, at offset ${at}`, at);
   return { name, args };
 }
 

@@ -108,9 +108,23 @@ function evaluate(
   for (const formatter of part.formatters) {
     // Formatters other than default pass a missing value on untouched, for a later default to fill.
     if (isMissing(value) && formatter.name !== 'default') continue;
-    value = FORMATTERS[formatter.name as FormatterName](value, formatter.args);
+    value = FORMATTERS[formatter.name as FormatterName](value, formatter.args, nowOf(context));
+  }
+  // `first` of an empty list, or `map` of nothing, gives no value: as a missing path, unless a later default fills it.
+  if (isMissing(value)) {
+    throw new AutopilotError(
+      'AP_TEMPLATE_MISSING_PATH',
+      `template ${part.raw} gives no value for '${part.path}'`,
+      { path: part.path, template },
+    );
   }
   return value;
+}
+
+/** The run's time: the `now` fact when rendered with the facts, else the clock. */
+function nowOf(context: TemplateContext): number {
+  const now = context.now;
+  return typeof now === 'number' && Number.isFinite(now) ? now : Date.now();
 }
 
 function isMissing(value: unknown): boolean {

@@ -209,3 +209,31 @@ describe('autopilot test: bad input gets a clear message and exit 1 (a wrong com
     expect(stdout).toContain('Usage: autopilot test --event <file.json>');
   });
 });
+
+describe('autopilot test: list and date maths formatters', () => {
+  it('renders size, add + date and days_since into the planned comment, at the --now time', async () => {
+    const dir = scratch({
+      'age-note.yaml': `id: age-note
+on: { event: work_item.updated }
+do:
+  - comment: { text: 'reporters {{work_item.roles.reporter | size}}, due {{work_item.created_at | add("2d") | date("YYYY-MM-DD")}}, {{work_item.created_at | days_since}} days old, first {{work_item.roles.operator | first | default("nobody")}}' }
+`,
+    });
+    const { code, stdout, stderr } = await autopilot([
+      'test',
+      '--event',
+      'test/fixtures/events/severity-raised.json',
+      '--work-item',
+      'test/fixtures/work-items/critical-bug-normalized.json',
+      '--rules',
+      dir,
+      '--now',
+      NOW,
+      '--json',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    // created_at 2025-11-20T00:53:20Z; NOW 2025-11-24T01:00Z: four whole days.
+    expect(stdout).toContain('reporters 1, due 2025-11-22, 4 days old, first nobody');
+  });
+});

@@ -55,6 +55,10 @@ const INJECTIONS = [
   '{{event["__proto__"]}}',
   '{{event.id|__proto__}}',
   '{{event.id|constructor}}',
+  '{{event.payload|map("__proto__")}}',
+  '{{event.payload|map("constructor")}}',
+  '{{event.payload|map("constructor.prototype")}}',
+  '{{event.payload|size|plus(0)|map("__proto__")}}',
 ];
 
 const injectionRule = (i: number, template: string) => `id: inject-${i}

@@ -164,12 +164,12 @@ const CASES: [string, string, (string | RegExp)[]][] = [
   [
     'no trigger',
     yaml('id: r', 'on: { project: [p] }', DO),
-    ['2:5: missing one of event, poll, schedule, command'],
+    ['2:5: missing one of event, poll, schedule, command, card_action'],
   ],
   [
     'two triggers',
     yaml('id: r', 'on: { event: work_item.created, command: "x" }', DO),
-    ["2:5: 'event' and 'command' together: use only one of event, poll, schedule, command"],
+    ["2:5: 'event' and 'command' together: use only one of event, poll, schedule, command, card_action"],
   ],
   [
     'chats without a command',
@@ -180,7 +180,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown event type',
     yaml('id: r', 'on: { event: work_item.exploded }', DO),
     [
-      /^2:14: invalid value 'work_item.exploded': expected an event type: one of the work item events, chat.command, schedule.fired, or webhook.<name>/,
+      /^2:14: invalid value 'work_item.exploded': expected an event type: one of the work item events, chat.command, card.action, schedule.fired, or webhook.<name>/,
     ],
   ],
   [
@@ -297,7 +297,27 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown formatter',
     yaml('id: r', ON, 'do: [{ comment: { text: "{{ work_item.name | shout }}" } }]'),
     [
-      "3:46: invalid template: unknown formatter 'shout' at offset 20 (known: default, join, date, json, upper, lower, name, mention)",
+      "3:46: invalid template: unknown formatter 'shout' at offset 20 (known: default, join, date, json, upper, lower, name, mention, plus, minus, times, add, days_since, size, first, last, map)",
+    ],
+  ],
+  [
+    'formatter arguments of the wrong type or count',
+    yaml(
+      'id: r',
+      ON,
+      'do:',
+      '  - comment: { text: "{{ work_item.fields.points | plus(\'x\') }}" }',
+      '  - comment: { text: "{{ work_item.created_at | add(\'2 days\') }}" }',
+      '  - comment: { text: "{{ work_item.roles.qa | map(\'__proto__\') }}" }',
+      '  - comment: { text: "{{ work_item.roles.qa | size(1) }}" }',
+      '  - comment: { text: "{{ work_item.fields.points | times }}" }',
+    ),
+    [
+      "4:52: invalid template: formatter 'plus' takes a number, got 'x', at offset 29",
+      `5:49: invalid template: formatter 'add' takes a duration such as "2d", "1h30m" or "-1h", got '2 days', at offset 26`,
+      "6:47: invalid template: formatter 'map' takes a key path: '__proto__' uses the reserved name '__proto__', at offset 24",
+      "7:47: invalid template: formatter 'size' takes 0 argument(s), got 1, at offset 24",
+      "8:52: invalid template: formatter 'times' takes 1 argument(s), got 0, at offset 29",
     ],
   ],
   [
@@ -350,6 +370,11 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'reply outside a command rule',
     yaml('id: r', ON, 'do: [{ reply: { text: hi } }]'),
     ["3:8: 'reply' answers a chat command; it applies only to rules with on.command"],
+  ],
+  [
+    'update_card outside a card_action rule',
+    yaml('id: r', ON, 'do: [{ update_card: { text: done } }]'),
+    ["3:8: 'update_card' updates the clicked card; it applies only to rules with on.card_action"],
   ],
   [
     'a work item action on a webhook event',

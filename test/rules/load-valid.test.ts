@@ -44,7 +44,8 @@ describe('valid rules', () => {
     expect(diagnostics).toEqual([]);
     expect(rule?.do.map((a) => a.type)).toEqual([
       'create_work_item',
-      ...ACTION_NAMES.filter((a) => a !== 'create_work_item'),
+      // update_card applies only under on.card_action, reply only under on.command: not in one rule.
+      ...ACTION_NAMES.filter((a) => a !== 'create_work_item' && a !== 'update_card'),
     ]);
     expect(rule?.do[0]).toEqual({
       type: 'create_work_item',

@@ -115,7 +115,25 @@ describe('parseTemplate', () => {
   });
 
   it('exports the formatter names', () => {
-    expect(FORMATTER_NAMES).toEqual(['default', 'join', 'date', 'json', 'upper', 'lower', 'name', 'mention']);
+    expect(FORMATTER_NAMES).toEqual([
+      'default',
+      'join',
+      'date',
+      'json',
+      'upper',
+      'lower',
+      'name',
+      'mention',
+      'plus',
+      'minus',
+      'times',
+      'add',
+      'days_since',
+      'size',
+      'first',
+      'last',
+      'map',
+    ]);
   });
 });
 

@@ -2,7 +2,8 @@
  * `POST /chat/events`: the Lark/Feishu bot's event subscription. Verifies the delivery
  * (verify-lark-delivery.ts: signature, encryption and verification token; 401 otherwise),
  * answers the url_verification challenge, and turns a text message into a `chat.command` event stored in the event log
- * before answering 200. An unknown command gets the help text, a refused chat or sender a
+ * before answering 200. `POST /chat/cards`: card button callbacks, verified the same way,
+ * stored as `card.action` events before answering 200. An unknown command gets the help text, a refused chat or sender a
  * refusal, both as replies in the thread, sent after the answer; neither is stored, so
  * neither can run anything.
  */
@@ -13,6 +14,7 @@ import type { ChatReplier } from '../../outbound/chat-replier.ts';
 import type { EventLog } from '../../store/ports.ts';
 import { sendError, wrapStoreError } from '../http/http-errors.ts';
 import { readBody, requireJson } from '../http/read-body.ts';
+import { readCardDelivery } from './card-action-event.ts';
 import { chatCommandEvent } from './chat-command-event.ts';
 import { deniedText, helpText, readCommand, type CommandCatalog } from './command-catalog.ts';
 import { readLarkDelivery, type ChatMessage } from './lark-delivery.ts';
@@ -47,13 +49,50 @@ export function chatRoutes(options: ChatRouteOptions): Router {
       sendError(res, coded);
     }
   });
+  // Card button callbacks (card.action.trigger), verified like /chat/events: a click is stored
+  // before the answer, and the answer goes out at once, inside Lark's 3-second window.
+  router.post('/chat/cards', async (req, res) => {
+    try {
+      await handleCard(options, req, res);
+    } catch (error) {
+      const coded = error instanceof AutopilotError ? error : wrapStoreError(error);
+      options.onRejected?.(coded.code);
+      sendError(res, coded);
+    }
+  });
   return router;
 }
 
-async function handle(options: ChatRouteOptions, req: Request, res: Response): Promise<void> {
+async function handleCard(options: ChatRouteOptions, req: Request, res: Response): Promise<void> {
+  const delivery = readCardDelivery(await verified(options, req), options.now());
+  if (delivery.kind === 'challenge') {
+    res.status(200).json({ challenge: delivery.challenge });
+    return;
+  }
+  if (delivery.kind === 'ignored') {
+    res.status(200).json({ ok: true, ignored: delivery.why });
+    return;
+  }
+  const event = delivery.event;
+  let inserted: boolean;
+  try {
+    ({ inserted } = await options.eventLog.append(event, options.now()));
+  } catch (error) {
+    throw wrapStoreError(error);
+  }
+  options.onStored(event, inserted);
+  res.status(200).json({
+    ok: true,
+    eventId: event.id,
+    ...(inserted ? {} : { duplicate: true }),
+    toast: { type: 'info', content: inserted ? 'Received' : 'Already received' },
+  });
+}
+
+async function verified(options: ChatRouteOptions, req: Request): Promise<unknown> {
   requireJson(req);
   const raw = await readBody(req, options.bodyLimitBytes);
-  const body = verifyLarkDelivery(
+  return verifyLarkDelivery(
     { headers: req.headers, body: raw },
     {
       verificationToken: options.verificationToken,
@@ -62,7 +101,10 @@ async function handle(options: ChatRouteOptions, req: Request, res: Response): P
       timestampToleranceMs: options.timestampToleranceMs,
     },
   );
-  const delivery = readLarkDelivery(body);
+}
+
+async function handle(options: ChatRouteOptions, req: Request, res: Response): Promise<void> {
+  const delivery = readLarkDelivery(await verified(options, req));
   if (delivery.kind === 'challenge') {
     res.status(200).json({ challenge: delivery.challenge });
     return;
