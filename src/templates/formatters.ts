@@ -14,7 +14,12 @@ import { personFormatter } from './person-markers.ts';
 export type Formatter = (value: unknown, args: readonly string[], now?: number) => unknown;
 
 export const FORMATTERS: Readonly<Record<FormatterName, Formatter>> = {
-  default: (value, [fallback]) => (value === undefined || value === null ? fallback : value),
+  // Empty counts as missing: Feishu Project answers an unset text field as "" and an unset
+  // multi-value field as [], and a rule author writing default("none") means those too.
+  default: (value, [fallback]) =>
+    value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)
+      ? fallback
+      : value,
   join: (value, [separator = ', ']) => (Array.isArray(value) ? value.map(toText).join(separator) : value),
   date: (value, [format = 'YYYY-MM-DD', timeZone = 'UTC']) => formatDate(value, format, timeZone),
   json: (value) => JSON.stringify(value ?? null),

@@ -11,7 +11,9 @@ describe('formatters', () => {
     expect(FORMATTERS.join('solo', [])).toBe('solo');
     expect(FORMATTERS.upper(42, [])).toBe(42);
     expect(FORMATTERS.lower(['A', 1], [])).toEqual(['a', 1]);
-    expect(FORMATTERS.default('', ['x'])).toBe('');
+    expect(FORMATTERS.default('', ['x'])).toBe('x');
+    expect(FORMATTERS.default([], ['x'])).toBe('x');
+    expect(FORMATTERS.default(' ', ['x'])).toBe(' ');
     expect(FORMATTERS.default(0, ['x'])).toBe(0);
   });
 
