@@ -42,6 +42,62 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     owner: 'rule_author',
   },
+  // `autopilot check --live` / `--offline`: rules checked against the tenant's metadata
+  AP_META_UNKNOWN_SPACE: {
+    title: 'A rule names a space the tenant does not have',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_UNKNOWN_TYPE: {
+    title: 'A rule names a work item type the space does not have',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_UNKNOWN_FIELD: {
+    title: 'A rule names a field key or alias the type does not have',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_UNKNOWN_OPTION: {
+    title: 'A rule uses an option value the field does not have',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_FIELD_TYPE: {
+    title: 'A rule compares or writes a value of the wrong type for the field',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_UNKNOWN_STATE: {
+    title: "A rule names a state the type's workflow does not have",
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_UNKNOWN_NODE: {
+    title: "A rule names a node the type's workflow does not have",
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_UNKNOWN_ROLE: {
+    title: 'A rule names a role the type does not have',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_UNKNOWN_RELATION_RULE: {
+    title: 'A rule names a relation rule the space does not have',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_UNKNOWN_USER: {
+    title: 'A rule names a user key the tenant does not have',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_NOT_SAVED: {
+    title: 'A space or user key is not in the saved metadata (--offline)',
+    retryable: false,
+    owner: 'rule_author',
+  },
   AP_CONDITION_NEEDS_LIVE_DATA: {
     title: 'A condition needs work item data that is not available offline',
     retryable: false,

@@ -1,9 +1,36 @@
-/** `autopilot check [paths...] [--json]`: validate rule files; exit 0 when all are valid, else 1. */
+/**
+ * `autopilot check [paths...] [--json] [--live | --offline] [--cache file] [--config file]`:
+ * validate rule files; exit 0 when all are valid, else 1. With `--live` the rules are also
+ * checked against the tenant's metadata (src/meta/), `--offline` against a copy `--cache` saved.
+ */
+import { resolve } from 'node:path';
+import { loadConfig } from '../../config/load-config.ts';
+import { AutopilotError } from '../../errors.ts';
+import { metaDiagnostics, openTenant, readLiveMeta, referencesOf, wantedBy } from '../../meta/live-check.ts';
+import { loadMeta, saveMeta, type MetaSource } from '../../meta/space-meta.ts';
+import { byPosition, type RuleDiagnostic } from '../../rules/diagnostic.ts';
 import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
+import type { Rule } from '../../rules/rule.ts';
 import { parseCliArgs } from '../parse-cli-args.ts';
-import type { CliCommand } from '../io.ts';
+import type { CliCommand, CliIo } from '../io.ts';
 
-const USAGE = 'usage: autopilot check [paths...] [--json]   (default path: rules/)';
+const USAGE = [
+  'usage: autopilot check [paths...] [--json]   (default path: rules/)',
+  '       autopilot check [paths...] --live [--cache file] [--config file] [--json]',
+  '       autopilot check [paths...] --offline [--cache file] [--json]   (default cache: .autopilot/meta.json)',
+].join('\n');
+
+const DEFAULT_CACHE = '.autopilot/meta.json';
+
+const SOURCE_NAMES: Record<MetaSource, string> = {
+  simulator: "the built-in simulator's demo tenant",
+  api: 'the Open API',
+};
+
+interface MetaCheck {
+  source: MetaSource;
+  spaces: string[];
+}
 
 export const command: CliCommand = async (args, io) => {
   const { values, positionals } = readArgs(args);
@@ -11,6 +38,16 @@ export const command: CliCommand = async (args, io) => {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (values.live && values.offline)
+    throw new AutopilotError(
+      'AP_CLI_USAGE',
+      `--live reads the tenant, --offline the saved copy: pick one\n${USAGE}`,
+    );
+  if (values.cache !== undefined && !values.live && !values.offline)
+    throw new AutopilotError(
+      'AP_CLI_USAGE',
+      `--cache goes with --live (to save) or --offline (to read)\n${USAGE}`,
+    );
   const paths = positionals.length > 0 ? positionals : ['rules'];
   const { rules, diagnostics } = await loadRules(paths, { cwd: io.cwd });
   if (rules.length === 0 && diagnostics.length === 0) {
@@ -22,22 +59,74 @@ export const command: CliCommand = async (args, io) => {
       message: 'no rule files (*.yaml, *.yml) found',
     });
   }
+  let checked: MetaCheck | undefined;
+  if (values.live || values.offline) {
+    const found = await checkAgainstTenant(rules, values, io);
+    diagnostics.push(...found.diagnostics);
+    diagnostics.sort(byPosition);
+    checked = found.checked;
+  }
   const ok = diagnostics.length === 0;
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ ok, rules: rules.map((r) => r.id), diagnostics }, null, 2)}\n`);
+    const live = checked && { source: checked.source, spaces: checked.spaces };
+    io.stdout.write(
+      `${JSON.stringify({ ok, rules: rules.map((r) => r.id), diagnostics, ...(live && { live }) }, null, 2)}\n`,
+    );
   } else if (ok) {
     const disabled = rules.filter((r) => !r.enabled).length;
     const note = disabled > 0 ? ` (${disabled} disabled)` : '';
-    io.stdout.write(`ok: ${rules.length} rule${rules.length === 1 ? '' : 's'} valid${note}\n`);
+    const against = checked ? `, checked against ${describe(checked)}` : '';
+    io.stdout.write(`ok: ${rules.length} rule${rules.length === 1 ? '' : 's'} valid${note}${against}\n`);
   } else {
     for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
     const files = new Set(diagnostics.map((d) => d.file)).size;
+    const against = checked ? ` (checked against ${describe(checked)})` : '';
     io.stderr.write(
-      `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`,
+      `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}${against}\n`,
     );
   }
   return ok ? 0 : 1;
 };
+
+async function checkAgainstTenant(
+  rules: readonly Rule[],
+  values: ReturnType<typeof readArgs>['values'],
+  io: CliIo,
+): Promise<{ diagnostics: RuleDiagnostic[]; checked: MetaCheck }> {
+  const references = referencesOf(rules);
+  const wanted = wantedBy(references);
+  const cacheShown = values.cache ?? DEFAULT_CACHE;
+  const cacheFile = resolve(io.cwd, cacheShown);
+  if (values.offline) {
+    const meta = await loadMeta(cacheFile, cacheShown);
+    return {
+      diagnostics: metaDiagnostics(references, meta, cacheShown),
+      checked: { source: meta.source, spaces: wanted.spaces },
+    };
+  }
+  const file = values.config === undefined ? undefined : resolve(io.cwd, values.config);
+  // Reading metadata needs the credentials, not the webhook token the engine needs beside them.
+  const config = loadConfig({ env: io.env, file, requireWebhookTokens: false });
+  const tenant = await openTenant(config);
+  try {
+    const meta = await readLiveMeta(tenant, wanted);
+    if (values.cache !== undefined) await saveMeta(cacheFile, meta);
+    return {
+      diagnostics: metaDiagnostics(references, meta),
+      checked: { source: meta.source, spaces: wanted.spaces },
+    };
+  } finally {
+    await tenant.close();
+  }
+}
+
+function describe(checked: MetaCheck): string {
+  const spaces =
+    checked.spaces.length === 0
+      ? 'no space (the rules name none)'
+      : `space${checked.spaces.length === 1 ? '' : 's'} ${checked.spaces.join(', ')}`;
+  return `${SOURCE_NAMES[checked.source]}: ${spaces}`;
+}
 
 function readArgs(args: string[]) {
   return parseCliArgs(
@@ -46,6 +135,10 @@ function readArgs(args: string[]) {
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
+        live: { type: 'boolean', default: false },
+        offline: { type: 'boolean', default: false },
+        cache: { type: 'string' },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     },
