@@ -172,13 +172,14 @@ function fieldValueIssues(
     return issues;
   }
   for (const value of ref.values) {
-    const issue = valueIssue(value, field, kind, label);
+    const issue = valueIssue(value, field, kind, named);
     if (issue) issues.push(issue);
   }
   return issues;
 }
 
-function valueIssue(value: FieldValue, field: FieldMeta, kind: string, label: string): MetaIssue | undefined {
+function valueIssue(value: FieldValue, field: FieldMeta, kind: string, named: string): MetaIssue | undefined {
+  const label = `${named} is a ${field.type} field`;
   const v = value.value;
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'string' && v.includes('{{')) return undefined;
@@ -201,7 +202,7 @@ function valueIssue(value: FieldValue, field: FieldMeta, kind: string, label: st
     return {
       at: value.at,
       code: 'AP_META_UNKNOWN_OPTION',
-      message: `'${written}' is not an option of ${field.key}${hint}${choices(
+      message: `'${written}' is not an option of ${named}${hint}${choices(
         'options',
         field.options.map((o) => o.value),
       )}`,
