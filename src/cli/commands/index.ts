@@ -17,6 +17,11 @@ registerCommand('dlq', {
   summary: 'dead-letter queue: dlq list | retry <run-id> | drop <run-id> [--data dir]',
   load: async () => (await import('./dlq.ts')).command,
 });
+registerCommand('run', {
+  summary:
+    'run a rule with manual: true on one work item, through the engine: run <rule-id> --work-item <project>/<type>/<id> [--url URL] [--json]',
+  load: async () => (await import('./run.ts')).command,
+});
 registerCommand('runs', {
   summary: 'list runs: runs [--state s] [--rule id] [--json] [--data dir]',
   load: async () => (await import('./runs.ts')).command,
