@@ -42,6 +42,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     owner: 'rule_author',
   },
+  AP_SECRET_UNKNOWN: {
+    title: 'A rule names a secret that is not set (AUTOPILOT_SECRET_<NAME>)',
+    retryable: false,
+    owner: 'operator',
+  },
   // `autopilot check --live` / `--offline`: rules checked against the tenant's metadata
   AP_META_UNKNOWN_SPACE: {
     title: 'A rule names a space the tenant does not have',
