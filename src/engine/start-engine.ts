@@ -27,6 +27,8 @@ import { createPeopleDirectory, type PeopleDirectory } from '../people/people-di
 import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
 import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
+import { unsetSecrets } from '../rules/check-secrets.ts';
+import type { Rule } from '../rules/rule.ts';
 import { observeHttp } from '../server/http-observer.ts';
 import { listenHttp } from '../server/http-server.ts';
 import { metricsListener } from '../server/metrics-route.ts';
@@ -133,7 +135,11 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   );
   const rules = new RuleRegistry<RuleIndex>({
     dir: config.rulesDir,
-    load: (dir) => loadRules([dir]).then(({ rules, diagnostics }) => ({ rules, diagnostics })),
+    load: async (dir) => {
+      const { rules, diagnostics } = await loadRules([dir]);
+      logUnsetSecrets(rules, config, log);
+      return { rules, diagnostics };
+    },
     buildIndex: buildRuleIndex,
     now,
     onReload: (outcome) => {
@@ -180,6 +186,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     program: {
       event: async (eventId) => (await stores.events.get(eventId))?.event,
       workItem: (ref, through, options) => workItems.loadWith(through, ref, options),
+      secrets: config.secrets,
     },
     limiter,
     concurrency: config.executor.concurrency,
@@ -360,6 +367,19 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     mkdirSync(config.dataDir, { recursive: true });
     return startSimulator({ snapshotFile: join(config.dataDir, 'simulator.json') });
   }
+}
+
+/**
+ * A rule naming a secret this engine lacks still loads (the others must not stop for it), but
+ * says so at every load: its http and api steps would end in the dead-letter queue.
+ */
+function logUnsetSecrets(rules: readonly Rule[], config: Readonly<Config>, log: Logger): void {
+  const unset = unsetSecrets(rules, new Set(Object.keys(config.secrets)));
+  if (unset.length === 0) return;
+  log.error(
+    { code: 'AP_SECRET_UNKNOWN', diagnostics: unset.map(formatDiagnostic) },
+    'rules name secrets that are not set: their steps are dead-lettered (AP_SECRET_UNKNOWN) until they are',
+  );
 }
 
 async function openStores(config: Readonly<Config>, now: () => number, log: Logger): Promise<Stores> {
