@@ -9,6 +9,7 @@ import type { Event } from '../../events/event.ts';
 import { normalizeWorkItem, subtaskViews, type NormalizedWorkItem } from '../../match/work-item.ts';
 import { projectCalls } from '../../openapi/project-calls.ts';
 import type { Rule } from '../../rules/rule.ts';
+import { secretsFact } from '../../rules/secret-names.ts';
 import type { Run } from '../../plan/run.ts';
 import type { ProgramPorts, ReadFn } from '../ports.ts';
 
@@ -83,7 +84,7 @@ export class ExecutionFacts {
     if ('item' in scope) table.item = scope.item;
     if (scope.index !== undefined) table.index = scope.index;
     if (roots.has('work_item')) table.work_item = await this.workItem(read, options);
-    if (options.secrets) table.secrets = this.#ports.secrets ?? {};
+    if (options.secrets) table.secrets = secretsFact(this.#ports.secrets ?? {});
     return table;
   }
 
