@@ -31,6 +31,11 @@ export const ERROR_CATALOGUE = {
   },
   AP_RULE_INVALID: { title: 'Rule is semantically invalid', retryable: false, owner: 'rule_author' },
   AP_RULE_DUPLICATE_ID: { title: 'Two rules share one id', retryable: false, owner: 'rule_author' },
+  AP_TARGET_INVALID: {
+    title: 'An action names a work item that cannot be one: target.id a list or not an int64 id',
+    retryable: false,
+    owner: 'rule_author',
+  },
   AP_TEMPLATE_MISSING_PATH: {
     title: 'A template refers to a value the event does not have',
     retryable: false,
