@@ -16,6 +16,7 @@ const SOURCES: readonly EventSource[] = [
   'chat',
   'poll',
   'schedule',
+  'manual',
   'replay',
 ];
 

@@ -15,8 +15,11 @@ export interface ReportCall {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
-  /** Writes carry the action's idempotency key as X-IDEM-UUID. */
-  headers?: { 'X-IDEM-UUID': string };
+  /**
+   * Open API writes carry the action's idempotency key as X-IDEM-UUID; an `http` call shows every
+   * header it is sent with (its key as `idempotency-key`).
+   */
+  headers?: Record<string, string>;
 }
 
 export interface ReportAction {

@@ -21,6 +21,7 @@ import { explainStep, type OfflineFacts } from '../explain-program.ts';
 import { replacePersonMarkers } from '../../templates/person-markers.ts';
 import { rootsRead } from '../../templates/render.ts';
 import { formatTrace } from '../format-trace.ts';
+import { HTTP_OPERATION, requestHeaders } from '../../outbound/http-action.ts';
 import type { CliCommand } from '../io.ts';
 import { readJsonFile } from '../read-json-file.ts';
 import { parseTestArgs, TEST_USAGE } from '../test-args.ts';
@@ -63,7 +64,14 @@ export const command: CliCommand = async (args, io) => {
   };
   // lossless-json writes int64 ids in request bodies as the exact numbers the API will get.
   io.stdout.write(parsed.json ? `${stringify(report, undefined, 2) ?? 'null'}\n` : formatTrace(report));
-  return 0;
+  // A matched rule that cannot be planned would dead-letter or do nothing live: not a pass.
+  const unplanned = candidates.filter((c) => c.planError !== undefined);
+  for (const c of unplanned) {
+    io.stderr.write(
+      `autopilot test: rule ${c.ruleId} matched but cannot be planned: ${c.planError?.code}: ${c.planError?.message}\n`,
+    );
+  }
+  return unplanned.length > 0 ? 1 : 0;
 };
 
 async function candidate(
@@ -180,7 +188,10 @@ function reportCall(call: ApiCall, idempotencyKey: string): ReportCall {
   const out: ReportCall = { operation: call.operation, method: call.method, path: call.path };
   if (call.query) out.query = call.query;
   if (call.body !== undefined) out.body = call.body;
-  if (call.write) out.headers = { 'X-IDEM-UUID': idempotencyKey };
+  // An http call goes out with its own headers and `idempotency-key`, not the Open API's X-IDEM-UUID.
+  if (call.operation === HTTP_OPERATION)
+    out.headers = requestHeaders(call, call.write ? idempotencyKey : undefined);
+  else if (call.write) out.headers = { 'X-IDEM-UUID': idempotencyKey };
   return out;
 }
 

@@ -11,6 +11,7 @@ import { emptyVars, loadVars, varsMentioned, type VarsFact } from '../../match/v
 import { normalizeWorkItem, subtaskViews, type NormalizedWorkItem } from '../../match/work-item.ts';
 import { projectCalls } from '../../openapi/project-calls.ts';
 import type { Rule } from '../../rules/rule.ts';
+import { secretsFact } from '../../rules/secret-names.ts';
 import type { Run } from '../../plan/run.ts';
 import type { ProgramPorts, ReadFn } from '../ports.ts';
 
@@ -87,7 +88,7 @@ export class ExecutionFacts {
     if (roots.has('work_item')) table.work_item = await this.workItem(read, options);
     // Read again at every step that reads them: a later step sees what an earlier one set.
     if (roots.has('vars')) table.vars = await this.#vars(event, rule);
-    if (options.secrets) table.secrets = this.#ports.secrets ?? {};
+    if (options.secrets) table.secrets = secretsFact(this.#ports.secrets ?? {});
     return table;
   }
 
