@@ -79,6 +79,9 @@ function callLines(calls: readonly ReportCall[] | undefined, indent = '   '): st
   for (const call of calls ?? []) {
     const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
     lines.push(`${indent}${call.method} ${call.path}${query}${call.headers ? '' : '  (read)'}`);
+    const own = Object.entries(call.headers ?? {}).filter(([name]) => name !== 'X-IDEM-UUID');
+    if (own.length > 0)
+      lines.push(`${indent}headers ${own.map(([name, value]) => `${name}: ${value}`).join(', ')}`);
     if (call.body !== undefined) lines.push(`${indent}body ${stringifyJson(call.body)}`);
   }
   return lines;

@@ -15,8 +15,11 @@ export interface ReportCall {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
-  /** Writes carry the action's idempotency key as X-IDEM-UUID. */
-  headers?: { 'X-IDEM-UUID': string };
+  /**
+   * Writes carry the action's idempotency key as X-IDEM-UUID; an `http` call also its own
+   * headers, secrets as `***`.
+   */
+  headers?: Record<string, string>;
 }
 
 export interface ReportAction {

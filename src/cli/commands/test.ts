@@ -6,6 +6,7 @@
 import { stringify } from 'lossless-json';
 import { buildCalls } from '../../actions/catalogue.ts';
 import { isAutopilotError } from '../../errors.ts';
+import { HTTP_OPERATION } from '../../outbound/http-action.ts';
 import type { Event } from '../../events/event.ts';
 import { buildEventFacts, type EventFacts } from '../../match/facts.ts';
 import { matchEvent, type MatchError, type MatchResult } from '../../match/match-event.ts';
@@ -174,7 +175,9 @@ function reportCall(call: ApiCall, idempotencyKey: string): ReportCall {
   const out: ReportCall = { operation: call.operation, method: call.method, path: call.path };
   if (call.query) out.query = call.query;
   if (call.body !== undefined) out.body = call.body;
-  if (call.write) out.headers = { 'X-IDEM-UUID': idempotencyKey };
+  // The http action's own headers are part of the call (secrets in them are `***` here).
+  const own = call.operation === HTTP_OPERATION ? call.headers : undefined;
+  if (own || call.write) out.headers = { ...own, ...(call.write ? { 'X-IDEM-UUID': idempotencyKey } : {}) };
   return out;
 }
 
