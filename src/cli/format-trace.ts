@@ -2,6 +2,7 @@
  * The human view of `autopilot test`: the event, then one block per candidate rule with its
  * conditions (fact value seen, operator, outcome) and, for a matched rule, the planned calls.
  */
+import { HTTP_OPERATION } from '../outbound/http-action.ts';
 import type { Event } from '../events/event.ts';
 import { stringifyJson } from '../openapi/json.ts';
 import type { ConditionTrace } from '../match/condition-trace.ts';
@@ -62,7 +63,9 @@ function verdict(c: ReportCandidate): string {
 
 function actionLines(action: ReportAction): string[] {
   const flags = [action.name ? `name ${action.name}` : '', action.recheck ? 'recheck' : ''].filter(Boolean);
-  const head = `${action.index + 1}. ${action.type}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}  X-IDEM-UUID ${action.idempotencyKey}`;
+  // An http call carries its key as `idempotency-key`; Open API writes as X-IDEM-UUID.
+  const keyHeader = action.type === 'http' ? 'idempotency-key' : 'X-IDEM-UUID';
+  const head = `${action.index + 1}. ${action.type}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}  ${keyHeader} ${action.idempotencyKey}`;
   const lines = [head, ...callLines(action.calls)];
   if (action.deferred)
     lines.push(
@@ -79,9 +82,9 @@ function callLines(calls: readonly ReportCall[] | undefined, indent = '   '): st
   for (const call of calls ?? []) {
     const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
     lines.push(`${indent}${call.method} ${call.path}${query}${call.headers ? '' : '  (read)'}`);
-    const own = Object.entries(call.headers ?? {}).filter(([name]) => name !== 'X-IDEM-UUID');
-    if (own.length > 0)
-      lines.push(`${indent}headers ${own.map(([name, value]) => `${name}: ${value}`).join(', ')}`);
+    if (call.operation === HTTP_OPERATION && call.headers) {
+      for (const [name, value] of Object.entries(call.headers)) lines.push(`${indent}${name}: ${value}`);
+    }
     if (call.body !== undefined) lines.push(`${indent}body ${stringifyJson(call.body)}`);
   }
   return lines;

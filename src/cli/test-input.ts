@@ -15,6 +15,7 @@ const SOURCES: readonly EventSource[] = [
   'chat',
   'poll',
   'schedule',
+  'manual',
   'replay',
 ];
 

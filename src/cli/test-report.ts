@@ -16,8 +16,8 @@ export interface ReportCall {
   query?: Record<string, string>;
   body?: unknown;
   /**
-   * Writes carry the action's idempotency key as X-IDEM-UUID; an `http` call also its own
-   * headers, secrets as `***`.
+   * Open API writes carry the action's idempotency key as X-IDEM-UUID; an `http` call shows every
+   * header it is sent with (its key as `idempotency-key`).
    */
   headers?: Record<string, string>;
 }

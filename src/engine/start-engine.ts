@@ -47,6 +47,7 @@ import { createReplan } from '../dashboard/replan.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
 import { eventDeadLetteredRecord } from './match-records.ts';
+import { leaseOwnerGone, newLeaseOwner } from './lease-owners.ts';
 import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
@@ -96,7 +97,7 @@ export interface RunningEngine {
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
   const { config, log } = options;
   const now = options.now ?? Date.now;
-  const stores = await openStores(config, now);
+  const stores = await openStores(config, now, log);
   const simulator = usesSimulator(config) ? await startBuiltInSimulator() : undefined;
   const feishu = simulator ? { ...simulator.credentials, baseUrl: simulator.baseUrl } : config.feishu;
   const api = new OpenApiClient({
@@ -190,6 +191,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     limiter,
     concurrency: config.executor.concurrency,
     leaseMs: config.executor.leaseMs,
+    owner: newLeaseOwner('executor'),
     now,
     onError: (error, context) => log.error({ err: error, ...context }, 'executor error'),
   });
@@ -214,6 +216,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     now,
     onRuns: () => executor.notify(),
     leaseMs: config.events.leaseMs,
+    owner: newLeaseOwner('processor'),
     maxClaims: config.events.maxClaims,
     onDeadLettered: (stored, error) => audit.record([eventDeadLetteredRecord(stored, error, now())]),
     onError: (error, eventId) => log.warn({ err: error, eventId }, 'event not processed; it will be retried'),
@@ -379,7 +382,7 @@ function logUnsetSecrets(rules: readonly Rule[], config: Readonly<Config>, log: 
   );
 }
 
-async function openStores(config: Readonly<Config>, now: () => number): Promise<Stores> {
+async function openStores(config: Readonly<Config>, now: () => number, log: Logger): Promise<Stores> {
   if (config.profile === 'cluster') {
     const { openClusterStores } = await import('../store/cluster/open-cluster-stores.ts');
     return openClusterStores({
@@ -390,7 +393,11 @@ async function openStores(config: Readonly<Config>, now: () => number): Promise<
   }
   const { openSqliteStores } = await import('../store/sqlite/open-sqlite-stores.ts');
   mkdirSync(config.dataDir, { recursive: true });
-  return openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
+  const stores = await openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
+  // Before this process claims anything: what a killed process held goes on now, not after its lease.
+  const taken = stores.takeBackGoneLeases(leaseOwnerGone, now());
+  if (taken.owners.length > 0) log.info(taken, 'took back the leases of stopped processes');
+  return stores;
 }
 
 function urlOf(server: Server, host: string): string {

@@ -6,7 +6,6 @@
 import { stringify } from 'lossless-json';
 import { buildCalls } from '../../actions/catalogue.ts';
 import { isAutopilotError } from '../../errors.ts';
-import { HTTP_OPERATION } from '../../outbound/http-action.ts';
 import type { Event } from '../../events/event.ts';
 import { buildEventFacts, type EventFacts } from '../../match/facts.ts';
 import { matchEvent, type MatchError, type MatchResult } from '../../match/match-event.ts';
@@ -22,6 +21,7 @@ import { explainStep } from '../explain-program.ts';
 import { replacePersonMarkers } from '../../templates/person-markers.ts';
 import { rootsRead } from '../../templates/render.ts';
 import { formatTrace } from '../format-trace.ts';
+import { HTTP_OPERATION, requestHeaders } from '../../outbound/http-action.ts';
 import type { CliCommand } from '../io.ts';
 import { readJsonFile } from '../read-json-file.ts';
 import { parseTestArgs, TEST_USAGE } from '../test-args.ts';
@@ -63,7 +63,14 @@ export const command: CliCommand = async (args, io) => {
   };
   // lossless-json writes int64 ids in request bodies as the exact numbers the API will get.
   io.stdout.write(parsed.json ? `${stringify(report, undefined, 2) ?? 'null'}\n` : formatTrace(report));
-  return 0;
+  // A matched rule that cannot be planned would dead-letter or do nothing live: not a pass.
+  const unplanned = candidates.filter((c) => c.planError !== undefined);
+  for (const c of unplanned) {
+    io.stderr.write(
+      `autopilot test: rule ${c.ruleId} matched but cannot be planned: ${c.planError?.code}: ${c.planError?.message}\n`,
+    );
+  }
+  return unplanned.length > 0 ? 1 : 0;
 };
 
 async function candidate(
@@ -175,9 +182,10 @@ function reportCall(call: ApiCall, idempotencyKey: string): ReportCall {
   const out: ReportCall = { operation: call.operation, method: call.method, path: call.path };
   if (call.query) out.query = call.query;
   if (call.body !== undefined) out.body = call.body;
-  // The http action's own headers are part of the call (secrets in them are `***` here).
-  const own = call.operation === HTTP_OPERATION ? call.headers : undefined;
-  if (own || call.write) out.headers = { ...own, ...(call.write ? { 'X-IDEM-UUID': idempotencyKey } : {}) };
+  // An http call goes out with its own headers and `idempotency-key`, not the Open API's X-IDEM-UUID.
+  if (call.operation === HTTP_OPERATION)
+    out.headers = requestHeaders(call, call.write ? idempotencyKey : undefined);
+  else if (call.write) out.headers = { 'X-IDEM-UUID': idempotencyKey };
   return out;
 }
 
