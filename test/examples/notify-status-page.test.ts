@@ -22,8 +22,9 @@ describe('rules/notify-status-page', () => {
         path: 'https://status.example.com/api/v1/incidents/resolve',
         body: { work_item: '6437110011', resolved_by: '7400000000000000003' },
         headers: {
-          Authorization: 'Bearer ***',
-          'X-IDEM-UUID': await expectedKey(report.event.id, 'notify-status-page', 0),
+          authorization: 'Bearer ***',
+          'content-type': 'application/json',
+          'idempotency-key': await expectedKey(report.event.id, 'notify-status-page', 0),
         },
       },
     ]);
@@ -32,7 +33,7 @@ describe('rules/notify-status-page', () => {
   it('prints the header with *** in the text report', async () => {
     const { code, stdout } = await autopilot(['test', '--event', 'test/fixtures/events/bug-resolved.json']);
     expect(code).toBe(0);
-    expect(stdout).toContain('headers Authorization: Bearer ***');
+    expect(stdout).toContain('authorization: Bearer ***');
   });
 
   it('leaves a bug that only moved to in progress alone', async () => {
