@@ -32,6 +32,11 @@ export interface OfflineFacts {
    * a set / increment step changes it for the steps after it.
    */
   vars: VarsFact;
+  /**
+   * What the dry run knows of the run's earlier top-level steps, by index and name (a set's or
+   * an increment's `value`), one object per run: later steps' templates read it as `steps.*`.
+   */
+  steps: Record<string, unknown>;
   /** Turns a call into what the report shows (people markers, the write's key). */
   reportCall: (call: ApiCall, key: string) => ReportCall;
 }
@@ -49,7 +54,7 @@ const SECRETS = new Proxy(
 
 /** The explanation of a top-level step rendered at execution. */
 export function explainStep(action: PlannedAction, facts: OfflineFacts): StepExplanation {
-  return explain(action, String(action.index), facts, {});
+  return explain(action, String(action.index), facts, { steps: facts.steps });
 }
 
 function explain(
@@ -83,7 +88,7 @@ function explain(
       return rendered(out, () => renderParams(step.params, context));
     case 'set':
     case 'increment':
-      return explainVar(step, facts, context, out);
+      return explainVar(step, path, facts, context, out);
     default:
       return explainAction(step, path, facts, context, out);
   }
@@ -205,6 +210,7 @@ function explainAction(
  */
 function explainVar(
   step: ActionSpec | PlannedAction,
+  path: string,
   facts: OfflineFacts,
   context: Record<string, unknown>,
   out: StepExplanation,
@@ -228,6 +234,11 @@ function explainVar(
     };
     // The steps after it see the value it would leave, as they would in the run.
     facts.vars[scope][name] = out.variable.value;
+    if (!path.includes('/')) {
+      const result = { outcome: 'done', value: out.variable.value };
+      facts.steps[path] = result;
+      if (step.name !== undefined) facts.steps[step.name] = result;
+    }
   } catch (error) {
     if (isAutopilotError(error, 'AP_VAR_NOT_NUMBER') || isAutopilotError(error, 'AP_RULE_INVALID'))
       out.error = { code: error.code, message: error.message };
