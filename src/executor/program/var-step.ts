@@ -1,6 +1,6 @@
 /**
  * `set` and `increment`: a variable kept in the StateStore, scoped to the event's work item, the
- * rule or the event's space. Templates in `value` / `by` are rendered when the step runs; the
+ * rule or the event's space. With `recheck`, the condition is evaluated on fresh data first. Templates in `value` / `by` are rendered when the step runs; the
  * change is applied atomically and at most once per step key (a run retried after a crash gets
  * back the value its first try gave, `already_applied`), then recorded as `step.var`.
  */
@@ -11,19 +11,22 @@ import { renderParams, rootsRead } from '../../templates/render.ts';
 import { attempted, errorOfAction } from '../run-action.ts';
 import type { StepKind } from './context.ts';
 import { plannedView } from './planned-view.ts';
-import { attemptOf } from './recheck.ts';
+import { attemptOf, recheckStep } from './recheck.ts';
 
 export const varStep: StepKind = async (ctx, node, _progress, scope) => {
   const { params, type } = node.step;
   const prepared = await attempted(ctx.deps, attemptOf(ctx, node), async (read) => {
+    const stop = node.step.recheck ? await recheckStep(ctx, node, scope, read) : undefined;
+    if (stop) return { stopped: true as const, end: stop };
     const table = await ctx.facts.table(rootsRead(params), scope, read, ctx.rule);
     const rendered = renderParams(params, table);
     const varScope = (rendered.scope ?? 'work_item') as VarScope;
     const name = String(rendered.var);
     const key = varKey(varScope, { ruleId: ctx.run.ruleId, event: await ctx.facts.event() }, name);
-    return { key, name, varScope, change: changeOf(type, rendered, key) };
+    return { stopped: false as const, key, name, varScope, change: changeOf(type, rendered, key) };
   });
   if (!prepared.ok) return prepared.end;
+  if (prepared.value.stopped) return prepared.value.end;
   const { key, name, varScope, change } = prepared.value;
   const state = ctx.deps.program.state;
   if (!state)
