@@ -12,7 +12,7 @@ import type { Event } from '../events/event.ts';
 import { evaluateDirect } from '../match/evaluate-direct.ts';
 import { varKey, type VarScope, type VarsFact } from '../match/vars-fact.ts';
 import type { VarChange } from '../store/ports.ts';
-import { changedValue, checkVarUpdate } from '../store/var-change.ts';
+import { changedValue, checkVarUpdate, incrementBy } from '../store/var-change.ts';
 import { createOperators } from '../match/operators.ts';
 import type { NormalizedWorkItem } from '../match/work-item.ts';
 import { idempotencyKey } from '../plan/idempotency.ts';
@@ -222,9 +222,10 @@ function explainVar(
     const name = String(params.var);
     const key = varKey(scope, { ruleId: facts.run.ruleId, event: facts.event }, name);
     const before = facts.vars[scope][name];
-    const by = typeof params.by === 'string' ? Number(params.by) : (params.by ?? 1);
+    // A `by` that is no number reaches checkVarUpdate as NaN, refused there as the run would be.
+    const by = incrementBy(params.by) ?? Number.NaN;
     const change: VarChange =
-      step.type === 'set' ? { kind: 'set', value: params.value } : { kind: 'increment', by: by as number };
+      step.type === 'set' ? { kind: 'set', value: params.value } : { kind: 'increment', by };
     checkVarUpdate(key, change, 'dry-run');
     out.variable = {
       var: `${scope}.${name}`,

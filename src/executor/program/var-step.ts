@@ -7,6 +7,7 @@
 import { AutopilotError, isAutopilotError } from '../../errors.ts';
 import { varKey, type VarScope } from '../../match/vars-fact.ts';
 import type { VarChange } from '../../store/ports.ts';
+import { incrementBy } from '../../store/var-change.ts';
 import { renderParams, rootsRead } from '../../templates/render.ts';
 import { attempted, errorOfAction } from '../run-action.ts';
 import type { StepKind } from './context.ts';
@@ -55,14 +56,13 @@ export const varStep: StepKind = async (ctx, node, _progress, scope) => {
 
 function changeOf(type: string, rendered: Record<string, unknown>, key: string): VarChange {
   if (type === 'set') return { kind: 'set', value: rendered.value };
-  const by = rendered.by ?? 1;
-  const number = typeof by === 'string' && /^-?\d+(\.\d+)?$/.test(by.trim()) ? Number(by) : by;
-  if (typeof number !== 'number' || !Number.isFinite(number)) {
+  const by = incrementBy(rendered.by);
+  if (by === undefined) {
     throw new AutopilotError(
       'AP_VAR_NOT_NUMBER',
-      `increment ${key}: by gave ${JSON.stringify(by)}, which is not a number`,
+      `increment ${key}: by gave ${JSON.stringify(rendered.by)}, which is not a number`,
       { key },
     );
   }
-  return { kind: 'increment', by: number };
+  return { kind: 'increment', by };
 }
