@@ -21,6 +21,7 @@ import type { RunBreaker } from './loop/run-breaker.ts';
 import { readsOrigin, readsSubtasks } from './match/fact-values.ts';
 import { buildEventFacts, workItemFromPayload } from './match/facts.ts';
 import { matchEvent } from './match/match-event.ts';
+import { loadVars } from './match/vars-fact.ts';
 import { candidateRules, type RuleIndex } from './match/rule-index.ts';
 import { laneOf, planNeedsWorkItem, planRun } from './plan/plan-run.ts';
 import type { Run } from './plan/run.ts';
@@ -94,7 +95,12 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
   });
   let live: Promise<LoadedWorkItem | undefined> | undefined;
   const loadLive = () => (live ??= loadOrGiveUp(deps.workItems, event, candidatesReadSubtasks(index, event)));
-  const facts = buildEventFacts(event, now, async () => (await loadLive())?.item);
+  const facts = buildEventFacts(
+    event,
+    now,
+    async () => (await loadLive())?.item,
+    (ruleId, wanted) => loadVars((key) => deps.state.get(key), wanted, { ruleId, event }),
+  );
   const results = await matchEvent(event, index, facts, {
     engineUserKey: deps.engineUserKey,
     maxDepth: deps.maxDepth,

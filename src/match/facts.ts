@@ -1,10 +1,14 @@
 /**
  * The facts a condition or template sees for one event: `event`, `work_item`, `change`,
- * `command`, `now`. `work_item` is loaded lazily, at most once per event, and only when a
+ * `command`, `now`, `vars`. `work_item` is loaded lazily, at most once per event, and only when a
  * candidate rule needs it; without a loader, what the event payload carries stands in for it.
  */
 import type { Event } from '../events/event.ts';
+import { emptyVars, type VarRef, type VarsFact } from './vars-fact.ts';
 import { normalizeWorkItem, type NormalizedWorkItem, type WorkItemProvider } from './work-item.ts';
+
+/** Reads the variables `wanted` of one rule for this event (the StateStore's, in the engine). */
+export type VarsProvider = (ruleId: string, wanted: readonly VarRef[]) => Promise<VarsFact>;
 
 export interface EventFacts {
   event: Event;
@@ -15,6 +19,8 @@ export interface EventFacts {
   now: number;
   /** Memoized: the first call starts the load, every later call gets the same promise. */
   workItem(): Promise<WorkItemFact>;
+  /** The `vars` fact of one rule: only the variables it names, read when its conditions run. */
+  vars: VarsProvider;
 }
 
 /** The work item as far as it is known, and whether that is the live record or only the payload's part. */
@@ -23,7 +29,13 @@ export interface WorkItemFact {
   live: boolean;
 }
 
-export function buildEventFacts(event: Event, now: number, loadWorkItem?: WorkItemProvider): EventFacts {
+/** Without `loadVars` (offline), every variable reads as absent. */
+export function buildEventFacts(
+  event: Event,
+  now: number,
+  loadWorkItem?: WorkItemProvider,
+  loadVars?: VarsProvider,
+): EventFacts {
   let loaded: Promise<WorkItemFact> | undefined;
   return {
     event,
@@ -32,6 +44,7 @@ export function buildEventFacts(event: Event, now: number, loadWorkItem?: WorkIt
     command: event.command,
     now,
     workItem: () => (loaded ??= loadFact(event, loadWorkItem)),
+    vars: async (ruleId, wanted) => (loadVars && wanted.length > 0 ? loadVars(ruleId, wanted) : emptyVars()),
   };
 }
 
