@@ -386,7 +386,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 function logUnsetSecrets(rules: readonly Rule[], config: Readonly<Config>, log: Logger): void {
   const unset = unsetSecrets(rules, new Set(Object.keys(config.secrets)));
   if (unset.length === 0) return;
-  log.error(
+  log.warn(
     { code: 'AP_SECRET_UNKNOWN', diagnostics: unset.map(formatDiagnostic) },
     'rules name secrets that are not set: their steps are dead-lettered (AP_SECRET_UNKNOWN) until they are',
   );
