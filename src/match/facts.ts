@@ -4,6 +4,7 @@
  * candidate rule needs it; without a loader, what the event payload carries stands in for it.
  */
 import type { Event } from '../events/event.ts';
+import { withTimeSpent } from './time-in-state.ts';
 import { normalizeWorkItem, type NormalizedWorkItem, type WorkItemProvider } from './work-item.ts';
 
 export interface EventFacts {
@@ -13,6 +14,8 @@ export interface EventFacts {
   origin: Event['origin'];
   command: Event['command'];
   now: number;
+  /** False when the changed field's other name could not be looked up (offline, without the work item). */
+  fieldNamesKnown?: boolean;
   /** Memoized: the first call starts the load, every later call gets the same promise. */
   workItem(): Promise<WorkItemFact>;
 }
@@ -23,22 +26,37 @@ export interface WorkItemFact {
   live: boolean;
 }
 
-export function buildEventFacts(event: Event, now: number, loadWorkItem?: WorkItemProvider): EventFacts {
+/**
+ * `change` may be given with more than the event carries: the other name (key or alias) of the
+ * changed field (src/match/change-field.ts).
+ */
+export function buildEventFacts(
+  event: Event,
+  now: number,
+  loadWorkItem?: WorkItemProvider,
+  known: { change?: Event['change']; fieldNamesKnown?: boolean } = {},
+): EventFacts {
   let loaded: Promise<WorkItemFact> | undefined;
   return {
     event,
-    change: event.change,
+    change: known.change ?? event.change,
+    fieldNamesKnown: known.fieldNamesKnown,
     origin: event.origin,
     command: event.command,
     now,
-    workItem: () => (loaded ??= loadFact(event, loadWorkItem)),
+    workItem: () => (loaded ??= loadFact(event, now, loadWorkItem)),
   };
 }
 
-async function loadFact(event: Event, loadWorkItem: WorkItemProvider | undefined): Promise<WorkItemFact> {
+async function loadFact(
+  event: Event,
+  now: number,
+  loadWorkItem: WorkItemProvider | undefined,
+): Promise<WorkItemFact> {
   const live = loadWorkItem === undefined ? undefined : await loadWorkItem();
-  if (live !== undefined) return { value: live, live: true };
-  return { value: workItemFromPayload(event), live: false };
+  if (live !== undefined) return { value: withTimeSpent(live, now), live: true };
+  const known = workItemFromPayload(event);
+  return { value: known && withTimeSpent(known, now), live: false };
 }
 
 /**
@@ -71,6 +89,10 @@ function pickKnown(item: NormalizedWorkItem, body: Record<string, unknown>): Par
   if (typeof body.name === 'string') partial.name = item.name;
   if (body.work_item_status !== undefined) partial.state = item.state;
   if (Array.isArray(body.current_nodes)) partial.current_nodes = item.current_nodes;
+  if (Array.isArray(body.state_times)) {
+    if (item.state_entered_at !== undefined) partial.state_entered_at = item.state_entered_at;
+    if (item.node_entered_at !== undefined) partial.node_entered_at = item.node_entered_at;
+  }
   if (Array.isArray(body.fields)) {
     partial.fields = item.fields;
     partial.raw_fields = item.raw_fields;

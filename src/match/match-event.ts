@@ -117,7 +117,11 @@ async function evaluateInProcess(entries: readonly Conditional[], facts: EventFa
   for (const { id, when } of entries)
     evaluations.set(
       id,
-      evaluateDirect(when, known, operators, { workItemLive, originKnown: facts.origin !== undefined }),
+      evaluateDirect(when, known, operators, {
+        workItemLive,
+        originKnown: facts.origin !== undefined,
+        fieldNamesKnown: facts.fieldNamesKnown,
+      }),
     );
   return evaluations;
 }
@@ -135,7 +139,11 @@ async function evaluateOnEngine(entries: readonly Conditional[], facts: EventFac
     {
       constant: constantFacts(facts),
       dynamic: { work_item: loadWorkItem },
-      leafContext: () => ({ workItemLive, originKnown: facts.origin !== undefined }),
+      leafContext: () => ({
+        workItemLive,
+        originKnown: facts.origin !== undefined,
+        fieldNamesKnown: facts.fieldNamesKnown,
+      }),
     },
     createOperators({ change: facts.change, now: facts.now }),
   );

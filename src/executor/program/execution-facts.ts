@@ -7,6 +7,7 @@
 import { AutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
 import { normalizeWorkItem, subtaskViews, type NormalizedWorkItem } from '../../match/work-item.ts';
+import { withTimeSpent } from '../../match/time-in-state.ts';
 import { projectCalls } from '../../openapi/project-calls.ts';
 import type { Rule } from '../../rules/rule.ts';
 import type { Run } from '../../plan/run.ts';
@@ -82,7 +83,10 @@ export class ExecutionFacts {
     };
     if ('item' in scope) table.item = scope.item;
     if (scope.index !== undefined) table.index = scope.index;
-    if (roots.has('work_item')) table.work_item = await this.workItem(read, options);
+    if (roots.has('work_item')) {
+      const item = await this.workItem(read, options);
+      table.work_item = item && withTimeSpent(item, table.now as number);
+    }
     if (options.secrets) table.secrets = this.#ports.secrets ?? {};
     return table;
   }
