@@ -13,6 +13,7 @@ import { runDeliveries } from '../test/reliability/deliveries.ts';
 import { runFuzzRequests, runFuzzRuleFiles } from '../test/reliability/fuzz.ts';
 import { runMissedWebhooks } from '../test/reliability/missed-webhooks.ts';
 import { runAutomationLoops } from '../test/reliability/automation-loops.ts';
+import { runParkedWaits } from '../test/reliability/parked-waits.ts';
 import { runSecurity } from '../test/reliability/security.ts';
 import { runSoak } from '../test/reliability/soak.ts';
 import type { Row } from '../test/reliability/support/figures.ts';
@@ -57,6 +58,15 @@ const SCENARIOS: Array<[string, () => Promise<Row>]> = [
       ),
   ],
   ['automation-loops', () => runAutomationLoops({ loops: 20 })],
+  [
+    'parked-waits',
+    () =>
+      runParkedWaits(
+        long
+          ? { runs: 1000, rate: 8, minWaitMs: 1000, maxWaitMs: 60_000, kills: 20 }
+          : { runs: 100, rate: 10, minWaitMs: 1000, maxWaitMs: 10_000, kills: 3 },
+      ),
+  ],
 ];
 if (long) {
   const minutes = Number(process.env.RELIABILITY_SOAK_MINUTES ?? 30);
@@ -180,6 +190,15 @@ ${details}
   aimed at loopback, private, CGNAT, link-local and metadata addresses and their encoded forms
   (with all of them allow-listed), counting connections on a local listener; and a redirect to
   loopback (in process, since the engine has no trusted target to redirect from).
+- **parked waits**: each event's run parks on \`wait_until\` for 1–60 s (10 s in quick mode; the
+  event carries its due time) and then comments once, while the engine is killed with SIGKILL
+  at times spread over the waits and restarted. Events start at a rate whose comments stay under
+  the Open API's 15/s. A run *resumes* at its last \`run.woken\` before its comment write; it must
+  resume within 1 s of its due time, or within 1 s of the recovery (the restarted engine
+  answering /healthz; negative: it resumed before the probe saw it) when the engine was down in
+  the second after its due time; the comment may then wait for the limiter, 1 s plus 1/15 s per
+  comment written meanwhile. *Lost*: an event with no applied comment write in the simulator's
+  request log. *Applied twice*: an event with more than one applied write or comment.
 - **soak** (long mode): a steady load; resident memory from /proc and the event-loop delay p99
   from /metrics every 10 s; the memory slope is fitted after the first fifth of the run.
 `;

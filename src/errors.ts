@@ -42,6 +42,16 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     owner: 'rule_author',
   },
+  AP_SECRET_UNKNOWN: {
+    title: 'A rule names a secret that is not set (AUTOPILOT_SECRET_<NAME>)',
+    retryable: false,
+    owner: 'operator',
+  },
+  AP_VAR_NOT_NUMBER: {
+    title: 'An increment of a variable whose value, or whose `by`, is not a number',
+    retryable: false,
+    owner: 'rule_author',
+  },
   // `autopilot check --live` / `--offline`: rules checked against the tenant's metadata
   AP_META_UNKNOWN_SPACE: {
     title: 'A rule names a space the tenant does not have',

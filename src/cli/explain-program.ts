@@ -29,7 +29,15 @@ export interface OfflineFacts {
 }
 
 /** What secrets look like in a dry run: never their value. */
-const SECRETS = new Proxy({}, { get: (_target, name) => (typeof name === 'string' ? '***' : undefined) });
+const SECRETS = new Proxy(
+  {},
+  {
+    get: (_target, name) => (typeof name === 'string' ? '***' : undefined),
+    // Look-ups follow own properties only: every name is one, whose value is never known here.
+    getOwnPropertyDescriptor: (_target, name) =>
+      typeof name === 'string' ? { value: '***', enumerable: true, configurable: true } : undefined,
+  },
+);
 
 /** The explanation of a top-level step rendered at execution. */
 export function explainStep(action: PlannedAction, facts: OfflineFacts): StepExplanation {

@@ -13,6 +13,11 @@ export function registerCommand(name: string, entry: CommandEntry): void {
   COMMANDS[name] = entry;
 }
 
+/** The registered command names (src/cli/commands/index.ts registers them). */
+export function commandNames(): string[] {
+  return Object.keys(COMMANDS);
+}
+
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return [

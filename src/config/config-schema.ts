@@ -47,6 +47,12 @@ export const CONFIG_SCHEMA = {
         serviceName: { type: 'string', minLength: 1, default: 'fp-autopilot' },
       },
     },
+    secrets: {
+      type: 'object',
+      default: {},
+      propertyNames: { pattern: '^[A-Z][A-Z0-9_]{0,63}$' },
+      additionalProperties: { type: 'string', minLength: 4 },
+    },
     webhooks: {
       type: 'object',
       default: {},

@@ -39,6 +39,11 @@ export interface Config {
     headers: string[];
     serviceName: string;
   };
+  /**
+   * What rules read as `{{secrets.NAME}}` (http headers and bodies, api bodies), by upper-case
+   * name: `AUTOPILOT_SECRET_<NAME>` or `_FILE`, or the file's `secrets:`. Never logged or stored.
+   */
+  secrets: Record<string, string>;
   webhooks: Record<string, GenericWebhookConfig>;
   lark: {
     baseUrl?: string;

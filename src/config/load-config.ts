@@ -5,6 +5,7 @@ import { AutopilotError } from '../errors.ts';
 import type { Config } from './config.ts';
 import { CONFIG_SCHEMA } from './config-schema.ts';
 import { ENV_BINDINGS, type EnvBinding } from './env-map.ts';
+import { SECRET_ENV_PREFIX, SECRET_NAME } from '../rules/secret-names.ts';
 
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
@@ -19,6 +20,7 @@ export interface LoadConfigOptions {
 }
 
 const GENERIC_WEBHOOK_ENV = /^AUTOPILOT_WEBHOOK_SECRET_([A-Z0-9_]+)$/;
+const MIN_RULE_SECRET_CHARS = 4;
 const MIN_ADMIN_TOKEN_BYTES = 32;
 const MIN_METRICS_TOKEN_BYTES = 16;
 
@@ -119,6 +121,42 @@ function applyEnvironment(
     if (value === undefined) continue;
     const hookName = match[1].toLowerCase().replace(/_/g, '-');
     setPath(raw, ['webhooks', hookName, 'secrets'], splitList(value));
+  }
+  applyRuleSecrets(raw, env, readFile, problems);
+}
+
+/**
+ * `AUTOPILOT_SECRET_<NAME>` and `AUTOPILOT_SECRET_<NAME>_FILE` become `secrets.<NAME>`. A
+ * problem names the variable, never its value.
+ */
+function applyRuleSecrets(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string,
+  problems: string[],
+): void {
+  const names = new Set<string>();
+  for (const variable of Object.keys(env)) {
+    if (!variable.startsWith(SECRET_ENV_PREFIX)) continue;
+    const suffix = variable.slice(SECRET_ENV_PREFIX.length);
+    // AUTOPILOT_SECRET_X_FILE is the file of X, as for every other variable.
+    names.add(suffix.length > '_FILE'.length && suffix.endsWith('_FILE') ? suffix.slice(0, -5) : suffix);
+  }
+  for (const name of [...names].sort()) {
+    const variable = `${SECRET_ENV_PREFIX}${name}`;
+    if (!SECRET_NAME.test(name)) {
+      problems.push(
+        `${variable}: a secret's name is upper-case letters, digits and _, starting with a letter (at most 64)`,
+      );
+      continue;
+    }
+    const value = readEnv(variable, env, readFile, problems);
+    if (value === undefined) continue;
+    if (value.length < MIN_RULE_SECRET_CHARS) {
+      problems.push(`${variable}: a secret must be at least ${MIN_RULE_SECRET_CHARS} characters`);
+      continue;
+    }
+    setPath(raw, ['secrets', name], value);
   }
 }
 
@@ -280,6 +318,7 @@ export function configSecrets(config: Config): string[] {
     config.cluster.redisUrl,
     config.cluster.databaseUrl,
     ...Object.values(config.webhooks).flatMap((hook) => hook.secrets),
+    ...Object.values(config.secrets),
   ];
   return values.filter((value): value is string => typeof value === 'string' && value.length >= 4);
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Counter } from 'prom-client';
-import type { Stores } from '../store/ports.ts';
+import { VAR_OP_PREFIX, type Stores } from '../store/ports.ts';
 
 const HOUR = 3_600_000;
 
@@ -22,6 +22,10 @@ export interface PurgeCounts {
 const STATE_PREFIXES = (config: Readonly<Config>): Array<[string, number]> => [
   ['causation:', HOUR],
   ['webhook-change:', config.retention.eventsMs],
+  // An op record only stops a step retried after a crash from counting twice: it is needed until
+  // the run's next checkpoint, and kept as long as finished runs are. The variables themselves
+  // (`var:`) are never purged: a counter lives as long as its rules read it.
+  [VAR_OP_PREFIX, config.retention.eventsMs],
 ];
 
 export interface Retention {

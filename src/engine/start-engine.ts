@@ -27,6 +27,8 @@ import { createPeopleDirectory, type PeopleDirectory } from '../people/people-di
 import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
 import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
+import { unsetSecrets } from '../rules/check-secrets.ts';
+import type { Rule } from '../rules/rule.ts';
 import { observeHttp } from '../server/http-observer.ts';
 import { listenHttp } from '../server/http-server.ts';
 import { metricsListener } from '../server/metrics-route.ts';
@@ -45,6 +47,7 @@ import { createReplan } from '../dashboard/replan.ts';
 import { buildApp } from './build-app.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
 import { eventDeadLetteredRecord } from './match-records.ts';
+import { leaseOwnerGone, newLeaseOwner } from './lease-owners.ts';
 import { countingLimiter } from './counting-limiter.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
@@ -94,7 +97,7 @@ export interface RunningEngine {
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
   const { config, log } = options;
   const now = options.now ?? Date.now;
-  const stores = await openStores(config, now);
+  const stores = await openStores(config, now, log);
   const simulator = usesSimulator(config) ? await startBuiltInSimulator() : undefined;
   const feishu = simulator ? { ...simulator.credentials, baseUrl: simulator.baseUrl } : config.feishu;
   const api = new OpenApiClient({
@@ -132,7 +135,11 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   );
   const rules = new RuleRegistry<RuleIndex>({
     dir: config.rulesDir,
-    load: (dir) => loadRules([dir]).then(({ rules, diagnostics }) => ({ rules, diagnostics })),
+    load: async (dir) => {
+      const { rules, diagnostics } = await loadRules([dir]);
+      logUnsetSecrets(rules, config, log);
+      return { rules, diagnostics };
+    },
     buildIndex: buildRuleIndex,
     now,
     onReload: (outcome) => {
@@ -179,10 +186,12 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     program: {
       event: async (eventId) => (await stores.events.get(eventId))?.event,
       workItem: (ref, through, options) => workItems.loadWith(through, ref, options),
+      secrets: config.secrets,
     },
     limiter,
     concurrency: config.executor.concurrency,
     leaseMs: config.executor.leaseMs,
+    owner: newLeaseOwner('executor'),
     now,
     onError: (error, context) => log.error({ err: error, ...context }, 'executor error'),
   });
@@ -207,6 +216,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     now,
     onRuns: () => executor.notify(),
     leaseMs: config.events.leaseMs,
+    owner: newLeaseOwner('processor'),
     maxClaims: config.events.maxClaims,
     onDeadLettered: (stored, error) => audit.record([eventDeadLetteredRecord(stored, error, now())]),
     onError: (error, eventId) => log.warn({ err: error, eventId }, 'event not processed; it will be retried'),
@@ -359,7 +369,20 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   }
 }
 
-async function openStores(config: Readonly<Config>, now: () => number): Promise<Stores> {
+/**
+ * A rule naming a secret this engine lacks still loads (the others must not stop for it), but
+ * says so at every load: its http and api steps would end in the dead-letter queue.
+ */
+function logUnsetSecrets(rules: readonly Rule[], config: Readonly<Config>, log: Logger): void {
+  const unset = unsetSecrets(rules, new Set(Object.keys(config.secrets)));
+  if (unset.length === 0) return;
+  log.error(
+    { code: 'AP_SECRET_UNKNOWN', diagnostics: unset.map(formatDiagnostic) },
+    'rules name secrets that are not set: their steps are dead-lettered (AP_SECRET_UNKNOWN) until they are',
+  );
+}
+
+async function openStores(config: Readonly<Config>, now: () => number, log: Logger): Promise<Stores> {
   if (config.profile === 'cluster') {
     const { openClusterStores } = await import('../store/cluster/open-cluster-stores.ts');
     return openClusterStores({
@@ -370,7 +393,11 @@ async function openStores(config: Readonly<Config>, now: () => number): Promise<
   }
   const { openSqliteStores } = await import('../store/sqlite/open-sqlite-stores.ts');
   mkdirSync(config.dataDir, { recursive: true });
-  return openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
+  const stores = await openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
+  // Before this process claims anything: what a killed process held goes on now, not after its lease.
+  const taken = stores.takeBackGoneLeases(leaseOwnerGone, now());
+  if (taken.owners.length > 0) log.info(taken, 'took back the leases of stopped processes');
+  return stores;
 }
 
 function urlOf(server: Server, host: string): string {

@@ -20,6 +20,7 @@ import type { AttemptDeps } from './attempt.ts';
 import { processRun, type RunDeps } from './process-run.ts';
 import { createLocalLimiter, type RateLimitClass, type RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_RETRY, type RetrySettings } from './retry-policy.ts';
+import { redactingAudit, redactingCaller, secretRedactor } from './secret-redaction.ts';
 
 export interface ExecutorOptions {
   runs: RunQueue;
@@ -95,7 +96,13 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const pollMs = options.pollMs ?? 250;
   const owner = options.owner ?? `executor-${process.pid}-${randomUUID().slice(0, 8)}`;
   const onError = options.onError ?? (() => {});
-  const audit: AuditWriter = createAuditWriter(options.audit, now);
+  // What the runs carry of secrets stays in memory: answers, errors and audit records are redacted.
+  const secrets = secretRedactor(Object.values(options.program?.secrets ?? {}));
+  const api = secrets ? redactingCaller(options.api, secrets) : options.api;
+  const audit: AuditWriter = createAuditWriter(
+    secrets ? redactingAudit(options.audit, secrets) : options.audit,
+    now,
+  );
 
   const inFlight = new Set<Promise<unknown>>();
   const inFlightIds = new Set<string>();
@@ -112,7 +119,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const deps: RunDeps = {
     runs: options.runs,
     audit,
-    api: options.api,
+    api,
+    ...(secrets ? { secrets } : {}),
     limiter: options.limiter ?? createLocalLimiter(),
     rateLimitOf: options.rateLimitOf ?? catalogueRateLimit,
     ...(options.rateLimitsOf ? { rateLimitsOf: options.rateLimitsOf } : {}),

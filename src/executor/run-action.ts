@@ -9,12 +9,15 @@ import type { RunError } from '../store/ports.ts';
 import { ActionAborted, ActionStop, attemptCall, type AttemptDeps, type AttemptState } from './attempt.ts';
 import type { ActionResolver, ReadFn, Recheck, RenderedAction, RuleGetter, StepResults } from './ports.ts';
 import { retrySettings } from './retry-policy.ts';
+import { redactedError, type SecretRedactor } from './secret-redaction.ts';
 import { writeKey } from './step-results.ts';
 
 export interface ActionDeps extends AttemptDeps {
   resolve: ActionResolver;
   recheck: Recheck | undefined;
   rules: RuleGetter;
+  /** The values of `{{secrets.*}}`, kept out of the errors of actions. @defaultValue none */
+  secrets?: SecretRedactor;
 }
 
 export type ActionEnd =
@@ -98,7 +101,8 @@ export async function attempted<T>(
   } catch (error) {
     if (error instanceof ActionStop) return { ok: false, end: stopToEnd(error.reason, state.firstAttemptAt) };
     if (error instanceof ActionAborted) throw error;
-    return { ok: false, end: { kind: 'dead', error: errorOfAction(error) } };
+    const safe = deps.secrets ? redactedError(error, deps.secrets) : error;
+    return { ok: false, end: { kind: 'dead', error: errorOfAction(safe) } };
   }
 }
 

@@ -8,6 +8,7 @@ import { parseTemplate } from '../templates/parse.ts';
 import { record } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
 import { FACT_ROOTS, TEMPLATE_ONLY_ROOTS } from './facts.ts';
+import { secretReferenceProblem } from './secret-names.ts';
 
 const TEMPLATE_ROOTS: ReadonlySet<string> = new Set([...FACT_ROOTS, ...TEMPLATE_ONLY_ROOTS]);
 
@@ -82,6 +83,7 @@ function rootProblem(
   if (root === 'secrets') {
     const allowed = (context.secretsAt ?? []).some((prefix) => prefix.every((key, i) => inner[i] === key));
     if (!allowed) return 'secrets may be read only in http headers and body and in api body';
+    return secretReferenceProblem(path.split('.').slice(1));
   }
   return undefined;
 }

@@ -352,7 +352,28 @@ export interface StateStore {
    * per-work-item records that are only useful for a while (`causation:`, `webhook-change:`).
    */
   purgePrefix(prefix: string, olderThan: number): Promise<number>;
+  /**
+   * Applies `change` to the variable at `key` atomically across processes, and at most once per
+   * `opId` (the step's idempotency key): the op is recorded under `var-op:<opId>` in the same
+   * transaction, so a step retried after a crash gets back the value its first application gave
+   * (`repeated: true`) and changes nothing. An increment starts an absent variable at 0;
+   * `AP_VAR_NOT_NUMBER` when the value is not a number.
+   */
+  updateVar(key: string, change: VarChange, opId: string): Promise<VarUpdate>;
 }
+
+/** What a `set` or `increment` step does to a variable. */
+export type VarChange = { kind: 'set'; value: unknown } | { kind: 'increment'; by: number };
+
+export interface VarUpdate {
+  /** The variable's value after the change. */
+  value: unknown;
+  /** True when `opId` had been applied before: nothing changed this time. */
+  repeated: boolean;
+}
+
+/** Where `updateVar` records the ops it applied (purged with retention; the variables are not). */
+export const VAR_OP_PREFIX = 'var-op:';
 
 // ---------------------------------------------------------------- audit read models (dashboard)
 

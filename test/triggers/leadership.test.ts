@@ -123,6 +123,7 @@ describe('a failing round', () => {
         },
         delete: async (key) => void state.delete(key),
         purgePrefix: async () => 0,
+        updateVar: () => Promise.reject(new Error('triggers keep no variables')),
       },
       eventLog: { append: async () => ({ inserted: true }) } as never,
       read: async () => {

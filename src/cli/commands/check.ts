@@ -1,13 +1,15 @@
 /**
- * `autopilot check [paths...] [--json] [--live | --offline] [--cache file] [--config file]`:
+ * `autopilot check [paths...] [--json] [--live | --offline] [--cache file] [--config file] [--secrets]`:
  * validate rule files; exit 0 when all are valid, else 1. With `--live` the rules are also
- * checked against the tenant's metadata (src/meta/), `--offline` against a copy `--cache` saved.
+ * checked against the tenant's metadata (src/meta/), `--offline` against a copy `--cache` saved;
+ * with `--secrets`, every `{{secrets.NAME}}` against the secrets this environment sets.
  */
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/load-config.ts';
 import { AutopilotError } from '../../errors.ts';
 import { metaDiagnostics, openTenant, readLiveMeta, referencesOf, wantedBy } from '../../meta/live-check.ts';
 import { loadMeta, saveMeta, type MetaSource } from '../../meta/space-meta.ts';
+import { unsetSecrets } from '../../rules/check-secrets.ts';
 import { byPosition, type RuleDiagnostic } from '../../rules/diagnostic.ts';
 import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
 import type { Rule } from '../../rules/rule.ts';
@@ -18,6 +20,7 @@ const USAGE = [
   'usage: autopilot check [paths...] [--json]   (default path: rules/)',
   '       autopilot check [paths...] --live [--cache file] [--config file] [--json]',
   '       autopilot check [paths...] --offline [--cache file] [--json]   (default cache: .autopilot/meta.json)',
+  '       autopilot check [paths...] --secrets [--config file] [--json]   (every {{secrets.NAME}} is set here)',
 ].join('\n');
 
 const DEFAULT_CACHE = '.autopilot/meta.json';
@@ -58,6 +61,10 @@ export const command: CliCommand = async (args, io) => {
       code: 'AP_RULE_FILE',
       message: 'no rule files (*.yaml, *.yml) found',
     });
+  }
+  if (values.secrets) {
+    diagnostics.push(...unsetSecrets(rules, secretsSet(values.config, io)));
+    diagnostics.sort(byPosition);
   }
   let checked: MetaCheck | undefined;
   if (values.live || values.offline) {
@@ -120,6 +127,13 @@ async function checkAgainstTenant(
   }
 }
 
+/** The names of the secrets the engine would have with this environment (and config file). */
+function secretsSet(configFile: string | undefined, io: CliIo): Set<string> {
+  const file = configFile === undefined ? undefined : resolve(io.cwd, configFile);
+  const config = loadConfig({ env: io.env, file, requireWebhookTokens: false });
+  return new Set(Object.keys(config.secrets));
+}
+
 function describe(checked: MetaCheck): string {
   const spaces =
     checked.spaces.length === 0
@@ -139,6 +153,7 @@ function readArgs(args: string[]) {
         offline: { type: 'boolean', default: false },
         cache: { type: 'string' },
         config: { type: 'string' },
+        secrets: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     },

@@ -17,6 +17,11 @@ registerCommand('dlq', {
   summary: 'dead-letter queue: dlq list | retry <run-id> | drop <run-id> [--data dir]',
   load: async () => (await import('./dlq.ts')).command,
 });
+registerCommand('events', {
+  summary:
+    'recent events, newest first: events [--since 24h] [--type t] [--source s] [--limit n] [--json] [--data dir]',
+  load: async () => (await import('./events.ts')).command,
+});
 registerCommand('runs', {
   summary: 'list runs: runs [--state s] [--rule id] [--json] [--data dir]',
   load: async () => (await import('./runs.ts')).command,

@@ -2,6 +2,8 @@
  * An action step: recheck on fresh data when asked, render a `render: execution` action once from
  * its template source with the full context, then the calls (src/executor/run-action.ts).
  */
+import { AutopilotError, isAutopilotError } from '../../errors.ts';
+import { secretEnvName } from '../../rules/secret-names.ts';
 import { renderParams, rootsRead } from '../../templates/render.ts';
 import type { PlannedAction } from '../../plan/run.ts';
 import type { NormalizedWorkItem } from '../../match/work-item.ts';
@@ -50,13 +52,28 @@ export async function renderAction(
   scope: Scope,
   read: ReadFn,
 ): Promise<RenderedAction> {
-  const table = await ctx.facts.table(rootsRead(action.params), scope, read, ctx.rule, {
-    secrets: SECRET_ACTIONS.has(action.type),
-  });
-  const rendered: RenderedAction = {
-    params: renderParams(action.params, table),
-    event: table.event as Event,
-  };
+  const secrets = SECRET_ACTIONS.has(action.type);
+  const table = await ctx.facts.table(rootsRead(action.params), scope, read, ctx.rule, { secrets });
+  let params: Record<string, unknown>;
+  try {
+    params = renderParams(action.params, table);
+  } catch (error) {
+    throw (secrets && unknownSecret(error)) || error;
+  }
+  const rendered: RenderedAction = { params, event: table.event as Event };
   if (table.work_item) rendered.workItem = table.work_item as NormalizedWorkItem;
   return rendered;
+}
+
+/** A secret the engine does not have (removed since the rules were loaded): its own code. */
+function unknownSecret(error: unknown): AutopilotError | undefined {
+  if (!isAutopilotError(error, 'AP_TEMPLATE_MISSING_PATH')) return undefined;
+  const path = error.details?.path;
+  if (typeof path !== 'string' || !path.startsWith('secrets.')) return undefined;
+  const name = path.slice('secrets.'.length);
+  return new AutopilotError(
+    'AP_SECRET_UNKNOWN',
+    `no secret '${name}' is set (set ${secretEnvName(name)} or ${secretEnvName(name)}_FILE)`,
+    { path },
+  );
 }

@@ -10,6 +10,7 @@ import { normalizeWorkItem, subtaskViews, type NormalizedWorkItem } from '../../
 import { withTimeSpent } from '../../match/time-in-state.ts';
 import { projectCalls } from '../../openapi/project-calls.ts';
 import type { Rule } from '../../rules/rule.ts';
+import { secretsFact } from '../../rules/secret-names.ts';
 import type { Run } from '../../plan/run.ts';
 import type { ProgramPorts, ReadFn } from '../ports.ts';
 
@@ -87,7 +88,7 @@ export class ExecutionFacts {
       const item = await this.workItem(read, options);
       table.work_item = item && withTimeSpent(item, table.now as number);
     }
-    if (options.secrets) table.secrets = this.#ports.secrets ?? {};
+    if (options.secrets) table.secrets = secretsFact(this.#ports.secrets ?? {});
     return table;
   }
 

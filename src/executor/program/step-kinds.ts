@@ -10,14 +10,25 @@ import { forEachStep } from './for-each-step.ts';
 import { lookupStep } from './lookup-step.ts';
 import { waitStep } from './wait-step.ts';
 
-const KINDS: Readonly<Record<string, StepKind>> = {
-  for_each: forEachStep,
-  choose: chooseStep,
-  wait: waitStep,
-  wait_until: waitStep,
-  lookup: lookupStep,
-};
+/**
+ * Built on first use, not at module load: the step kinds import the runner that imports this
+ * table (for_each and choose run nested steps), and whichever module loads first would otherwise
+ * meet the others' exports uninitialized.
+ */
+let kinds: Readonly<Record<string, StepKind>> | undefined;
+
+function table(): Readonly<Record<string, StepKind>> {
+  kinds ??= {
+    for_each: forEachStep,
+    choose: chooseStep,
+    wait: waitStep,
+    wait_until: waitStep,
+    lookup: lookupStep,
+  };
+  return kinds;
+}
 
 export function stepKind(type: string): StepKind {
-  return Object.hasOwn(KINDS, type) ? (KINDS[type] as StepKind) : actionStep;
+  const known = table();
+  return Object.hasOwn(known, type) ? (known[type] as StepKind) : actionStep;
 }

@@ -1,6 +1,7 @@
 /** StateStore on PostgreSQL: JSON values by key; compare-and-set compares values, not their text. */
 import { isDeepStrictEqual } from 'node:util';
-import type { StateStore } from '../ports.ts';
+import { VAR_OP_PREFIX, type StateStore, type VarChange, type VarUpdate } from '../ports.ts';
+import { changedValue, checkVarUpdate } from '../var-change.ts';
 import { requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, transaction, type Db } from './postgres.ts';
@@ -63,6 +64,30 @@ export class PostgresStateStore implements StateStore {
 
   async delete(key: string): Promise<void> {
     await query(this.#db, 'DELETE FROM state WHERE key = $1', [key]);
+  }
+
+  async updateVar(key: string, change: VarChange, opId: string): Promise<VarUpdate> {
+    checkVarUpdate(key, change, opId);
+    const opKey = VAR_OP_PREFIX + opId;
+    return transaction(this.#db, async (client) => {
+      // Serializes every change of this variable across processes until commit (a row lock
+      // cannot: an absent variable has no row yet). An op always changes the same variable, so
+      // this lock serializes repeats of the op too.
+      await query(client, 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+      const read = async (k: string) =>
+        (await query<{ value: string }>(client, 'SELECT value FROM state WHERE key = $1', [k])).rows[0];
+      const applied = await read(opKey);
+      if (applied !== undefined)
+        return { value: (decodeJson(applied.value) as { value: unknown }).value, repeated: true };
+      const current = await read(key);
+      const value = changedValue(key, current === undefined ? undefined : decodeJson(current.value), change);
+      const now = this.#clock();
+      const upsert = `INSERT INTO state (key, value, updated_at) VALUES ($1, $2, $3)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
+      await query(client, upsert, [key, encodeJson(value, `variable ${key}`), now]);
+      await query(client, upsert, [opKey, encodeJson({ key, value }, `variable ${key}`), now]);
+      return { value, repeated: false };
+    });
   }
 
   async purgePrefix(prefix: string, olderThan: number): Promise<number> {

@@ -3,6 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { AutopilotError } from '../../errors.ts';
 import type { Stores } from '../ports.ts';
 import { SqliteDb, storeError } from './database.ts';
+import { takeBackGoneLeases, type TakenBack } from './gone-owner-leases.ts';
 import { migrate } from './migrations.ts';
 import { SqliteAuditStore } from './sqlite-audit-store.ts';
 import { SqliteEventLog } from './sqlite-event-log.ts';
@@ -39,6 +40,8 @@ export interface SqliteStoreInfo {
 
 export interface SqliteStores extends Stores {
   readonly info: SqliteStoreInfo;
+  /** Runs and events leased by processes that are gone become claimable now (see gone-owner-leases.ts). */
+  takeBackGoneLeases(gone: (owner: string) => boolean, now: number): TakenBack;
 }
 
 const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -56,6 +59,7 @@ export async function openSqliteStores(options: SqliteStoreOptions): Promise<Sql
     audit,
     views: audit,
     state: new SqliteStateStore(db, clock),
+    takeBackGoneLeases: (gone, now) => takeBackGoneLeases(db, gone, now),
     close: async () => db.close(),
   };
 }

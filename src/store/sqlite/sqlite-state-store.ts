@@ -1,6 +1,7 @@
 /** StateStore on SQLite: JSON values by key; compare-and-set compares values, not their text. */
 import { isDeepStrictEqual } from 'node:util';
-import type { StateStore } from '../ports.ts';
+import { VAR_OP_PREFIX, type StateStore, type VarChange, type VarUpdate } from '../ports.ts';
+import { changedValue, checkVarUpdate } from '../var-change.ts';
 import type { SqliteDb } from './database.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
 import { requireId } from '../input-checks.ts';
@@ -49,6 +50,22 @@ export class SqliteStateStore implements StateStore {
           { prefix, olderThan },
         ).changes,
     );
+  }
+
+  async updateVar(key: string, change: VarChange, opId: string): Promise<VarUpdate> {
+    checkVarUpdate(key, change, opId);
+    const opKey = VAR_OP_PREFIX + opId;
+    // One write transaction (the file's write lock): the op record and the value change together.
+    return this.#db.write(() => {
+      const applied = this.#current(opKey);
+      if (applied !== undefined)
+        return { value: (decodeJson(applied) as { value: unknown }).value, repeated: true };
+      const current = this.#current(key);
+      const value = changedValue(key, current === undefined ? undefined : decodeJson(current), change);
+      this.#put(key, encodeJson(value, `variable ${key}`));
+      this.#put(opKey, encodeJson({ key, value }, `variable ${key}`));
+      return { value, repeated: false };
+    });
   }
 
   #current(key: string): string | undefined {

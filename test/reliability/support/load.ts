@@ -11,6 +11,8 @@ export interface LoadOptions {
   rate: number;
   /** The body of event number `i`. */
   body: (i: number) => { header: { uuid: string } };
+  /** Stop making new events after this many (redeliveries go on). @defaultValue no limit */
+  count?: number;
 }
 
 export interface LoadStats {
@@ -69,7 +71,10 @@ export function startLoad(options: LoadOptions): Load {
 
   const tick = () => {
     if (stopped) return;
-    const due = Math.floor(((Date.now() - started) / 1000) * options.rate);
+    const due = Math.min(
+      Math.floor(((Date.now() - started) / 1000) * options.rate),
+      options.count ?? Number.POSITIVE_INFINITY,
+    );
     while (stats.sent < due) {
       const body = options.body(stats.sent);
       stats.sent += 1;

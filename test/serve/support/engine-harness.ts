@@ -10,6 +10,7 @@ import { configSecrets, loadConfig } from '../../../src/config/load-config.ts';
 import { startEngine, type RunningEngine } from '../../../src/engine/start-engine.ts';
 import { createLogger } from '../../../src/log/logger.ts';
 import { tracesUrl } from '../../../src/ops/tracing.ts';
+import type { ApiCaller } from '../../../src/openapi/types.ts';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
 
@@ -40,6 +41,8 @@ export interface EngineSetup {
   noAdmin?: boolean;
   /** A YAML config file, passed as AUTOPILOT_CONFIG (for settings without an environment variable). */
   configYaml?: string;
+  /** The `http` action's caller (tests point it at a local listener). */
+  httpCaller?: ApiCaller;
 }
 
 export function captureLogs(): { stream: Writable; logs: LogLine[]; raw: string[] } {
@@ -84,7 +87,11 @@ export async function startTestEngine(setup: EngineSetup = {}): Promise<TestEngi
     destination: stream,
     traceIds: tracesUrl(config.tracing) !== undefined,
   });
-  const engine = await startEngine({ config, log });
+  const engine = await startEngine({
+    config,
+    log,
+    ...(setup.httpCaller ? { httpCaller: setup.httpCaller } : {}),
+  });
   return {
     engine,
     url: engine.url,

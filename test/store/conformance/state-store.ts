@@ -1,4 +1,7 @@
-/** StateStore conformance: JSON values, compare-and-set by value, one winner under contention. */
+/**
+ * StateStore conformance: JSON values, compare-and-set by value, one winner under contention,
+ * variables changed atomically and once per op.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../../src/store/ports.ts';
 import { rejectionOf, testClock, type StoreFactory, type StoreHarness } from './harness.ts';
@@ -78,6 +81,79 @@ export function describeStateStoreConformance(name: string, factory: StoreFactor
       } finally {
         await timed.cleanup();
       }
+    });
+
+    it('sets and increments variables, an absent one from 0, each op applied once', async () => {
+      expect(await state.updateVar('var:rule:r1:n', { kind: 'increment', by: 1 }, 'op-1')).toEqual({
+        value: 1,
+        repeated: false,
+      });
+      expect(await state.updateVar('var:rule:r1:n', { kind: 'increment', by: 2.5 }, 'op-2')).toEqual({
+        value: 3.5,
+        repeated: false,
+      });
+      // op-1 again (a step retried after a crash): the value it gave back, nothing counted.
+      expect(await state.updateVar('var:rule:r1:n', { kind: 'increment', by: 1 }, 'op-1')).toEqual({
+        value: 1,
+        repeated: true,
+      });
+      expect(await state.get('var:rule:r1:n')).toBe(3.5);
+      const labels = { names: ['a', 'b'], big: 7433128839025672193n };
+      expect(await state.updateVar('var:space:p:labels', { kind: 'set', value: labels }, 'op-3')).toEqual({
+        value: labels,
+        repeated: false,
+      });
+      await state.updateVar('var:space:p:labels', { kind: 'set', value: 'later' }, 'op-4');
+      expect(await state.updateVar('var:space:p:labels', { kind: 'set', value: 'x' }, 'op-3')).toEqual({
+        value: labels,
+        repeated: true,
+      });
+      expect(await state.get('var:space:p:labels')).toBe('later');
+    });
+
+    it('counts every one of many concurrent increments from two connections exactly once', async () => {
+      const other = harness.openAnother ? await harness.openAnother() : harness.stores;
+      try {
+        const stores = [state, other.state];
+        const updates = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            stores[i % 2]!.updateVar('var:space:p:hits', { kind: 'increment', by: 1 }, `hit-${i % 30}`),
+          ),
+        );
+        // 30 distinct ops, 10 of them sent twice at once: 30 counted, every value seen once.
+        expect(await state.get('var:space:p:hits')).toBe(30);
+        const fresh = updates.filter((u) => !u.repeated).map((u) => u.value as number);
+        expect(fresh.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+        expect(updates.filter((u) => u.repeated)).toHaveLength(10);
+      } finally {
+        if (other !== harness.stores) await other.close();
+      }
+    });
+
+    it('refuses to increment what is not a number, changing nothing', async () => {
+      await state.set('var:rule:r1:label', 'text');
+      const error = await rejectionOf(
+        state.updateVar('var:rule:r1:label', { kind: 'increment', by: 1 }, 'op-text'),
+      );
+      expect(error.code).toBe('AP_VAR_NOT_NUMBER');
+      expect(error.message).toMatch(/var:rule:r1:label/);
+      expect(await state.get('var:rule:r1:label')).toBe('text');
+      const by = await rejectionOf(
+        state.updateVar('var:rule:r1:n', { kind: 'increment', by: Number.NaN }, 'op-nan'),
+      );
+      expect(by.code).toBe('AP_VAR_NOT_NUMBER');
+      // Refused ops are not recorded: the same op may be applied once the value is fixed.
+      await state.set('var:rule:r1:label', 4);
+      expect(await state.updateVar('var:rule:r1:label', { kind: 'increment', by: 1 }, 'op-text')).toEqual({
+        value: 5,
+        repeated: false,
+      });
+      expect((await rejectionOf(state.updateVar('', { kind: 'set', value: 1 }, 'op'))).code).toBe(
+        'AP_STORE_BAD_INPUT',
+      );
+      expect((await rejectionOf(state.updateVar('k', { kind: 'set', value: 1 }, ''))).code).toBe(
+        'AP_STORE_BAD_INPUT',
+      );
     });
 
     it('refuses values that are not JSON and empty keys', async () => {

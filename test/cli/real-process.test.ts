@@ -1,0 +1,68 @@
+/**
+ * The CLI as a user starts it: a fresh Node process per command. In-process tests share one
+ * module graph, loaded in whatever order the tests import it, so they cannot see an import
+ * cycle that breaks a command when its module is the first one loaded (autopilot test once
+ * died so: "Cannot access 'forEachStep' before initialization").
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { commandNames } from '../../src/cli/run-cli.ts';
+import '../../src/cli/commands/index.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+async function autopilot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/** The `npx autopilot …` lines of the README's quick start, without their comments. */
+function quickStartCommands(): string[][] {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('## Quick start');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('npx autopilot '))
+    .map((line) => line.replace(/#.*$/, '').trim().split(/\s+/).slice(2));
+}
+
+describe('the CLI in a process of its own', () => {
+  it.each(quickStartCommands().map((args) => [args.join(' '), args]))(
+    'README quick start: autopilot %s exits 0',
+    async (_, args) => {
+      const { code, stderr } = await autopilot(args as string[]);
+      expect(stderr).not.toContain('internal error');
+      expect(code).toBe(0);
+    },
+    60_000,
+  );
+
+  it('finds the quick-start commands', () => {
+    expect(quickStartCommands().length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(commandNames())(
+    'autopilot %s --help loads its module first and answers',
+    async (name) => {
+      const { code, stdout, stderr } = await autopilot([name, '--help']);
+      expect(stderr).not.toContain('internal error');
+      expect(code).toBe(0);
+      expect(stdout.length).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+});
