@@ -109,7 +109,7 @@ export function conclude(
   if (verdict !== 'unknown') return { matched: verdict, conditions };
   const error = new AutopilotError(
     'AP_CONDITION_NEEDS_LIVE_DATA',
-    'a condition needs data the event does not carry (the work item, where the change came from, or the changed field\'s alias); pass the work item to evaluate it',
+    "a condition needs data the event does not carry (the work item, where the change came from, or the changed field's alias); pass the work item to evaluate it",
     { paths: conditions.filter((c) => c.outcome === 'needs_live_data').map((c) => c.path) },
   );
   return { matched: false, conditions, error };

@@ -53,8 +53,7 @@ export function stateTimes(
 /** How long since each entry time, at `now` (never negative: clocks differ a little). */
 export function timeSpent(entered: StateTimes, now: number): TimeSpent {
   const out: TimeSpent = {};
-  if (entered.state_entered_at !== undefined)
-    out.time_in_state = Math.max(0, now - entered.state_entered_at);
+  if (entered.state_entered_at !== undefined) out.time_in_state = Math.max(0, now - entered.state_entered_at);
   if (entered.node_entered_at !== undefined) {
     const nodes: Record<string, number> = Object.create(null);
     for (const [id, at] of Object.entries(entered.node_entered_at)) nodes[id] = Math.max(0, now - at);

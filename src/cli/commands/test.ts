@@ -54,7 +54,9 @@ export const command: CliCommand = async (args, io) => {
     // A field list that names aliases (Open API shape) tells them; `{key, value}` entries do not.
     fieldNamesKnown:
       workItem !== undefined ||
-      payloadFields(event).some((f) => typeof (f as { field_alias?: unknown } | null)?.field_alias === 'string'),
+      payloadFields(event).some(
+        (f) => typeof (f as { field_alias?: unknown } | null)?.field_alias === 'string',
+      ),
   });
   const results = await matchEvent(event, buildRuleIndex(rules), facts);
   const byId = new Map(rules.map((r) => [r.id, r]));
