@@ -31,6 +31,11 @@ export const ERROR_CATALOGUE = {
   },
   AP_RULE_INVALID: { title: 'Rule is semantically invalid', retryable: false, owner: 'rule_author' },
   AP_RULE_DUPLICATE_ID: { title: 'Two rules share one id', retryable: false, owner: 'rule_author' },
+  AP_TARGET_INVALID: {
+    title: 'An action names a work item that cannot be one: target.id a list or not an int64 id',
+    retryable: false,
+    owner: 'rule_author',
+  },
   AP_TEMPLATE_MISSING_PATH: {
     title: 'A template refers to a value the event does not have',
     retryable: false,
@@ -136,6 +141,13 @@ export const ERROR_CATALOGUE = {
     owner: 'client',
   },
   AP_NOT_FOUND: { title: 'No such resource', status: 404, retryable: false, owner: 'client' },
+  AP_MANUAL_REFUSED: {
+    title:
+      'A manual run refused: the rule has no on.manual, is disabled, or the work item is outside its pre-filters',
+    status: 409,
+    retryable: false,
+    owner: 'client',
+  },
   AP_PAYLOAD_TOO_LARGE: { title: 'Body is too large', status: 413, retryable: false, owner: 'client' },
   AP_UNSUPPORTED_MEDIA_TYPE: {
     title: 'Body is not JSON',
@@ -145,6 +157,11 @@ export const ERROR_CATALOGUE = {
   },
   AP_CONFIG_INVALID: { title: 'Configuration is invalid', retryable: false, owner: 'operator' },
   AP_CLI_USAGE: { title: 'Command-line arguments are wrong', retryable: false, owner: 'client' },
+  AP_ENGINE_UNREACHABLE: {
+    title: "autopilot run could not reach the engine's admin API (not running, wrong --url, not the engine)",
+    retryable: true,
+    owner: 'operator',
+  },
   AP_INPUT_FILE: {
     title: 'An input file is missing, unreadable or not valid JSON',
     retryable: false,

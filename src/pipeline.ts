@@ -22,6 +22,7 @@ import { readsChangedField, withFieldNames } from './match/change-field.ts';
 import { readsOrigin, readsSubtasks } from './match/fact-values.ts';
 import { buildEventFacts, workItemFromPayload } from './match/facts.ts';
 import { matchEvent } from './match/match-event.ts';
+import { loadVars } from './match/vars-fact.ts';
 import { candidateRules, type RuleIndex } from './match/rule-index.ts';
 import { laneOf, planNeedsWorkItem, planRun } from './plan/plan-run.ts';
 import type { Run } from './plan/run.ts';
@@ -117,7 +118,13 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
   let live: Promise<LoadedWorkItem | undefined> | undefined;
   const loadLive = () => (live ??= loadOrGiveUp(deps.workItems, event, candidatesReadSubtasks(index, event)));
   const change = await changeWithFieldNames(event, candidates, deps.workItems);
-  const facts = buildEventFacts(event, now, async () => (await loadLive())?.item, { change });
+  const facts = buildEventFacts(
+    event,
+    now,
+    async () => (await loadLive())?.item,
+    (ruleId, wanted) => loadVars((key) => deps.state.get(key), wanted, { ruleId, event }),
+    { change },
+  );
   const results = await matchEvent(event, index, facts, {
     engineUserKey: deps.engineUserKey,
     maxDepth: deps.maxDepth,

@@ -4,6 +4,7 @@
  * Also the readers for rendered params, which report a wrong param as an error of the rule.
  */
 import { AutopilotError } from '../errors.ts';
+import { isWorkItemId } from '../ingest/ids.ts';
 import type { Event } from '../events/event.ts';
 import type { ApiCall } from '../plan/run.ts';
 import type { FieldMeta, NormalizedWorkItem } from '../match/work-item.ts';
@@ -51,6 +52,7 @@ export function ruleError(
 /** `target: {project, type, id}` in the params, each part defaulting to the event's work item. */
 export function resolveTarget(action: string, params: Params, ctx: ActionContext): ActionTarget {
   const given = (params.target ?? {}) as Record<string, unknown>;
+  if (given.id !== undefined) requireOneId(action, given.id);
   const target = {
     project: text(given.project) ?? ctx.event.projectKey ?? ctx.workItem?.project,
     type: text(given.type) ?? ctx.event.workItem?.typeKey ?? ctx.workItem?.type,
@@ -63,6 +65,32 @@ export function resolveTarget(action: string, params: Params, ctx: ActionContext
     });
   }
   return { project, type, id };
+}
+
+/**
+ * A given `target.id` is one work item id. A list (a role's owners, a look-up's items) or text
+ * used to fall back silently to the event's own work item, so the write landed on the wrong one.
+ */
+function requireOneId(action: string, id: unknown): void {
+  if (Array.isArray(id)) {
+    throw new AutopilotError(
+      'AP_TARGET_INVALID',
+      `${action}: target.id is a list of ${id.length} where one work item id is expected; iterate with for_each`,
+      { action },
+    );
+  }
+  const asText = text(id);
+  if (asText === undefined || !isWorkItemId(asText)) {
+    throw new AutopilotError(
+      'AP_TARGET_INVALID',
+      `${action}: target.id ${JSON.stringify(clipped(id))} is not a work item id (a positive integer below 2^63)`,
+      { action },
+    );
+  }
+}
+
+function clipped(value: unknown): unknown {
+  return typeof value === 'string' && value.length > 40 ? `${value.slice(0, 40)}…` : value;
 }
 
 function text(value: unknown): string | undefined {

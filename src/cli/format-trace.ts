@@ -2,6 +2,7 @@
  * The human view of `autopilot test`: the event, then one block per candidate rule with its
  * conditions (fact value seen, operator, outcome) and, for a matched rule, the planned calls.
  */
+import { HTTP_OPERATION } from '../outbound/http-action.ts';
 import type { Event } from '../events/event.ts';
 import { stringifyJson } from '../openapi/json.ts';
 import type { ConditionTrace } from '../match/condition-trace.ts';
@@ -62,7 +63,9 @@ function verdict(c: ReportCandidate): string {
 
 function actionLines(action: ReportAction): string[] {
   const flags = [action.name ? `name ${action.name}` : '', action.recheck ? 'recheck' : ''].filter(Boolean);
-  const head = `${action.index + 1}. ${action.type}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}  X-IDEM-UUID ${action.idempotencyKey}`;
+  // An http call carries its key as `idempotency-key`; Open API writes as X-IDEM-UUID.
+  const keyHeader = action.type === 'http' ? 'idempotency-key' : 'X-IDEM-UUID';
+  const head = `${action.index + 1}. ${action.type}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}  ${keyHeader} ${action.idempotencyKey}`;
   const lines = [head, ...callLines(action.calls)];
   if (action.deferred)
     lines.push(
@@ -79,6 +82,9 @@ function callLines(calls: readonly ReportCall[] | undefined, indent = '   '): st
   for (const call of calls ?? []) {
     const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
     lines.push(`${indent}${call.method} ${call.path}${query}${call.headers ? '' : '  (read)'}`);
+    if (call.operation === HTTP_OPERATION && call.headers) {
+      for (const [name, value] of Object.entries(call.headers)) lines.push(`${indent}${name}: ${value}`);
+    }
     if (call.body !== undefined) lines.push(`${indent}body ${stringifyJson(call.body)}`);
   }
   return lines;
@@ -94,6 +100,12 @@ function explanationLines(e: StepExplanation, indent: string): string[] {
   }
   if (e.parksUntil !== undefined)
     lines.push(`${indent}parks the run until ${new Date(e.parksUntil).toISOString()} (if run now)`);
+  if (e.variable) {
+    const was = e.variable.before === undefined ? 'not set' : show(e.variable.before, 40);
+    lines.push(
+      `${indent}vars.${e.variable.var} would be ${show(e.variable.value, 60)} (now ${was}; nothing written)`,
+    );
+  }
   if (e.error) lines.push(`${indent}refused: ${e.error.code}: ${e.error.message}`);
   if (e.deferred && e.branch === undefined) lines.push(`${indent}deferred: ${e.deferred}`);
   lines.push(...callLines(e.calls, indent));

@@ -15,8 +15,11 @@ export interface ReportCall {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
-  /** Writes carry the action's idempotency key as X-IDEM-UUID. */
-  headers?: { 'X-IDEM-UUID': string };
+  /**
+   * Open API writes carry the action's idempotency key as X-IDEM-UUID; an `http` call shows every
+   * header it is sent with (its key as `idempotency-key`).
+   */
+  headers?: Record<string, string>;
 }
 
 export interface ReportAction {
@@ -50,6 +53,11 @@ export interface StepExplanation {
   iterations?: Array<{ index: number; item: unknown; steps: ReportStep[] }>;
   /** wait: when the run would wake if the step ran now (epoch ms). */
   parksUntil?: number;
+  /**
+   * set / increment: the variable and the value the step would leave, from the variables assumed
+   * (`--vars`); `before` absent when none was set. Nothing is written.
+   */
+  variable?: { var: string; key: string; before?: unknown; value: unknown };
   /** Rendered params (secrets as `***`), when every value they read is known. */
   params?: Record<string, unknown>;
   calls?: ReportCall[];

@@ -4,7 +4,7 @@
  */
 import { traceEvent, type EventStory } from '../audit/trace-event.ts';
 import { AutopilotError } from '../errors.ts';
-import type { Rule, Trigger } from '../rules/rule.ts';
+import { isManualTrigger, type Rule, type Trigger } from '../rules/rule.ts';
 import {
   COUNT_BUCKET_MS,
   type AuditCount,
@@ -101,7 +101,9 @@ function ruleHead(rule: Rule) {
 }
 
 export function describeTrigger(on: Trigger): string {
-  if ('event' in on) return `event: ${[on.event].flat().join(', ')}`;
+  const manual = isManualTrigger(on);
+  if ('event' in on) return `event: ${[on.event].flat().join(', ')}${manual ? '; manual' : ''}`;
+  if (manual) return 'manual';
   if ('poll' in on) return `poll: every ${on.poll.every}`;
   if ('schedule' in on) return `schedule: ${on.schedule.cron} ${on.schedule.timezone ?? 'UTC'}`;
   if ('card_action' in on) return `card action: ${on.card_action}`;

@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../executor/executor.ts';
-import { ENGINE_EVENT_TYPES, WORK_ITEM_EVENT_TYPES, type Event } from '../events/event.ts';
+import { ENGINE_EVENT_TYPES, MANUAL_EVENT_TYPE, WORK_ITEM_EVENT_TYPES, type Event } from '../events/event.ts';
 import { chatRoutes } from '../ingest/chat/chat-routes.ts';
 import { commandCatalogOf } from '../ingest/chat/command-catalog.ts';
 import { extractWebhookToken, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
@@ -117,6 +117,7 @@ export function buildApp(deps: AppDeps): Express {
         traceEvent: (eventId) => traceEvent(stores, eventId),
         pausedPairs: (at) => deps.breaker.paused(at),
         onEventRequeued: deps.onEventRequeued,
+        onEventStored: deps.onEventStored,
         data: dataRoutes(data, 'admin-api'),
       }),
     );
@@ -138,6 +139,7 @@ export function buildApp(deps: AppDeps): Express {
         eventTypes: [
           ...WORK_ITEM_EVENT_TYPES,
           ...ENGINE_EVENT_TYPES,
+          MANUAL_EVENT_TYPE,
           ...Object.keys(config.webhooks).map((name) => `webhook.${name}`),
         ],
       }),

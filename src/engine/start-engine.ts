@@ -186,6 +186,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     program: {
       event: async (eventId) => (await stores.events.get(eventId))?.event,
       workItem: (ref, through, options) => workItems.loadWith(through, ref, options),
+      state: stores.state,
       secrets: config.secrets,
     },
     limiter,

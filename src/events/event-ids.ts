@@ -1,6 +1,7 @@
 /**
  * Event ids, one namespace per source: `feishu:<uuid>`, `webhook:<name>:<webhook-id>`,
- * `chat:<message_id>`, `card:<event_id>`, `poll:<hash>`, `schedule:<hash>`, and `change:<hash>` for a change itself. The event log deduplicates by id, so
+ * `chat:<message_id>`, `card:<event_id>`, `poll:<hash>`, `schedule:<hash>`, `manual:<uuid>`, and
+ * `change:<hash>` for a change itself. The event log deduplicates by id, so
  * without the prefix a holder of one source's credentials could store an id another source
  * will use later (a Feishu uuid `chat:om_…`) and have that delivery dropped as a duplicate.
  */
@@ -14,6 +15,8 @@ export const eventIds = {
   card: (larkEventId: string) => `card:${larkEventId}`,
   poll: (hash: string) => `poll:${hash}`,
   schedule: (hash: string) => `schedule:${hash}`,
+  /** A manual run's request id (a UUID the caller may choose, so a retried request is stored once). */
+  manual: (uuid: string) => `manual:${uuid}`,
   /**
    * A change, whoever reported it (change-id.ts): a webhook carries it as `changeId`, an event
    * made from an operation record has it as its id. No delivery can choose it.

@@ -1,6 +1,7 @@
 /** The canonical event every source is normalized into (see ARCHITECTURE.md, "Canonical event"). */
 
-export type EventSource = 'feishu' | 'op_record' | 'webhook' | 'chat' | 'poll' | 'schedule' | 'replay';
+export type EventSource =
+  'feishu' | 'op_record' | 'webhook' | 'chat' | 'poll' | 'schedule' | 'manual' | 'replay';
 
 /** Event types rule authors write in `on.event`. `webhook.<name>` is open-ended. */
 export const WORK_ITEM_EVENT_TYPES = [
@@ -19,6 +20,12 @@ export const WORK_ITEM_EVENT_TYPES = [
 ] as const;
 
 export const ENGINE_EVENT_TYPES = ['chat.command', 'card.action', 'schedule.fired'] as const;
+
+/**
+ * What a manual run fires. Not an `on.event` type: a rule asks for it with `on.manual: true`,
+ * and each manual event fires only the rule it names (`payload.rule_id`).
+ */
+export const MANUAL_EVENT_TYPE = 'manual.run';
 
 export type WorkItemEventType = (typeof WORK_ITEM_EVENT_TYPES)[number];
 export type EventType = WorkItemEventType | (typeof ENGINE_EVENT_TYPES)[number] | `webhook.${string}`;

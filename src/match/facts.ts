@@ -1,11 +1,15 @@
 /**
  * The facts a condition or template sees for one event: `event`, `work_item`, `change`,
- * `command`, `now`. `work_item` is loaded lazily, at most once per event, and only when a
+ * `command`, `now`, `vars`. `work_item` is loaded lazily, at most once per event, and only when a
  * candidate rule needs it; without a loader, what the event payload carries stands in for it.
  */
 import type { Event } from '../events/event.ts';
 import { withTimeSpent } from './time-in-state.ts';
+import { emptyVars, type VarRef, type VarsFact } from './vars-fact.ts';
 import { normalizeWorkItem, type NormalizedWorkItem, type WorkItemProvider } from './work-item.ts';
+
+/** Reads the variables `wanted` of one rule for this event (the StateStore's, in the engine). */
+export type VarsProvider = (ruleId: string, wanted: readonly VarRef[]) => Promise<VarsFact>;
 
 export interface EventFacts {
   event: Event;
@@ -18,6 +22,8 @@ export interface EventFacts {
   fieldNamesKnown?: boolean;
   /** Memoized: the first call starts the load, every later call gets the same promise. */
   workItem(): Promise<WorkItemFact>;
+  /** The `vars` fact of one rule: only the variables it names, read when its conditions run. */
+  vars: VarsProvider;
 }
 
 /** The work item as far as it is known, and whether that is the live record or only the payload's part. */
@@ -27,13 +33,15 @@ export interface WorkItemFact {
 }
 
 /**
- * `change` may be given with more than the event carries: the other name (key or alias) of the
- * changed field (src/match/change-field.ts).
+ * Without `loadVars` (offline), every variable reads as absent. `change` may be given with more
+ * than the event carries: the other name (key or alias) of the changed field
+ * (src/match/change-field.ts).
  */
 export function buildEventFacts(
   event: Event,
   now: number,
   loadWorkItem?: WorkItemProvider,
+  loadVars?: VarsProvider,
   known: { change?: Event['change']; fieldNamesKnown?: boolean } = {},
 ): EventFacts {
   let loaded: Promise<WorkItemFact> | undefined;
@@ -45,6 +53,7 @@ export function buildEventFacts(
     command: event.command,
     now,
     workItem: () => (loaded ??= loadFact(event, now, loadWorkItem)),
+    vars: async (ruleId, wanted) => (loadVars && wanted.length > 0 ? loadVars(ruleId, wanted) : emptyVars()),
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * Candidate rules by trigger, so an event is only checked against rules that could fire on
  * it: event rules by (event type, project, work item type) with `*` standing for "any";
- * poll and schedule rules by rule id; command rules by command name;
- * card action rules by action name. Disabled rules are left out.
+ * poll, schedule and manual rules by rule id; command rules by command name;
+ * card action rules by action name. Disabled rules are left out. A rule with both `event` and
+ * `manual` is in both indexes.
  */
 import type { Event } from '../events/event.ts';
 import { compileCommandGrammar } from '../rules/command-grammar.ts';
@@ -10,6 +11,7 @@ import {
   isCardActionTrigger,
   isCommandTrigger,
   isEventTrigger,
+  isManualTrigger,
   isPollTrigger,
   isScheduleTrigger,
   type Rule,
@@ -32,6 +34,7 @@ export interface RuleIndex {
   readonly bySchedule: ReadonlyMap<string, IndexedRule>;
   readonly byCommand: ReadonlyMap<string, readonly IndexedRule[]>;
   readonly byCardAction: ReadonlyMap<string, readonly IndexedRule[]>;
+  readonly byManual: ReadonlyMap<string, IndexedRule>;
 }
 
 const ANY = '*';
@@ -42,6 +45,7 @@ export function buildRuleIndex(rules: readonly Rule[]): RuleIndex {
   const bySchedule = new Map<string, IndexedRule>();
   const byCommand = new Map<string, IndexedRule[]>();
   const byCardAction = new Map<string, IndexedRule[]>();
+  const byManual = new Map<string, IndexedRule>();
   let size = 0;
   rules.forEach((rule, ordinal) => {
     if (!rule.enabled) return;
@@ -53,8 +57,9 @@ export function buildRuleIndex(rules: readonly Rule[]): RuleIndex {
     else if (isCommandTrigger(on)) push(byCommand, compileCommandGrammar(on.command).name, entry);
     else if (isCardActionTrigger(on)) push(byCardAction, on.card_action, entry);
     else if (isEventTrigger(on)) for (const key of eventKeys(on)) push(byEvent, key, entry);
+    if (isManualTrigger(on)) byManual.set(rule.id, entry);
   });
-  return { size, byEvent, byPoll, bySchedule, byCommand, byCardAction };
+  return { size, byEvent, byPoll, bySchedule, byCommand, byCardAction, byManual };
 }
 
 /** Candidate rules for an event, in rule-set order, each once. */
@@ -75,7 +80,10 @@ export function candidateRules(index: RuleIndex, event: Event): IndexedRule[] {
   return mergeInOrder(found);
 }
 
-/** Poll and schedule events name the rule that produced them; chat commands name the command. */
+/**
+ * Poll, schedule and manual events name the rule they are for, and fire only that rule; chat
+ * commands name the command.
+ */
 function ownTriggerRules(index: RuleIndex, event: Event): IndexedRule[] {
   if (event.command !== undefined) return [...(index.byCommand.get(event.command.name.toLowerCase()) ?? [])];
   if (event.card !== undefined) {
@@ -84,13 +92,14 @@ function ownTriggerRules(index: RuleIndex, event: Event): IndexedRule[] {
   }
   const ruleId = producingRuleId(event);
   if (ruleId === undefined) return [];
-  const producer = event.source === 'schedule' ? index.bySchedule.get(ruleId) : index.byPoll.get(ruleId);
+  const byRuleId = { schedule: index.bySchedule, manual: index.byManual }[event.source as string];
+  const producer = (byRuleId ?? index.byPoll).get(ruleId);
   return producer === undefined || !matchesPrefilter(producer.rule.on, event) ? [] : [producer];
 }
 
-/** `payload.rule_id` of a poll or schedule event: the rule whose trigger produced it. */
+/** `payload.rule_id` of a poll, schedule or manual event: the rule whose trigger produced it. */
 export function producingRuleId(event: Event): string | undefined {
-  if (event.source !== 'poll' && event.source !== 'schedule') return undefined;
+  if (event.source !== 'poll' && event.source !== 'schedule' && event.source !== 'manual') return undefined;
   const payload = event.payload;
   if (payload === null || typeof payload !== 'object') return undefined;
   const id = (payload as Record<string, unknown>).rule_id;

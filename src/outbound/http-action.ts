@@ -118,7 +118,8 @@ function checkedLookup(resolve: LookupFn, trusted: ReadonlySet<string>) {
 
 const DROPPED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'upgrade']);
 
-function requestHeaders(call: ApiCall, idempotencyKey: string | undefined): Record<string, string> {
+/** The headers an `http` call is sent with (the dry run shows the same). */
+export function requestHeaders(call: ApiCall, idempotencyKey: string | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(call.headers ?? {})) {
     if (!DROPPED_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;

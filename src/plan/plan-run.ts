@@ -26,6 +26,8 @@ export interface PlanContext {
 
 const PRIORITY: Readonly<Record<EventSource, RunPriority>> = {
   chat: 'chat',
+  // Someone asked for this run and is waiting for it, as with a chat command.
+  manual: 'chat',
   feishu: 'webhook',
   // A change recovered from the operation records stands for the webhook that never came.
   op_record: 'webhook',

@@ -1,6 +1,7 @@
 /**
  * What the schema cannot say about control steps: a wait's length, templates in `wait_until`,
- * `for_each` and `lookup`, and the nested blocks of `for_each` and `choose` (where `item` and
+ * `for_each`, `lookup`, `set` and `increment` (and whether the trigger's events have the work item
+ * or space a variable is kept on), and the nested blocks of `for_each` and `choose` (where `item` and
  * `index` exist inside the loop).
  */
 import { checkConditions } from './check-conditions.ts';
@@ -36,6 +37,11 @@ export function controlIssues(
     case 'lookup':
       checkTemplates(value, at, templates, issues);
       return true;
+    case 'set':
+    case 'increment':
+      checkTemplates(value, at, templates, issues);
+      issues.push(...varScopeIssues(type, record(value) ?? {}, at, rules));
+      return true;
     case 'for_each': {
       const params = record(value) ?? {};
       if (params.items !== undefined) checkTemplates(params.items, [...at, 'items'], templates, issues);
@@ -63,6 +69,28 @@ export function controlIssues(
     default:
       return false;
   }
+}
+
+/** A variable of the work item or the space needs events that carry one. */
+function varScopeIssues(
+  type: string,
+  params: Record<string, unknown>,
+  at: RuleIssue['path'],
+  rules: StepRules,
+): RuleIssue[] {
+  const scope = params.scope ?? 'work_item';
+  if ((scope !== 'work_item' && scope !== 'space') || rules.missingWorkItem.length === 0) return [];
+  const path = params.scope === undefined ? at : [...at, 'scope'];
+  const whose = scope === 'space' ? 'a space' : 'a work item';
+  return [
+    {
+      ...invalid(
+        path,
+        `'${type}' keeps the variable on ${whose}, but ${rules.missingWorkItem.join(', ')} events carry none: use scope: rule`,
+      ),
+      atKey: params.scope === undefined,
+    },
+  ];
 }
 
 /** Where an action may read `{{secrets.*}}`: http headers and body, api body. */

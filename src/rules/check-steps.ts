@@ -3,6 +3,8 @@
  * and their scope, conditions at execution time, control steps' own rules, and whether each
  * action can apply to the rule's trigger.
  */
+import { isWorkItemId } from '../ingest/ids.ts';
+import { parseTemplate, type TemplatePart } from '../templates/parse.ts';
 import { STEP_KEYS, STEP_TYPES, WORK_ITEM_ACTIONS } from './action-names.ts';
 import { checkConditions } from './check-conditions.ts';
 import { controlIssues, secretsAllowedAt } from './check-control.ts';
@@ -93,6 +95,7 @@ function checkStep(
     issues,
   );
   issues.push(...applicability(type, params, typeAt, rules));
+  if (WORK_ITEM_ACTIONS.has(type)) issues.push(...checkTargetId(params, typeAt));
   if (type === 'message') issues.push(...checkMessage(params, typeAt));
 }
 
@@ -106,6 +109,61 @@ function triggerWithoutWorkItem(on: Record<string, unknown>): string[] {
   if (on.command !== undefined) return ['chat.command'];
   const events = Array.isArray(on.event) ? on.event : [on.event];
   return events.filter((e): e is string => typeof e === 'string' && WITHOUT_WORK_ITEM.test(e));
+}
+
+/**
+ * Template paths that hold lists: a role's owners, the current nodes, a multi-field change, a
+ * look-up's items. One of them where one work item id is expected used to fall back silently to
+ * the event's own work item.
+ */
+const LIST_PATHS: readonly RegExp[] = [
+  /^work_item\.roles\.[^.]+$/,
+  /^work_item\.current_nodes$/,
+  /^change\.(fields|nodes)$/,
+  /^steps\.[^.]+\.items$/,
+];
+const TO_ONE_FORMATTERS = new Set(['first', 'last', 'size', 'join', 'default']);
+
+/** `target.id`: one work item id, given as digits or as a template that renders one. */
+function checkTargetId(params: Record<string, unknown>, at: RuleIssue['path']): RuleIssue[] {
+  const target = record(params.target);
+  if (target?.id === undefined) return [];
+  const id = target.id;
+  const idAt = [...at, 'target', 'id'];
+  if (typeof id === 'number') {
+    return isWorkItemId(String(id)) && Number.isSafeInteger(id)
+      ? []
+      : [
+          invalid(
+            idAt,
+            `target.id ${id} is not a work item id: a positive integer below 2^63, quoted when long`,
+          ),
+        ];
+  }
+  if (typeof id !== 'string')
+    return [invalid(idAt, 'target.id must be one work item id (digits or a template)')];
+  if (!id.includes('{{')) {
+    return isWorkItemId(id)
+      ? []
+      : [invalid(idAt, `target.id '${id}' is not a work item id: expected a positive integer below 2^63`)];
+  }
+  let parts: TemplatePart[];
+  try {
+    parts = parseTemplate(id);
+  } catch {
+    return []; // checkTemplates reports a template that does not parse
+  }
+  const [only, ...more] = parts;
+  if (only?.kind !== 'expr' || more.length > 0) return [];
+  const reduced = only.formatters.some((f) => TO_ONE_FORMATTERS.has(f.name));
+  const list = only.formatters.some((f) => f.name === 'map') || LIST_PATHS.some((p) => p.test(only.path));
+  if (!list || reduced) return [];
+  return [
+    invalid(
+      idAt,
+      `target.id reads {{${only.path}}}, a list, where one work item id is expected: iterate with for_each (target id '{{item.id}}') or take one with | first`,
+    ),
+  ];
 }
 
 function applicability(

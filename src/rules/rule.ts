@@ -29,6 +29,15 @@ export interface SearchSpec {
 
 export interface EventTrigger {
   event: string | string[];
+  /** Also fired by a manual run (`autopilot run`, `POST /api/rules/<id>/run`). */
+  manual?: true;
+  project?: string[];
+  work_item_type?: string[];
+}
+
+/** Fired only by a manual run: `autopilot run <rule-id> --work-item <project>/<type>/<id>`. */
+export interface ManualTrigger {
+  manual: true;
   project?: string[];
   work_item_type?: string[];
 }
@@ -62,7 +71,8 @@ export interface CardActionTrigger {
   work_item_type?: string[];
 }
 
-export type Trigger = EventTrigger | PollTrigger | ScheduleTrigger | CommandTrigger | CardActionTrigger;
+export type Trigger =
+  EventTrigger | ManualTrigger | PollTrigger | ScheduleTrigger | CommandTrigger | CardActionTrigger;
 
 /**
  * One entry of `do:` as written: exactly one action or control step name as key, its params as
@@ -132,4 +142,8 @@ export function isCommandTrigger(t: Trigger): t is CommandTrigger {
 }
 export function isCardActionTrigger(t: Trigger): t is CardActionTrigger {
   return 'card_action' in t;
+}
+/** `on.manual: true`, alone or beside `on.event`: the rule can be run by hand on one work item. */
+export function isManualTrigger(t: Trigger): t is ManualTrigger | (EventTrigger & { manual: true }) {
+  return 'manual' in t && t.manual === true;
 }

@@ -59,11 +59,14 @@ function oneKeyOf(error: ErrorObject, all: readonly ErrorObject[], dropped: Set<
   const path = pathOf(error.instancePath);
   const isStep = /^\/do\/\d+$/.test(error.instancePath);
   if (present.length > 1) {
+    // `manual` is the one trigger allowed beside another (event); it is not what clashes then.
+    const clashing = present.includes('event') ? present.filter((k) => k !== 'manual') : present;
     const what = isStep
       ? 'a step has exactly one action; split them into separate steps'
-      : `use only one of ${list(keys)}`;
+      : `use only one of ${list(keys)}` +
+        (keys.includes('manual') ? ' (manual: true may stand beside event only)' : '');
     return [
-      { path, code: 'AP_RULE_SCHEMA', message: `${present.map(quote).join(' and ')} together: ${what}` },
+      { path, code: 'AP_RULE_SCHEMA', message: `${clashing.map(quote).join(' and ')} together: ${what}` },
     ];
   }
   // An unknown key already explains a step without a known action.
@@ -135,6 +138,15 @@ function describe(error: ErrorObject): RuleIssue {
         code: 'AP_RULE_SCHEMA',
         message: `'${String(p.property)}' needs ${String(p.deps).split(', ').map(quote).join(' and ')} beside it`,
       };
+    case 'const': {
+      const hint =
+        error.instancePath === '/on/manual' ? "; leave 'manual' out for a rule not run by hand" : '';
+      return {
+        path,
+        code: 'AP_RULE_SCHEMA',
+        message: `invalid value ${show(error.data)}: must be ${show(p.allowedValue)}${hint}`,
+      };
+    }
     case 'minimum':
     case 'maximum':
       return {

@@ -1,7 +1,9 @@
 import { Router, type Request, type Response } from 'express';
+import type { Event } from '../events/event.ts';
 import { AutopilotError } from '../errors.ts';
 import { sendError } from '../ingest/http/http-errors.ts';
 import { requireBearer } from './bearer-auth.ts';
+import { manualRunRoute } from './manual-run-route.ts';
 import { RUN_STATES, type AuditStore, type EventLog, type RunQueue, type RunState } from '../store/ports.ts';
 import type { ReloadOutcome, RuleRegistry } from './rule-registry.ts';
 
@@ -19,6 +21,8 @@ export interface AdminDeps {
   data?: Router;
   /** Wakes the event processor after a dead-lettered event was retried. */
   onEventRequeued?: () => void;
+  /** A manual run's event was stored (POST /api/rules/:id/run): wakes the processor. */
+  onEventStored?: (event: Event, inserted: boolean) => void;
 }
 
 /** Admin API under /api: bearer token required on every route, compared in constant time. */
@@ -66,6 +70,14 @@ export function adminRoutes(deps: AdminDeps): Router {
     res.json({ ok: true, dropped: req.params.id });
   });
   router.get('/api/breakers', (_req, res) => res.json(deps.pausedPairs(deps.now())));
+  router.use(
+    manualRunRoute({
+      rules: () => deps.rules.current.byId,
+      events: deps.events,
+      now: deps.now,
+      onEventStored: deps.onEventStored,
+    }),
+  );
   // After the routes above: where paths meet (GET /api/rules), the admin API's own answer stays.
   if (deps.data) router.use('/api', deps.data);
   router.use('/api', (_req: Request, res: Response) =>

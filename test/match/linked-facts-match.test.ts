@@ -35,7 +35,9 @@ const meta = [{ field_key: 'field_abc', field_alias: 'priority_alias' }];
 
 describe.each(EVALUATORS)('with the %s evaluator', (evaluator) => {
   async function matches(when: ConditionNode, event: Event = buildEvent(), change?: Change) {
-    const facts = buildEventFacts(event, NOW, async () => normalizeWorkItem(inTesting), { change });
+    const facts = buildEventFacts(event, NOW, async () => normalizeWorkItem(inTesting), undefined, {
+      change,
+    });
     const [result] = await matchEvent(
       event,
       buildRuleIndex([buildRule({ on: { event: ['work_item.created', 'work_item.updated'] }, when })]),

@@ -105,7 +105,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown fact',
     yaml('id: r', ON, 'when: { fact: thing, path: x, operator: equal, value: P0 }', DO),
     [
-      "3:15: unknown fact 'thing' (known facts: event, work_item, change, command, now, origin, steps, item, index)",
+      "3:15: unknown fact 'thing' (known facts: event, work_item, change, command, now, origin, vars, steps, item, index)",
     ],
   ],
   [
@@ -117,7 +117,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown action',
     yaml('id: r', ON, 'do:', '  - coment: { text: hi }'),
     [
-      /^4:5: unknown action 'coment' \(known actions: comment, transition, .*, http, api; control steps: for_each, choose, wait, wait_until, lookup\)$/,
+      /^4:5: unknown action 'coment' \(known actions: comment, transition, .*, http, api; control steps: for_each, choose, wait, wait_until, lookup, set, increment\)$/,
     ],
   ],
   [
@@ -164,12 +164,50 @@ const CASES: [string, string, (string | RegExp)[]][] = [
   [
     'no trigger',
     yaml('id: r', 'on: { project: [p] }', DO),
-    ['2:5: missing one of event, poll, schedule, command, card_action'],
+    ['2:5: missing one of event, poll, schedule, command, card_action, manual'],
   ],
   [
     'two triggers',
     yaml('id: r', 'on: { event: work_item.created, command: "x" }', DO),
-    ["2:5: 'event' and 'command' together: use only one of event, poll, schedule, command, card_action"],
+    [
+      "2:5: 'event' and 'command' together: use only one of event, poll, schedule, command, card_action, manual (manual: true may stand beside event only)",
+    ],
+  ],
+  [
+    'manual beside a poll',
+    yaml('id: r', `on: { poll: { every: 5m, ${SEARCH} }, manual: true }`, DO),
+    [
+      "2:5: 'poll' and 'manual' together: use only one of event, poll, schedule, command, card_action, manual (manual: true may stand beside event only)",
+    ],
+  ],
+  [
+    'manual beside a command',
+    yaml('id: r', 'on: { command: "x {id}", manual: true }', 'do: [{ reply: { text: hi } }]'),
+    [
+      "2:5: 'command' and 'manual' together: use only one of event, poll, schedule, command, card_action, manual (manual: true may stand beside event only)",
+    ],
+  ],
+  [
+    'manual beside event and a schedule',
+    yaml('id: r', 'on: { event: work_item.created, schedule: { cron: "0 9 * * *" }, manual: true }', DO),
+    [
+      "2:5: 'event' and 'schedule' together: use only one of event, poll, schedule, command, card_action, manual (manual: true may stand beside event only)",
+    ],
+  ],
+  [
+    'manual: false',
+    yaml('id: r', 'on: { manual: false }', DO),
+    ["2:15: invalid value false: must be true; leave 'manual' out for a rule not run by hand"],
+  ],
+  [
+    'manual as a string',
+    yaml('id: r', 'on:', '  event: work_item.created', "  manual: 'yes'", DO),
+    ["4:11: invalid value 'yes': must be true; leave 'manual' out for a rule not run by hand"],
+  ],
+  [
+    'chats beside manual',
+    yaml('id: r', 'on: { manual: true, chats: [c] }', DO),
+    ["2:5: 'chats' needs 'command' beside it"],
   ],
   [
     'chats without a command',
@@ -290,7 +328,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown template root',
     yaml('id: r', ON, 'do: [{ comment: { text: "{{ thing.name }}" } }]'),
     [
-      /^3:26: invalid template: \{\{ thing.name \}\}: unknown root 'thing' \(known: event, work_item, change, command, now, origin, steps, rule, item, index, secrets\)$/,
+      /^3:26: invalid template: \{\{ thing.name \}\}: unknown root 'thing' \(known: event, work_item, change, command, now, origin, vars, steps, rule, item, index, secrets\)$/,
     ],
   ],
   [

@@ -22,6 +22,11 @@ registerCommand('events', {
     'recent events, newest first: events [--since 24h] [--type t] [--source s] [--limit n] [--json] [--data dir]',
   load: async () => (await import('./events.ts')).command,
 });
+registerCommand('run', {
+  summary:
+    'run a rule with manual: true on one work item, through the engine: run <rule-id> --work-item <project>/<type>/<id> [--url URL] [--json]',
+  load: async () => (await import('./run.ts')).command,
+});
 registerCommand('runs', {
   summary: 'list runs: runs [--state s] [--rule id] [--json] [--data dir]',
   load: async () => (await import('./runs.ts')).command,
