@@ -12,7 +12,7 @@ import type { Event } from '../events/event.ts';
 import { evaluateDirect } from '../match/evaluate-direct.ts';
 import { varKey, type VarScope, type VarsFact } from '../match/vars-fact.ts';
 import type { VarChange } from '../store/ports.ts';
-import { changedValue, checkVarUpdate } from '../store/var-change.ts';
+import { changedValue, checkVarUpdate, incrementBy } from '../store/var-change.ts';
 import { createOperators } from '../match/operators.ts';
 import type { NormalizedWorkItem } from '../match/work-item.ts';
 import { idempotencyKey } from '../plan/idempotency.ts';
@@ -32,6 +32,11 @@ export interface OfflineFacts {
    * a set / increment step changes it for the steps after it.
    */
   vars: VarsFact;
+  /**
+   * What the dry run knows of the run's earlier top-level steps, by index and name (a set's or
+   * an increment's `value`), one object per run: later steps' templates read it as `steps.*`.
+   */
+  steps: Record<string, unknown>;
   /** Turns a call into what the report shows (people markers, the write's key). */
   reportCall: (call: ApiCall, key: string) => ReportCall;
 }
@@ -49,7 +54,7 @@ const SECRETS = new Proxy(
 
 /** The explanation of a top-level step rendered at execution. */
 export function explainStep(action: PlannedAction, facts: OfflineFacts): StepExplanation {
-  return explain(action, String(action.index), facts, {});
+  return explain(action, String(action.index), facts, { steps: facts.steps });
 }
 
 function explain(
@@ -83,7 +88,7 @@ function explain(
       return rendered(out, () => renderParams(step.params, context));
     case 'set':
     case 'increment':
-      return explainVar(step, facts, context, out);
+      return explainVar(step, path, facts, context, out);
     default:
       return explainAction(step, path, facts, context, out);
   }
@@ -205,6 +210,7 @@ function explainAction(
  */
 function explainVar(
   step: ActionSpec | PlannedAction,
+  path: string,
   facts: OfflineFacts,
   context: Record<string, unknown>,
   out: StepExplanation,
@@ -216,9 +222,10 @@ function explainVar(
     const name = String(params.var);
     const key = varKey(scope, { ruleId: facts.run.ruleId, event: facts.event }, name);
     const before = facts.vars[scope][name];
-    const by = typeof params.by === 'string' ? Number(params.by) : (params.by ?? 1);
+    // A `by` that is no number reaches checkVarUpdate as NaN, refused there as the run would be.
+    const by = incrementBy(params.by) ?? Number.NaN;
     const change: VarChange =
-      step.type === 'set' ? { kind: 'set', value: params.value } : { kind: 'increment', by: by as number };
+      step.type === 'set' ? { kind: 'set', value: params.value } : { kind: 'increment', by };
     checkVarUpdate(key, change, 'dry-run');
     out.variable = {
       var: `${scope}.${name}`,
@@ -228,6 +235,11 @@ function explainVar(
     };
     // The steps after it see the value it would leave, as they would in the run.
     facts.vars[scope][name] = out.variable.value;
+    if (!path.includes('/')) {
+      const result = { outcome: 'done', value: out.variable.value };
+      facts.steps[path] = result;
+      if (step.name !== undefined) facts.steps[step.name] = result;
+    }
   } catch (error) {
     if (isAutopilotError(error, 'AP_VAR_NOT_NUMBER') || isAutopilotError(error, 'AP_RULE_INVALID'))
       out.error = { code: error.code, message: error.message };

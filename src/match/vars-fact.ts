@@ -62,6 +62,8 @@ export function emptyVars(): VarsFact {
   return { work_item: {}, rule: {}, space: {} };
 }
 
+const READS_VARS = /\{\{\s*vars\./;
+
 const mentioned = new WeakMap<object, readonly VarRef[]>();
 
 /**
@@ -82,7 +84,7 @@ export function varsMentioned(value: object): readonly VarRef[] {
 
 function collectPaths(value: unknown, into: string[]): void {
   if (typeof value === 'string') {
-    if (!value.includes('{{vars.') && !value.includes('{{ vars.')) return;
+    if (!READS_VARS.test(value)) return;
     try {
       into.push(...templatePaths(value));
     } catch (error) {

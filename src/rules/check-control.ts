@@ -4,6 +4,7 @@
  * or space a variable is kept on), and the nested blocks of `for_each` and `choose` (where `item` and
  * `index` exist inside the loop).
  */
+import { incrementBy } from '../store/var-change.ts';
 import { checkConditions } from './check-conditions.ts';
 import { checkBlock, type BlockScope, type StepRules } from './check-steps.ts';
 import { durationIssue, invalid, record } from './check-support.ts';
@@ -41,6 +42,7 @@ export function controlIssues(
     case 'increment':
       checkTemplates(value, at, templates, issues);
       issues.push(...varScopeIssues(type, record(value) ?? {}, at, rules));
+      if (type === 'increment') issues.push(...byIssues(record(value)?.by, at));
       return true;
     case 'for_each': {
       const params = record(value) ?? {};
@@ -69,6 +71,12 @@ export function controlIssues(
     default:
       return false;
   }
+}
+
+/** A `by` written as text must be a number or a template giving one. */
+function byIssues(by: unknown, at: RuleIssue['path']): RuleIssue[] {
+  if (typeof by !== 'string' || by.includes('{{') || incrementBy(by) !== undefined) return [];
+  return [invalid([...at, 'by'], `increment by '${by}' is not a number (nor a template giving one)`)];
 }
 
 /** A variable of the work item or the space needs events that carry one. */

@@ -37,6 +37,13 @@ describe('rules/count-reopened-bugs', () => {
       taken: 'then',
       conditions: [{ actual: 3, outcome: true }],
     });
+    // The comment reads the increment's result: known offline, so its exact call is shown.
+    expect(comment!.explain?.calls).toMatchObject([
+      {
+        operation: 'comment.create',
+        body: { content: 'Reopened 3 times: please look for the root cause before fixing it again.' },
+      },
+    ]);
   });
 
   it('refuses a variables file that is not name → value by scope', async () => {

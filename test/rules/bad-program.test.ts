@@ -101,6 +101,20 @@ const CASES: [string, string, string[]][] = [
     ],
   ],
   [
+    'a secret named in mixed case, a whole secrets map, a path below a secret',
+    yaml(
+      'id: r',
+      ON,
+      'do:',
+      '  - http: { url: "https://x.example", headers: { a: "{{secrets.Api_Key}}", b: "{{secrets}}", c: "{{secrets.K.v}}" } }',
+    ),
+    [
+      "4:54: invalid template: {{secrets.Api_Key}}: 'Api_Key' is not a secret name: upper-case letters, digits and _ as in AUTOPILOT_SECRET_<NAME>, or all in lower case",
+      '4:80: invalid template: {{secrets}}: name one secret: {{secrets.NAME}}',
+      "4:98: invalid template: {{secrets.K.v}}: a secret is text: write {{secrets.K}}, without '.v'",
+    ],
+  ],
+  [
     'a lookup with neither search nor filter',
     yaml('id: r', ON, 'do:', '  - name: l', '    lookup: { max_items: 5 }'),
     ['5:13: missing one of search, filter'],

@@ -36,6 +36,11 @@ const CASES: [string, string, string[]][] = [
     ],
   ],
   [
+    'a by in text that is no number',
+    yaml('id: r', ON, 'do:', "  - increment: { var: n, by: 'two' }"),
+    ["4:30: increment by 'two' is not a number (nor a template giving one)"],
+  ],
+  [
     'a set without value',
     yaml('id: r', ON, 'do:', '  - set: { var: n }'),
     ["4:10: missing required key 'value'"],

@@ -4,8 +4,10 @@
  * on the third reopening; a second rule reads the same count in its `when` at match time.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { USERS } from '../../src/simulator/index.ts';
+import { cli } from '../audit/support-cli.ts';
 import { startTestEngine, type TestEngine } from './support/engine-harness.ts';
 import { simClient, type SimClient } from './support/sim-client.ts';
 
@@ -104,4 +106,10 @@ it('counts each reopening once and asks for a review on the third; a later when 
     ['rule.not_matched', 'in_progress', 2],
     ['rule.matched', 'resolved', 3],
   ]);
+
+  // autopilot trace tells the third reopening's story with the count it reached.
+  const third = changes[2]!;
+  const trace = await cli(['trace', String(third.eventId), '--data', join(t.dir, 'data')], '/');
+  expect(trace.code).toBe(0);
+  expect(trace.out).toContain('increment added 1 to vars.work_item.reopened: now 3');
 });

@@ -130,11 +130,11 @@ function payloadFields(event: Event): unknown[] {
 }
 
 /** What the dry run knows besides the run: the event, the work item, `now`, the variables assumed. */
-type Known = Omit<OfflineFacts, 'run' | 'reportCall'>;
+type Known = Omit<OfflineFacts, 'run' | 'reportCall' | 'steps'>;
 
 function reportRun(run: Run, known: Known): ReportRun {
   // Each run changes its own copy: another rule's steps must not see this one's increments.
-  const ownVars = { ...known, vars: structuredClone(known.vars) };
+  const ownVars = { ...known, vars: structuredClone(known.vars), steps: {} };
   return {
     id: run.id,
     mode: run.mode,
@@ -143,7 +143,10 @@ function reportRun(run: Run, known: Known): ReportRun {
   };
 }
 
-function reportAction(action: PlannedAction, known: Known & { run: Run }): ReportAction {
+function reportAction(
+  action: PlannedAction,
+  known: Known & Pick<OfflineFacts, 'run' | 'steps'>,
+): ReportAction {
   const { event, workItem } = known;
   const out: ReportAction = {
     index: action.index,

@@ -154,4 +154,24 @@ do:
     expect(await h.stores.state.get('var:rule:no-item:deploys')).toBe(1);
     expect(h.api.calls).toHaveLength(0);
   });
+
+  it('with recheck, stops the run quietly before changing anything when the condition no longer holds', async () => {
+    h = await startHarness();
+    h.api.on('workItem.query', {
+      class: 'ok',
+      data: [{ id: 1001, name: 'x', work_item_type_key: 'story', project_key: 'space', fields: [] }],
+    });
+    const { record } = await runToEnd(
+      h,
+      `id: recheck-count
+on: { event: work_item.created }
+do:
+  - increment: { var: n, scope: rule }
+    recheck: { fact: work_item, path: name, operator: equal, value: y }
+`,
+    );
+    expect(record.state).toBe('skipped');
+    expect(await h.stores.state.get('var:rule:recheck-count:n')).toBeUndefined();
+    expect(await h.stores.audit.query({ kind: 'step.var' })).toEqual([]);
+  });
 });
