@@ -121,7 +121,11 @@ async function evaluateInProcess(entries: readonly Conditional[], facts: EventFa
     const table = { ...known, vars: await facts.vars(id, vars) };
     evaluations.set(
       id,
-      evaluateDirect(when, table, operators, { workItemLive, originKnown: facts.origin !== undefined }),
+      evaluateDirect(when, table, operators, {
+        workItemLive,
+        originKnown: facts.origin !== undefined,
+        fieldNamesKnown: facts.fieldNamesKnown,
+      }),
     );
   }
   return evaluations;
@@ -141,7 +145,11 @@ async function evaluateOnEngine(entries: readonly Conditional[], facts: EventFac
       {
         constant: { ...constantFacts(facts), vars },
         dynamic: { work_item: loadWorkItem },
-        leafContext: () => ({ workItemLive, originKnown: facts.origin !== undefined }),
+        leafContext: () => ({
+          workItemLive,
+          originKnown: facts.origin !== undefined,
+          fieldNamesKnown: facts.fieldNamesKnown,
+        }),
       },
       createOperators({ change: facts.change, now: facts.now }),
     );

@@ -7,9 +7,11 @@ import { stringify } from 'lossless-json';
 import { buildCalls } from '../../actions/catalogue.ts';
 import { isAutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
+import { fieldNamesFrom, withFieldNames } from '../../match/change-field.ts';
 import { buildEventFacts, type EventFacts } from '../../match/facts.ts';
 import { matchEvent, type MatchError, type MatchResult } from '../../match/match-event.ts';
 import { buildRuleIndex } from '../../match/rule-index.ts';
+import type { NormalizedWorkItem } from '../../match/work-item.ts';
 import { emptyVars, type VarsFact } from '../../match/vars-fact.ts';
 import { planRun } from '../../plan/plan-run.ts';
 import type { ApiCall, PlannedAction, Run } from '../../plan/run.ts';
@@ -50,7 +52,15 @@ export const command: CliCommand = async (args, io) => {
     io.stderr.write(`autopilot test: no rule files (*.yaml, *.yml) in ${parsed.rules}\n`);
     return 1;
   }
-  const facts = buildEventFacts(event, now, workItem ? async () => workItem : undefined, async () => vars);
+  const facts = buildEventFacts(event, now, workItem ? async () => workItem : undefined, async () => vars, {
+    change: offlineChange(event, workItem),
+    // A field list that names aliases (Open API shape) tells them; `{key, value}` entries do not.
+    fieldNamesKnown:
+      workItem !== undefined ||
+      payloadFields(event).some(
+        (f) => typeof (f as { field_alias?: unknown } | null)?.field_alias === 'string',
+      ),
+  });
   const results = await matchEvent(event, buildRuleIndex(rules), facts);
   const byId = new Map(rules.map((r) => [r.id, r]));
   const candidates: ReportCandidate[] = [];
@@ -104,6 +114,19 @@ async function candidate(
     out.planError = plainError(error);
   }
   return out;
+}
+
+/** The changed field's other name, from the field lists at hand (the work item file, the payload). */
+function offlineChange(event: Event, workItem: NormalizedWorkItem | undefined): Event['change'] {
+  if (event.change === undefined) return undefined;
+  const names = [...fieldNamesFrom(workItem?.raw_fields), ...fieldNamesFrom(payloadFields(event))];
+  return withFieldNames(event.change, names);
+}
+
+function payloadFields(event: Event): unknown[] {
+  const payload = event.payload as { payload?: { fields?: unknown }; fields?: unknown } | undefined;
+  const fields = payload?.payload?.fields ?? payload?.fields;
+  return Array.isArray(fields) ? fields : [];
 }
 
 /** What the dry run knows besides the run: the event, the work item, `now`, the variables assumed. */

@@ -9,6 +9,7 @@ import { AutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
 import { emptyVars, loadVars, varsMentioned, type VarsFact } from '../../match/vars-fact.ts';
 import { normalizeWorkItem, subtaskViews, type NormalizedWorkItem } from '../../match/work-item.ts';
+import { withTimeSpent } from '../../match/time-in-state.ts';
 import { projectCalls } from '../../openapi/project-calls.ts';
 import type { Rule } from '../../rules/rule.ts';
 import { secretsFact } from '../../rules/secret-names.ts';
@@ -85,7 +86,10 @@ export class ExecutionFacts {
     };
     if ('item' in scope) table.item = scope.item;
     if (scope.index !== undefined) table.index = scope.index;
-    if (roots.has('work_item')) table.work_item = await this.workItem(read, options);
+    if (roots.has('work_item')) {
+      const item = await this.workItem(read, options);
+      table.work_item = item && withTimeSpent(item, table.now as number);
+    }
     // Read again at every step that reads them: a later step sees what an earlier one set.
     if (roots.has('vars')) table.vars = await this.#vars(event, rule);
     if (options.secrets) table.secrets = secretsFact(this.#ports.secrets ?? {});
