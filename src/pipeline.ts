@@ -18,9 +18,11 @@ import type { Event } from './events/event.ts';
 import { attachCausation, rememberCause } from './loop/causation.ts';
 import type { OriginLookup } from './loop/origin-lookup.ts';
 import type { RunBreaker } from './loop/run-breaker.ts';
+import { readsChangedField, withFieldNames } from './match/change-field.ts';
 import { readsOrigin, readsSubtasks } from './match/fact-values.ts';
 import { buildEventFacts, workItemFromPayload } from './match/facts.ts';
 import { matchEvent } from './match/match-event.ts';
+import { loadVars } from './match/vars-fact.ts';
 import { candidateRules, type RuleIndex } from './match/rule-index.ts';
 import { laneOf, planNeedsWorkItem, planRun } from './plan/plan-run.ts';
 import type { Run } from './plan/run.ts';
@@ -33,7 +35,7 @@ export interface PipelineDeps {
   runs: RunQueue;
   audit: AuditStore;
   state: StateStore;
-  workItems: Pick<WorkItemLoader, 'load'>;
+  workItems: Pick<WorkItemLoader, 'load' | 'fieldMeta'>;
   breaker: RunBreaker;
   engineUserKey?: string;
   /** Causation depth cap for rules without `max_depth` (config `loop.maxDepth`). */
@@ -72,6 +74,27 @@ async function loadOrGiveUp(
   }
 }
 
+/**
+ * The change with its field's other name (key or alias), read from the type's field
+ * definitions (cached by the loader) only when a candidate rule names a changed field.
+ */
+async function changeWithFieldNames(
+  event: Event,
+  candidates: readonly Rule[],
+  loader: Pick<WorkItemLoader, 'fieldMeta'>,
+): Promise<Event['change']> {
+  const { change, projectKey, workItem } = event;
+  if (typeof change?.field !== 'string' || !projectKey || !workItem || !loader.fieldMeta) return change;
+  if (!candidates.some((rule) => readsChangedField(rule.when))) return change;
+  try {
+    return withFieldNames(change, await loader.fieldMeta(projectKey, workItem.typeKey));
+  } catch (error) {
+    // A space or type the API refuses for good leaves the key alone; a transient failure retries the event.
+    if (isAutopilotError(error, 'AP_API_PERMANENT')) return change;
+    throw error;
+  }
+}
+
 /** For the dashboard's event list: from the live read when there was one, else the payload. */
 async function workItemName(
   event: Event,
@@ -94,7 +117,14 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
   });
   let live: Promise<LoadedWorkItem | undefined> | undefined;
   const loadLive = () => (live ??= loadOrGiveUp(deps.workItems, event, candidatesReadSubtasks(index, event)));
-  const facts = buildEventFacts(event, now, async () => (await loadLive())?.item);
+  const change = await changeWithFieldNames(event, candidates, deps.workItems);
+  const facts = buildEventFacts(
+    event,
+    now,
+    async () => (await loadLive())?.item,
+    (ruleId, wanted) => loadVars((key) => deps.state.get(key), wanted, { ruleId, event }),
+    { change },
+  );
   const results = await matchEvent(event, index, facts, {
     engineUserKey: deps.engineUserKey,
     maxDepth: deps.maxDepth,

@@ -38,6 +38,8 @@ export interface AuditWriter {
   stepBranch(run: Run, action: PlannedAction, detail: Record<string, unknown>): Promise<void>;
   /** A for_each's list, fixed before its first iteration (or refused for its length). */
   stepItems(run: Run, action: PlannedAction, detail: Record<string, unknown>): Promise<void>;
+  /** A `set` / `increment` step changed a variable (or found its change already applied). */
+  stepVar(run: Run, action: PlannedAction, detail: Record<string, unknown>): Promise<void>;
   runSucceeded(run: Run, state: 'succeeded' | 'skipped'): Promise<void>;
   runDeadLettered(run: Run, action: PlannedAction | undefined, error: RunError): Promise<void>;
   runRequeued(run: Run, by: string, detail?: Record<string, unknown>): Promise<void>;
@@ -146,6 +148,8 @@ export function createAuditWriter(store: AuditStore, now: () => number): AuditWr
       write({ kind: 'step.branch', ...forStep(run, action), detail: { ...stepOf(action), ...detail } }),
     stepItems: (run, action, detail) =>
       write({ kind: 'step.items', ...forStep(run, action), detail: { ...stepOf(action), ...detail } }),
+    stepVar: (run, action, detail) =>
+      write({ kind: 'step.var', ...forStep(run, action), detail: { ...stepOf(action), ...detail } }),
     // createdAt: when the run was planned, so its whole life can be told (the trace's run span).
     runSucceeded: (run, state) =>
       write({ kind: 'run.succeeded', ...forRun(run), detail: { state, createdAt: run.createdAt } }),

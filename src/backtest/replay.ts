@@ -15,6 +15,7 @@ import type { Rule } from '../rules/rule.ts';
 import { writesOf } from '../audit/planned-writes.ts';
 import { maskSecrets } from '../audit/request-summary.ts';
 import { inHistoryOrder } from './items-at-events.ts';
+import { emptyVars } from '../match/vars-fact.ts';
 
 export interface ReplayedAction {
   index: number;
@@ -121,6 +122,8 @@ function factsAt(event: Event, item: WorkItemFact): EventFacts {
     command: event.command,
     now: event.occurredAt,
     workItem: () => fact,
+    // Variables are not replayed: they hold what the live engine counted, not the history's.
+    vars: async () => emptyVars(),
   };
 }
 

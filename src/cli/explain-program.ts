@@ -10,6 +10,9 @@ import { isAutopilotError } from '../errors.ts';
 import { DEFAULT_MAX_ITEMS } from '../executor/program/for-each-step.ts';
 import type { Event } from '../events/event.ts';
 import { evaluateDirect } from '../match/evaluate-direct.ts';
+import { varKey, type VarScope, type VarsFact } from '../match/vars-fact.ts';
+import type { VarChange } from '../store/ports.ts';
+import { changedValue, checkVarUpdate, incrementBy } from '../store/var-change.ts';
 import { createOperators } from '../match/operators.ts';
 import type { NormalizedWorkItem } from '../match/work-item.ts';
 import { idempotencyKey } from '../plan/idempotency.ts';
@@ -24,6 +27,16 @@ export interface OfflineFacts {
   workItem: Partial<NormalizedWorkItem> | undefined;
   now: number;
   run: Run;
+  /**
+   * The variables as the dry run assumes them (`--vars`; none set without it), one copy per run:
+   * a set / increment step changes it for the steps after it.
+   */
+  vars: VarsFact;
+  /**
+   * What the dry run knows of the run's earlier top-level steps, by index and name (a set's or
+   * an increment's `value`), one object per run: later steps' templates read it as `steps.*`.
+   */
+  steps: Record<string, unknown>;
   /** Turns a call into what the report shows (people markers, the write's key). */
   reportCall: (call: ApiCall, key: string) => ReportCall;
 }
@@ -41,7 +54,7 @@ const SECRETS = new Proxy(
 
 /** The explanation of a top-level step rendered at execution. */
 export function explainStep(action: PlannedAction, facts: OfflineFacts): StepExplanation {
-  return explain(action, String(action.index), facts, {});
+  return explain(action, String(action.index), facts, { steps: facts.steps });
 }
 
 function explain(
@@ -73,6 +86,9 @@ function explain(
       return explainLoop(step, path, facts, scope, out);
     case 'lookup':
       return rendered(out, () => renderParams(step.params, context));
+    case 'set':
+    case 'increment':
+      return explainVar(step, path, facts, context, out);
     default:
       return explainAction(step, path, facts, context, out);
   }
@@ -188,6 +204,50 @@ function explainAction(
   return out;
 }
 
+/**
+ * The value a set / increment would leave, from the variables assumed, kept in the run's offline
+ * variables for the steps after it; nothing is written.
+ */
+function explainVar(
+  step: ActionSpec | PlannedAction,
+  path: string,
+  facts: OfflineFacts,
+  context: Record<string, unknown>,
+  out: StepExplanation,
+): StepExplanation {
+  try {
+    const params = renderParams(step.params, context);
+    out.params = params;
+    const scope = (params.scope ?? 'work_item') as VarScope;
+    const name = String(params.var);
+    const key = varKey(scope, { ruleId: facts.run.ruleId, event: facts.event }, name);
+    const before = facts.vars[scope][name];
+    // A `by` that is no number reaches checkVarUpdate as NaN, refused there as the run would be.
+    const by = incrementBy(params.by) ?? Number.NaN;
+    const change: VarChange =
+      step.type === 'set' ? { kind: 'set', value: params.value } : { kind: 'increment', by };
+    checkVarUpdate(key, change, 'dry-run');
+    out.variable = {
+      var: `${scope}.${name}`,
+      key,
+      ...(before === undefined ? {} : { before }),
+      value: changedValue(key, before, change),
+    };
+    // The steps after it see the value it would leave, as they would in the run.
+    facts.vars[scope][name] = out.variable.value;
+    if (!path.includes('/')) {
+      const result = { outcome: 'done', value: out.variable.value };
+      facts.steps[path] = result;
+      if (step.name !== undefined) facts.steps[step.name] = result;
+    }
+  } catch (error) {
+    if (isAutopilotError(error, 'AP_VAR_NOT_NUMBER') || isAutopilotError(error, 'AP_RULE_INVALID'))
+      out.error = { code: error.code, message: error.message };
+    else out.deferred = deferral(error);
+  }
+  return out;
+}
+
 function rendered(out: StepExplanation, render: () => Record<string, unknown>): StepExplanation {
   try {
     out.params = render();
@@ -207,6 +267,7 @@ function table(facts: OfflineFacts, scope: Record<string, unknown>): Record<stri
     command: event.command,
     now: facts.now,
     rule: { id: run.ruleId, version: run.ruleVersion },
+    vars: facts.vars,
     secrets: SECRETS,
     ...scope,
   };

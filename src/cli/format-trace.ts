@@ -108,6 +108,12 @@ function explanationLines(e: StepExplanation, indent: string): string[] {
   }
   if (e.parksUntil !== undefined)
     lines.push(`${indent}parks the run until ${new Date(e.parksUntil).toISOString()} (if run now)`);
+  if (e.variable) {
+    const was = e.variable.before === undefined ? 'not set' : show(e.variable.before, 40);
+    lines.push(
+      `${indent}vars.${e.variable.var} would be ${show(e.variable.value, 60)} (now ${was}; nothing written)`,
+    );
+  }
   if (e.error) lines.push(`${indent}refused: ${e.error.code}: ${e.error.message}`);
   if (e.deferred && e.branch === undefined) lines.push(`${indent}deferred: ${e.deferred}`);
   lines.push(...callLines(e.calls, indent));

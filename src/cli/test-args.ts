@@ -6,12 +6,14 @@ export interface TestArgs {
   event: string;
   rules: string;
   workItem?: string;
+  /** A JSON file of the variables as the dry run should assume them. */
+  vars?: string;
   json: boolean;
   /** Epoch ms used as `now` and as the delivery time. */
   now?: number;
 }
 
-export const TEST_USAGE = `Usage: autopilot test --event <file.json> [--rules <dir>] [--work-item <file.json>] [--json] [--now <iso>]
+export const TEST_USAGE = `Usage: autopilot test --event <file.json> [--rules <dir>] [--work-item <file.json>] [--vars <file.json>] [--json] [--now <iso>]
 
 Shows what the rules would do with one event, without calling anything:
 every candidate rule, each condition with the value it saw, and the exact API calls.
@@ -20,6 +22,8 @@ every candidate rule, each condition with the value it saw, and the exact API ca
   --rules      rule file or directory (default: ./rules)
   --work-item  the work item as workItem.query returns it, or already normalized;
                without it, work_item is what the event payload carries
+  --vars       the variables as set / increment steps left them, e.g.
+               {"work_item": {"reopened": 2}}; without it, none is set yet
   --json       one JSON object instead of the readable tree
   --now        the current time for conditions like olderThan (ISO 8601; default: now)
 `;
@@ -39,6 +43,7 @@ export function parseTestArgs(args: string[]): TestArgs | 'help' {
         event: { type: 'string' },
         rules: { type: 'string' },
         'work-item': { type: 'string' },
+        vars: { type: 'string' },
         json: { type: 'boolean' },
         now: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -55,6 +60,7 @@ export function parseTestArgs(args: string[]): TestArgs | 'help' {
     json: values.json ?? false,
   };
   if (values['work-item'] !== undefined) parsed.workItem = values['work-item'];
+  if (values.vars !== undefined) parsed.vars = values.vars;
   if (values.now !== undefined) parsed.now = parseNow(values.now);
   return parsed;
 }

@@ -6,6 +6,7 @@
 import { AutopilotError } from '../errors.ts';
 import type { Event, EventSource } from '../events/event.ts';
 import { looksLikeFeishuWebhook, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
+import { emptyVars, VAR_SCOPES, type VarScope, type VarsFact } from '../match/vars-fact.ts';
 import { idString, normalizeWorkItem, type NormalizedWorkItem } from '../match/work-item.ts';
 
 const SOURCES: readonly EventSource[] = [
@@ -117,4 +118,26 @@ function normalizedWithDefaults(item: Record<string, unknown>): NormalizedWorkIt
     id,
     type: item.type as string,
   };
+}
+
+/**
+ * The variables a dry run assumes (`--vars`): `{work_item, rule, space}`, each an object of
+ * name → value; a scope left out has no variable set.
+ */
+export function toVars(body: unknown): VarsFact {
+  const given = record(body);
+  if (!given) throw new AutopilotError('AP_INPUT_FILE', 'the variables are not a JSON object');
+  const vars = emptyVars();
+  for (const [scope, names] of Object.entries(given)) {
+    if (!(VAR_SCOPES as readonly string[]).includes(scope))
+      throw new AutopilotError(
+        'AP_INPUT_FILE',
+        `the variables: unknown scope '${scope}' (scopes: ${VAR_SCOPES.join(', ')})`,
+      );
+    const values = record(names);
+    if (!values)
+      throw new AutopilotError('AP_INPUT_FILE', `the variables: ${scope} is not an object of name → value`);
+    vars[scope as VarScope] = { ...values };
+  }
+  return vars;
 }

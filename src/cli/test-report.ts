@@ -53,6 +53,11 @@ export interface StepExplanation {
   iterations?: Array<{ index: number; item: unknown; steps: ReportStep[] }>;
   /** wait: when the run would wake if the step ran now (epoch ms). */
   parksUntil?: number;
+  /**
+   * set / increment: the variable and the value the step would leave, from the variables assumed
+   * (`--vars`); `before` absent when none was set. Nothing is written.
+   */
+  variable?: { var: string; key: string; before?: unknown; value: unknown };
   /** Rendered params (secrets as `***`), when every value they read is known. */
   params?: Record<string, unknown>;
   calls?: ReportCall[];

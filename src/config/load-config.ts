@@ -229,7 +229,9 @@ function validate(
           ? ` '${(error.params as { additionalProperty: string }).additionalProperty}'`
           : error.keyword === 'enum'
             ? ` (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`
-            : '';
+            : error.propertyName !== undefined
+              ? ` ('${error.propertyName}')`
+              : '';
       problems.push(`${where}: ${error.message ?? 'invalid'}${extra}`);
     }
   }

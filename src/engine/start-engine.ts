@@ -21,7 +21,8 @@ import type { ApiCaller } from '../openapi/types.ts';
 import { createChatSender, type ChatSender } from '../outbound/chat-sender.ts';
 import { createHttpActionCaller } from '../outbound/http-action.ts';
 import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
-import { countingAudit, createMetrics, type Metrics } from '../ops/metrics.ts';
+import { countingAudit, createMetrics, registerMemoryGauge, type Metrics } from '../ops/metrics.ts';
+import { templateParseCache } from '../templates/render.ts';
 import { startTracing } from '../ops/tracing.ts';
 import { createPeopleDirectory, type PeopleDirectory } from '../people/people-directory.ts';
 import { withPeople } from '../people/resolve-people.ts';
@@ -160,8 +161,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   // The cluster profile shares one limiter through the stores' Redis: 15/s holds across processes.
   const redis = (stores as Partial<ClusterStores>).redis;
   const limiterUsage = createLimiterUsage();
+  const localLimiter = redis ? undefined : createLocalLimiter();
   const limiter = countingLimiter(
-    redis ? createRedisRateLimiter(redis) : createLocalLimiter(),
+    localLimiter ?? createRedisRateLimiter(redis as NonNullable<typeof redis>),
     (key) => {
       metrics.limiterWaits.inc({ operation: key });
       limiterUsage.waited(key);
@@ -186,6 +188,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     program: {
       event: async (eventId) => (await stores.events.get(eventId))?.event,
       workItem: (ref, through, options) => workItems.loadWith(through, ref, options),
+      state: stores.state,
       secrets: config.secrets,
     },
     limiter,
@@ -196,6 +199,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     onError: (error, context) => log.error({ err: error, ...context }, 'executor error'),
   });
   const breaker = new RunBreaker(config.loop.breakerMaxRuns, config.loop.breakerWindowMs);
+  registerMemoryGauge(metrics.registry, () => ({
+    limiter_keys: localLimiter?.keyCount() ?? 0,
+    breaker_pairs: breaker.size(),
+    field_meta_types: workItems.cachedTypes?.() ?? 0,
+    people: people.cachedIds?.() ?? 0,
+    template_parse: templateParseCache.stats().entries,
+  }));
   const pipeline = {
     rules: () => rules.current,
     events: stores.events,
@@ -376,7 +386,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 function logUnsetSecrets(rules: readonly Rule[], config: Readonly<Config>, log: Logger): void {
   const unset = unsetSecrets(rules, new Set(Object.keys(config.secrets)));
   if (unset.length === 0) return;
-  log.error(
+  log.warn(
     { code: 'AP_SECRET_UNKNOWN', diagnostics: unset.map(formatDiagnostic) },
     'rules name secrets that are not set: their steps are dead-lettered (AP_SECRET_UNKNOWN) until they are',
   );

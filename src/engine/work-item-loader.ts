@@ -1,3 +1,4 @@
+import { ExpiringMap } from '../ops/expiring-map.ts';
 import { isAutopilotError } from '../errors.ts';
 import type { Event } from '../events/event.ts';
 import {
@@ -29,6 +30,8 @@ export interface WorkItemLoader {
   ): Promise<LoadedWorkItem | undefined>;
   /** The field definitions of a work item type (cached like the loads' own); fakes may leave it out. */
   fieldMeta?(projectKey: string, typeKey: string): Promise<readonly FieldMeta[]>;
+  /** (space, type) pairs whose field definitions are cached, for `autopilot_memory_entries`. */
+  cachedTypes?(): number;
   /**
    * One work item read through `read` (the executor's limited read, whose waits reschedule the
    * run), normalized with the cached field meta; undefined when the API no longer returns it.
@@ -50,22 +53,23 @@ export function createWorkItemLoader(
   now: () => number,
   fieldTtlMs = 5 * 60_000,
 ): WorkItemLoader {
-  const fieldCache = new Map<string, { at: number; meta: Promise<FieldMeta[]> }>();
+  const fieldCache = new ExpiringMap<string, Promise<FieldMeta[]>>(now, fieldTtlMs);
   const queryOne = createBatchedQuery(read);
 
   function fieldMeta(projectKey: string, typeKey: string, through: ReadData = read): Promise<FieldMeta[]> {
     const key = `${projectKey}\u0000${typeKey}`;
     const cached = fieldCache.get(key);
-    if (cached && now() - cached.at < fieldTtlMs) return cached.meta;
+    if (cached) return cached;
     const meta = through(projectCalls.allFields(projectKey, typeKey)).then(toFieldMeta);
     // A failed read must not be cached: the next event tries again.
     meta.catch(() => fieldCache.delete(key));
-    fieldCache.set(key, { at: now(), meta });
+    fieldCache.set(key, meta, now() + fieldTtlMs);
     return meta;
   }
 
   return {
     fieldMeta,
+    cachedTypes: () => fieldCache.size,
     async load(event, options = {}) {
       if (!event.projectKey || !event.workItem) return undefined;
       const { id, typeKey } = event.workItem;

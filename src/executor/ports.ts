@@ -10,6 +10,7 @@ import type { Event } from '../events/event.ts';
 import type { NormalizedWorkItem } from '../match/work-item.ts';
 import type { ApiCall, PlannedAction, Run } from '../plan/run.ts';
 import type { Rule } from '../rules/rule.ts';
+import type { StateStore } from '../store/ports.ts';
 
 /**
  * Performs one read through the limiter and the client and returns the response's `data`.
@@ -80,6 +81,11 @@ export interface ProgramPorts {
     read: ReadFn,
     options: { subtasks?: boolean },
   ): Promise<NormalizedWorkItem | undefined>;
+  /**
+   * Where `set` / `increment` keep variables and the `vars` fact reads them. @defaultValue none:
+   * variables read as absent, and a `set` / `increment` step fails (AP_INTERNAL)
+   */
+  state?: Pick<StateStore, 'get' | 'updateVar'>;
   /** `{{secrets.NAME}}` values (AUTOPILOT_SECRET_<NAME>). @defaultValue none */
   secrets?: Readonly<Record<string, string>>;
 }

@@ -83,6 +83,8 @@ export interface LocalRateLimiter extends RateLimiter {
   block(key: string, until: number): void;
   complete(key: string, holder: string, at: number): void;
   cancel(key: string, holder: string): void;
+  /** Keys held in memory (idle ones are swept), for `autopilot_memory_entries`. */
+  keyCount(): number;
 }
 
 export interface LocalLimiterOptions {
@@ -106,6 +108,8 @@ export interface LocalLimiterOptions {
    * @defaultValue 0.5
    */
   smoothing?: number;
+  /** How often idle keys are swept out of memory. @defaultValue 60000 */
+  sweepEveryMs?: number;
 }
 
 export function limitWindows(cls: RateLimitClass): Array<{ limit: number; periodMs: number }> {
@@ -166,6 +170,25 @@ export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRate
   if (!(marginMs >= 0)) throw new RangeError(`marginMs must be ≥ 0, got ${marginMs}`);
   if (!(holdMs >= 0)) throw new RangeError(`holdMs must be ≥ 0, got ${holdMs}`);
   const keys = new Map<string, KeyState>();
+  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  let lastSweep = -Infinity;
+
+  /**
+   * Deletes the keys a fresh state would treat the same: nothing blocked, booked or in flight,
+   * every lineage free by now. Keys carry the token (`<token> <operation>`), so without this
+   * each token rotation left a full set behind.
+   */
+  const sweep = (now: number) => {
+    if (now - lastSweep < sweepEveryMs) return;
+    lastSweep = now;
+    for (const [key, state] of keys) {
+      if (state.blockedUntil > now || state.gapFree > now) continue;
+      const idle = [...state.cells.values()].every((cell) =>
+        cell.lineages.every((l) => l.holder === undefined && l.inFlight === undefined && l.free <= now),
+      );
+      if (idle) keys.delete(key);
+    }
+  };
 
   const cellsOf = (key: string, cls: RateLimitClass): { state: KeyState; cells: Cell[] } => {
     let state = keys.get(key);
@@ -222,6 +245,7 @@ export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRate
 
   return {
     reserve(key, cls, now, holder) {
+      sweep(now);
       const { state, cells } = cellsOf(key, cls);
       if (now < state.blockedUntil) return { ok: false, retryAt: Math.ceil(state.blockedUntil) };
       for (const cell of cells) release(cell, now);
@@ -283,6 +307,7 @@ export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRate
         }
       }
     },
+    keyCount: () => keys.size,
     complete(key, holder, at) {
       const state = keys.get(key);
       if (!state) return;

@@ -53,9 +53,17 @@ export class RunBreaker {
       });
   }
 
-  // Keeps memory bounded by the pairs active within one window.
+  /** Pairs held in memory (recent runs and pauses), for `autopilot_memory_entries`. */
+  size(): number {
+    return this.#recent.size + this.#pausedUntil.size;
+  }
+
+  // Keeps memory bounded by the pairs active within one window: a pause that ended is only
+  // deleted when its pair runs again, so a pair that never does would stay forever.
   #sweep(since: number): void {
-    if (this.#recent.size < 10_000) return;
+    if (this.#recent.size + this.#pausedUntil.size < 10_000) return;
     for (const [key, times] of this.#recent) if ((times.at(-1) ?? 0) <= since) this.#recent.delete(key);
+    const now = since + this.#windowMs;
+    for (const [key, until] of this.#pausedUntil) if (until <= now) this.#pausedUntil.delete(key);
   }
 }

@@ -34,6 +34,12 @@ export interface LeafContext {
   workItemLive: boolean;
   /** False when where the change came from is not known (a webhook replayed offline): `origin` conditions need it. */
   originKnown?: boolean;
+  /**
+   * False when the changed field's other name (key or alias) could not be looked up (a webhook
+   * replayed offline without the work item): a `change.field` condition that did not hold on the
+   * name the delivery used needs it.
+   */
+  fieldNamesKnown?: boolean;
 }
 
 export function isLeaf(node: ConditionNode): node is ConditionLeaf {
@@ -49,7 +55,8 @@ export function leafTrace(
 ): ConditionTrace {
   const needsLive =
     (leaf.fact === 'work_item' && !ctx.workItemLive && actual === undefined) ||
-    (leaf.fact === 'origin' && ctx.originKnown === false);
+    (leaf.fact === 'origin' && ctx.originKnown === false) ||
+    (leaf.fact === 'change' && leaf.path === 'field' && ctx.fieldNamesKnown === false && !result);
   const trace: ConditionTrace = {
     fact: leaf.fact,
     operator: leaf.operator,
@@ -102,7 +109,7 @@ export function conclude(
   if (verdict !== 'unknown') return { matched: verdict, conditions };
   const error = new AutopilotError(
     'AP_CONDITION_NEEDS_LIVE_DATA',
-    'a condition needs data the event does not carry (the work item, or where the change came from); pass the work item to evaluate it',
+    "a condition needs data the event does not carry (the work item, where the change came from, or the changed field's alias); pass the work item to evaluate it",
     { paths: conditions.filter((c) => c.outcome === 'needs_live_data').map((c) => c.path) },
   );
   return { matched: false, conditions, error };

@@ -4,6 +4,7 @@
  * evaluators-agree.test.ts holds them together); it exists because building an Engine per
  * evaluation costs more than the whole match (see bench/matcher.bench.ts).
  */
+import type { Change } from '../events/event.ts';
 import type { ConditionNode } from '../rules/rule.ts';
 import type { AutopilotError } from '../errors.ts';
 import {
@@ -13,6 +14,7 @@ import {
   type ConditionEvaluation,
   type LeafContext,
 } from './condition-trace.ts';
+import { fieldNameAsWritten, isChangeFieldLeaf } from './change-field.ts';
 import { factAt, isFactRef, leaves, type FactTable } from './fact-values.ts';
 import type { OperatorFn } from './operators.ts';
 
@@ -24,7 +26,9 @@ export function evaluateDirect(
 ): ConditionEvaluation {
   let error: AutopilotError | undefined;
   const conditions = leaves(when).map((leaf) => {
-    const actual = factAt(facts[leaf.fact], leaf.path);
+    const actual = isChangeFieldLeaf(leaf)
+      ? fieldNameAsWritten(facts.change as Change | undefined, leaf.value)
+      : factAt(facts[leaf.fact], leaf.path);
     const expected = isFactRef(leaf.value) ? factAt(facts[leaf.value.fact], leaf.value.path) : leaf.value;
     let result = false;
     try {

@@ -5,6 +5,7 @@
  * them up (json-rules-engine issue #303).
  */
 import { Engine, type RuleProperties, type RuleResult, type TopLevelCondition } from 'json-rules-engine';
+import type { Change } from '../events/event.ts';
 import type { ConditionLeaf, ConditionNode } from '../rules/rule.ts';
 import { AutopilotError } from '../errors.ts';
 import {
@@ -16,6 +17,7 @@ import {
   type ConditionTrace,
   type LeafContext,
 } from './condition-trace.ts';
+import { fieldNameAsWritten, isChangeFieldLeaf } from './change-field.ts';
 import { leaves, type FactTable } from './fact-values.ts';
 import type { OperatorFn } from './operators.ts';
 import { resolvePath } from './resolve-path.ts';
@@ -47,6 +49,10 @@ export async function evaluateWithEngine(
   });
   for (const [name, fn] of guard.operators) engine.addOperator(name, fn);
   for (const [name, load] of Object.entries(facts.dynamic)) engine.addFact(name, () => load());
+  const change = facts.constant.change as Change | undefined;
+  engine.addFact(CHANGE_FIELD_FACT, (params: { written?: unknown }) =>
+    fieldNameAsWritten(change, params.written),
+  );
   for (const rule of rules) engine.addRule(toEngineRule(rule));
   const byId = new Map(rules.map((r) => [r.id, r]));
   const evaluations = new Map<string, ConditionEvaluation>();
@@ -67,9 +73,23 @@ export async function evaluateWithEngine(
   return evaluations;
 }
 
+/** The fact a `change.field` leaf reads instead: its value depends on the leaf's own value. */
+const CHANGE_FIELD_FACT = '$change_field';
+
+function forEngine(node: ConditionNode): unknown {
+  if (isLeaf(node)) {
+    if (!isChangeFieldLeaf(node)) return node;
+    const { path: _path, ...leaf } = node;
+    return { ...leaf, fact: CHANGE_FIELD_FACT, params: { written: node.value } };
+  }
+  if ('not' in node) return { not: forEngine(node.not) };
+  return 'all' in node ? { all: node.all.map(forEngine) } : { any: node.any.map(forEngine) };
+}
+
 function toEngineRule(rule: EngineRule): RuleProperties {
   // json-rules-engine wants all / any / not at the top; a lone leaf becomes a one-item `all`.
-  const conditions = (isLeaf(rule.when) ? { all: [rule.when] } : rule.when) as TopLevelCondition;
+  const when = forEngine(rule.when) as ConditionNode;
+  const conditions = (isLeaf(when) ? { all: [when] } : when) as TopLevelCondition;
   return { name: rule.id, priority: rule.priority ?? 1, conditions, event: { type: rule.id } };
 }
 

@@ -1,10 +1,15 @@
 /**
  * The facts a condition or template sees for one event: `event`, `work_item`, `change`,
- * `command`, `now`. `work_item` is loaded lazily, at most once per event, and only when a
+ * `command`, `now`, `vars`. `work_item` is loaded lazily, at most once per event, and only when a
  * candidate rule needs it; without a loader, what the event payload carries stands in for it.
  */
 import type { Event } from '../events/event.ts';
+import { withTimeSpent } from './time-in-state.ts';
+import { emptyVars, type VarRef, type VarsFact } from './vars-fact.ts';
 import { normalizeWorkItem, type NormalizedWorkItem, type WorkItemProvider } from './work-item.ts';
+
+/** Reads the variables `wanted` of one rule for this event (the StateStore's, in the engine). */
+export type VarsProvider = (ruleId: string, wanted: readonly VarRef[]) => Promise<VarsFact>;
 
 export interface EventFacts {
   event: Event;
@@ -13,8 +18,12 @@ export interface EventFacts {
   origin: Event['origin'];
   command: Event['command'];
   now: number;
+  /** False when the changed field's other name could not be looked up (offline, without the work item). */
+  fieldNamesKnown?: boolean;
   /** Memoized: the first call starts the load, every later call gets the same promise. */
   workItem(): Promise<WorkItemFact>;
+  /** The `vars` fact of one rule: only the variables it names, read when its conditions run. */
+  vars: VarsProvider;
 }
 
 /** The work item as far as it is known, and whether that is the live record or only the payload's part. */
@@ -23,22 +32,40 @@ export interface WorkItemFact {
   live: boolean;
 }
 
-export function buildEventFacts(event: Event, now: number, loadWorkItem?: WorkItemProvider): EventFacts {
+/**
+ * Without `loadVars` (offline), every variable reads as absent. `change` may be given with more
+ * than the event carries: the other name (key or alias) of the changed field
+ * (src/match/change-field.ts).
+ */
+export function buildEventFacts(
+  event: Event,
+  now: number,
+  loadWorkItem?: WorkItemProvider,
+  loadVars?: VarsProvider,
+  known: { change?: Event['change']; fieldNamesKnown?: boolean } = {},
+): EventFacts {
   let loaded: Promise<WorkItemFact> | undefined;
   return {
     event,
-    change: event.change,
+    change: known.change ?? event.change,
+    fieldNamesKnown: known.fieldNamesKnown,
     origin: event.origin,
     command: event.command,
     now,
-    workItem: () => (loaded ??= loadFact(event, loadWorkItem)),
+    workItem: () => (loaded ??= loadFact(event, now, loadWorkItem)),
+    vars: async (ruleId, wanted) => (loadVars && wanted.length > 0 ? loadVars(ruleId, wanted) : emptyVars()),
   };
 }
 
-async function loadFact(event: Event, loadWorkItem: WorkItemProvider | undefined): Promise<WorkItemFact> {
+async function loadFact(
+  event: Event,
+  now: number,
+  loadWorkItem: WorkItemProvider | undefined,
+): Promise<WorkItemFact> {
   const live = loadWorkItem === undefined ? undefined : await loadWorkItem();
-  if (live !== undefined) return { value: live, live: true };
-  return { value: workItemFromPayload(event), live: false };
+  if (live !== undefined) return { value: withTimeSpent(live, now), live: true };
+  const known = workItemFromPayload(event);
+  return { value: known && withTimeSpent(known, now), live: false };
 }
 
 /**
@@ -71,6 +98,10 @@ function pickKnown(item: NormalizedWorkItem, body: Record<string, unknown>): Par
   if (typeof body.name === 'string') partial.name = item.name;
   if (body.work_item_status !== undefined) partial.state = item.state;
   if (Array.isArray(body.current_nodes)) partial.current_nodes = item.current_nodes;
+  if (Array.isArray(body.state_times)) {
+    if (item.state_entered_at !== undefined) partial.state_entered_at = item.state_entered_at;
+    if (item.node_entered_at !== undefined) partial.node_entered_at = item.node_entered_at;
+  }
   if (Array.isArray(body.fields)) {
     partial.fields = item.fields;
     partial.raw_fields = item.raw_fields;

@@ -18,6 +18,7 @@ import { evaluateWithEngine } from './evaluate-engine.ts';
 import type { EventFacts } from './facts.ts';
 import { createOperators } from './operators.ts';
 import { candidateRules, type RuleIndex } from './rule-index.ts';
+import { varsMentioned } from './vars-fact.ts';
 
 /** Causation depth allowed when a rule sets no `max_depth`. */
 export const DEFAULT_MAX_DEPTH = 10;
@@ -75,7 +76,7 @@ export async function matchEvent(
       settled.set(rule.id, { ruleId: rule.id, matched: false, conditions: [], skipped });
     else if (rule.when === undefined)
       settled.set(rule.id, { ruleId: rule.id, matched: true, conditions: [] });
-    else toEvaluate.push({ id: rule.id, when: rule.when, needsWorkItem });
+    else toEvaluate.push({ id: rule.id, when: rule.when, needsWorkItem, vars: varsMentioned(rule.when) });
   }
   const evaluate = options.evaluator === 'json-rules-engine' ? evaluateOnEngine : evaluateInProcess;
   const evaluations = await evaluate(toEvaluate, facts);
@@ -90,6 +91,8 @@ interface Conditional {
   id: string;
   when: ConditionNode;
   needsWorkItem: boolean;
+  /** The variables its conditions read (each rule has its own `vars.rule`). */
+  vars: ReturnType<typeof varsMentioned>;
 }
 
 type Evaluations = Map<string, ConditionEvaluation>;
@@ -114,11 +117,17 @@ async function evaluateInProcess(entries: readonly Conditional[], facts: EventFa
   }
   const operators = createOperators({ change: facts.change, now: facts.now });
   const evaluations: Evaluations = new Map();
-  for (const { id, when } of entries)
+  for (const { id, when, vars } of entries) {
+    const table = { ...known, vars: await facts.vars(id, vars) };
     evaluations.set(
       id,
-      evaluateDirect(when, known, operators, { workItemLive, originKnown: facts.origin !== undefined }),
+      evaluateDirect(when, table, operators, {
+        workItemLive,
+        originKnown: facts.origin !== undefined,
+        fieldNamesKnown: facts.fieldNamesKnown,
+      }),
     );
+  }
   return evaluations;
 }
 
@@ -130,15 +139,28 @@ async function evaluateOnEngine(entries: readonly Conditional[], facts: EventFac
     workItemLive = fact.live;
     return fact.value;
   };
-  return evaluateWithEngine(
-    entries.map(({ id, when }) => ({ id, when })),
-    {
-      constant: constantFacts(facts),
-      dynamic: { work_item: loadWorkItem },
-      leafContext: () => ({ workItemLive, originKnown: facts.origin !== undefined }),
-    },
-    createOperators({ change: facts.change, now: facts.now }),
-  );
+  const evaluateGroup = (group: readonly Conditional[], vars: unknown) =>
+    evaluateWithEngine(
+      group.map(({ id, when }) => ({ id, when })),
+      {
+        constant: { ...constantFacts(facts), vars },
+        dynamic: { work_item: loadWorkItem },
+        leafContext: () => ({
+          workItemLive,
+          originKnown: facts.origin !== undefined,
+          fieldNamesKnown: facts.fieldNamesKnown,
+        }),
+      },
+      createOperators({ change: facts.change, now: facts.now }),
+    );
+  // `vars` differs per rule (`vars.rule` is the rule's own): rules that read it get an engine each.
+  const plain = entries.filter((e) => e.vars.length === 0);
+  const evaluations = plain.length > 0 ? await evaluateGroup(plain, await facts.vars('', [])) : new Map();
+  for (const entry of entries.filter((e) => e.vars.length > 0)) {
+    const one = await evaluateGroup([entry], await facts.vars(entry.id, entry.vars));
+    for (const [id, evaluation] of one) evaluations.set(id, evaluation);
+  }
+  return evaluations;
 }
 
 function skipReason(rule: Rule, event: Event, options: MatchOptions): MatchResult['skipped'] {

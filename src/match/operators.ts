@@ -9,6 +9,7 @@
 import { AutopilotError } from '../errors.ts';
 import type { Change } from '../events/event.ts';
 import { parseDuration } from '../rules/duration.ts';
+import { changedFieldNames } from './change-field.ts';
 import { compileSafeRegex } from '../rules/safe-regex.ts';
 import type { BUILTIN_OPERATORS, CUSTOM_OPERATORS } from './operator-names.ts';
 
@@ -133,7 +134,8 @@ function age(value: unknown, now: number): number {
 function changeMatches(change: Change | undefined, side: 'from' | 'to', expected: unknown): boolean {
   if (change === undefined) return false;
   const { field, value } = splitChangeExpectation(expected);
-  if (field !== undefined && change.field !== field && change.kind !== field) return false;
+  if (field !== undefined && !changedFieldNames(change).includes(field) && change.kind !== field)
+    return false;
   const seen = plainChangeValue(change[side]);
   return Array.isArray(value) ? value.some((v) => sameValue(seen, v)) : sameValue(seen, value);
 }

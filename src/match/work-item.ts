@@ -3,13 +3,18 @@
  * (`fields.priority` is `P0`'s option value, `roles.PM` a list of user_keys, dates epoch ms).
  * The raw field list stays available as `raw_fields`.
  */
+import { stateTimes, type StateTimes, type TimeSpent } from './time-in-state.ts';
 
 export interface NodeRef {
   id: string;
   name: string;
+  /** Epoch ms the node was entered (from `state_times`), when known. */
+  entered_at?: number;
+  /** Milliseconds in the node, where the fact is shown at a time (`withTimeSpent`). */
+  time_in_node?: number;
 }
 
-export interface NormalizedWorkItem {
+export interface NormalizedWorkItem extends StateTimes, TimeSpent {
   id: string;
   name: string;
   type: string;
@@ -86,13 +91,27 @@ export function normalizeWorkItem(raw: unknown, fieldMeta: readonly FieldMeta[] 
     if (field.alias) fields[field.alias] = value;
     if (field.key === 'role_owners') roles = rolesFrom(field.value);
   }
+  const state = stateKey(item.work_item_status);
+  const nodes = nodesFrom(item.current_nodes);
+  const entered = stateTimes(
+    item,
+    state,
+    nodes.map((n) => n.id),
+  );
+  const current_nodes = entered.node_entered_at
+    ? nodes.map((n) => {
+        const at = (entered.node_entered_at as Record<string, number>)[n.id];
+        return at === undefined ? n : { ...n, entered_at: at };
+      })
+    : nodes;
   return {
     id: idString(item.id),
     name: typeof item.name === 'string' ? item.name : '',
     type: stringOr(item.work_item_type_key, ''),
     project: stringOr(item.project_key, ''),
-    state: stateKey(item.work_item_status),
-    current_nodes: nodesFrom(item.current_nodes),
+    state,
+    current_nodes,
+    ...entered,
     fields,
     roles,
     created_at: optionalNumber(item.created_at),

@@ -153,6 +153,23 @@ export function createMetrics(probe?: QueueProbe, build: BuildLabels = { profile
   return metrics;
 }
 
+/**
+ * `autopilot_memory_entries{structure}`: entries in each in-memory structure keyed per token,
+ * rule and work item, space and type, or person. Each is bounded by expiry or a sweep; this
+ * shows they stay so over weeks.
+ */
+export function registerMemoryGauge(registry: Registry, sizes: () => Record<string, number>): void {
+  new Gauge({
+    name: 'autopilot_memory_entries',
+    help: 'Entries held in memory per structure (limiter_keys, breaker_pairs, field_meta_types, people, template_parse)',
+    labelNames: ['structure'],
+    registers: [registry],
+    collect() {
+      for (const [structure, n] of Object.entries(sizes())) this.set({ structure }, n);
+    },
+  });
+}
+
 function registerQueueGauges(registry: Registry, probe: QueueProbe): void {
   new Gauge({
     name: 'autopilot_queue_depth',

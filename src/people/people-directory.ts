@@ -6,6 +6,7 @@
  * shorter time (people get added). The read is the caller's, so its limiter, retries and
  * failures stay the caller's (an action's read dead-letters that action, not another).
  */
+import { ExpiringMap } from '../ops/expiring-map.ts';
 import { buildApiCall } from '../openapi/catalogue.ts';
 import type { ApiCall } from '../plan/run.ts';
 import { personFromRecord, type Person } from './person.ts';
@@ -26,6 +27,8 @@ export type IdKind = 'user_keys' | 'out_ids' | 'emails';
 export interface PeopleDirectory {
   /** The people with these keys (or out_ids, or e-mails); ones Feishu Project does not know are absent. */
   find(kind: IdKind, ids: readonly string[], read: PeopleRead): Promise<Map<string, Person>>;
+  /** Ids whose person (or absence) is cached, for `autopilot_memory_entries`. */
+  cachedIds?(): number;
 }
 
 /** user/query takes at most 100 ids in all. */
@@ -45,14 +48,14 @@ const FIELD: Record<IdKind, (p: Person) => string | undefined> = {
 export function createPeopleDirectory(options: PeopleDirectoryOptions): PeopleDirectory {
   const ttl = options.ttlMs ?? 600_000;
   const unknownTtl = options.unknownTtlMs ?? 60_000;
-  const cache = new Map<string, Entry>();
+  const cache = new ExpiringMap<string, Entry>(options.now, unknownTtl);
   const inFlight = new Map<string, Promise<Person | undefined>>();
   const cacheKey = (kind: IdKind, id: string) => `${kind}\u0000${id}`;
 
   const remember = (person: Person, until: number) => {
     for (const kind of Object.keys(FIELD) as IdKind[]) {
       const id = FIELD[kind](person);
-      if (id !== undefined) cache.set(cacheKey(kind, id), { person, until });
+      if (id !== undefined) cache.set(cacheKey(kind, id), { person, until }, until);
     }
   };
 
@@ -72,7 +75,8 @@ export function createPeopleDirectory(options: PeopleDirectoryOptions): PeopleDi
         if (id !== undefined) found.set(id, person);
       }
       for (const id of ids)
-        if (!found.has(id)) cache.set(cacheKey(kind, id), { person: undefined, until: at + unknownTtl });
+        if (!found.has(id))
+          cache.set(cacheKey(kind, id), { person: undefined, until: at + unknownTtl }, at + unknownTtl);
       return found;
     });
     const byId = new Map<string, Promise<Person | undefined>>();
@@ -88,6 +92,7 @@ export function createPeopleDirectory(options: PeopleDirectoryOptions): PeopleDi
   };
 
   return {
+    cachedIds: () => cache.size,
     async find(kind, ids, read) {
       const now = options.now();
       const waiting = new Map<string, Promise<Person | undefined>>();

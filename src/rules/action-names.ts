@@ -14,7 +14,15 @@ export const WORK_ITEM_ACTIONS: ReadonlySet<string> = new Set(WORK_ITEM_ACTION_L
 export const STEP_KEYS: ReadonlySet<string> = new Set(['name', 'recheck', 'when', 'else']);
 
 /** Steps that are not Open API actions: interpreted by the executor (docs/design/run-program.md). */
-export const CONTROL_STEPS = ['for_each', 'choose', 'wait', 'wait_until', 'lookup'] as const;
+export const CONTROL_STEPS = [
+  'for_each',
+  'choose',
+  'wait',
+  'wait_until',
+  'lookup',
+  'set',
+  'increment',
+] as const;
 
 export type ControlStep = (typeof CONTROL_STEPS)[number];
 

@@ -1,3 +1,4 @@
+import { varPathProblem } from '../match/vars-fact.ts';
 import { parsePath } from '../templates/parse.ts';
 import { durationIssue, invalid, messageOf, record } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
@@ -54,6 +55,10 @@ function checkLeaf(
     } catch (error) {
       issues.push(invalid([...path, 'path'], messageOf(error)));
     }
+  }
+  if (leaf.fact === 'vars') {
+    const problem = varPathProblem(typeof leaf.path === 'string' ? leaf.path : '');
+    if (problem) issues.push(invalid([...path, leaf.path === undefined ? 'fact' : 'path'], problem));
   }
   const value = leaf.value;
   const at = [...path, 'value'];

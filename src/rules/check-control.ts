@@ -1,8 +1,10 @@
 /**
  * What the schema cannot say about control steps: a wait's length, templates in `wait_until`,
- * `for_each` and `lookup`, and the nested blocks of `for_each` and `choose` (where `item` and
+ * `for_each`, `lookup`, `set` and `increment` (and whether the trigger's events have the work item
+ * or space a variable is kept on), and the nested blocks of `for_each` and `choose` (where `item` and
  * `index` exist inside the loop).
  */
+import { incrementBy } from '../store/var-change.ts';
 import { checkConditions } from './check-conditions.ts';
 import { checkBlock, type BlockScope, type StepRules } from './check-steps.ts';
 import { durationIssue, invalid, record } from './check-support.ts';
@@ -36,6 +38,12 @@ export function controlIssues(
     case 'lookup':
       checkTemplates(value, at, templates, issues);
       return true;
+    case 'set':
+    case 'increment':
+      checkTemplates(value, at, templates, issues);
+      issues.push(...varScopeIssues(type, record(value) ?? {}, at, rules));
+      if (type === 'increment') issues.push(...byIssues(record(value)?.by, at));
+      return true;
     case 'for_each': {
       const params = record(value) ?? {};
       if (params.items !== undefined) checkTemplates(params.items, [...at, 'items'], templates, issues);
@@ -63,6 +71,34 @@ export function controlIssues(
     default:
       return false;
   }
+}
+
+/** A `by` written as text must be a number or a template giving one. */
+function byIssues(by: unknown, at: RuleIssue['path']): RuleIssue[] {
+  if (typeof by !== 'string' || by.includes('{{') || incrementBy(by) !== undefined) return [];
+  return [invalid([...at, 'by'], `increment by '${by}' is not a number (nor a template giving one)`)];
+}
+
+/** A variable of the work item or the space needs events that carry one. */
+function varScopeIssues(
+  type: string,
+  params: Record<string, unknown>,
+  at: RuleIssue['path'],
+  rules: StepRules,
+): RuleIssue[] {
+  const scope = params.scope ?? 'work_item';
+  if ((scope !== 'work_item' && scope !== 'space') || rules.missingWorkItem.length === 0) return [];
+  const path = params.scope === undefined ? at : [...at, 'scope'];
+  const whose = scope === 'space' ? 'a space' : 'a work item';
+  return [
+    {
+      ...invalid(
+        path,
+        `'${type}' keeps the variable on ${whose}, but ${rules.missingWorkItem.join(', ')} events carry none: use scope: rule`,
+      ),
+      atKey: params.scope === undefined,
+    },
+  ];
 }
 
 /** Where an action may read `{{secrets.*}}`: http headers and body, api body. */

@@ -4,6 +4,7 @@
  * `command` under on.command, `secrets` only in `http` headers and bodies and `api` bodies.
  */
 import { isAutopilotError } from '../errors.ts';
+import { varPathProblem } from '../match/vars-fact.ts';
 import { parseTemplate } from '../templates/parse.ts';
 import { record } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
@@ -75,6 +76,10 @@ function rootProblem(
   if (root === 'steps' && (second === undefined || !context.earlier.has(second))) {
     const known = context.earlier.size > 0 ? [...context.earlier].join(', ') : 'none';
     return `no earlier step is named '${second ?? ''}' (earlier named steps: ${known})`;
+  }
+  if (root === 'vars') {
+    const problem = varPathProblem(path.slice('vars.'.length));
+    if (problem) return problem;
   }
   if (root === 'command' && !context.hasCommand)
     return `'command' exists only for rules triggered by on.command`;

@@ -289,6 +289,7 @@ export type AuditKind =
   | 'run.woken'
   | 'step.branch'
   | 'step.items'
+  | 'step.var'
   | 'run.succeeded'
   | 'run.dead_lettered'
   | 'run.requeued'

@@ -39,3 +39,10 @@ export function checkVarUpdate(key: string, change: VarChange, opId: string): vo
     );
   }
 }
+
+/** An increment's rendered `by` as a number (a template gives text): undefined when it is none. */
+export function incrementBy(by: unknown): number | undefined {
+  const value = by ?? 1;
+  const number = typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
+}

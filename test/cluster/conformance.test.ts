@@ -8,7 +8,7 @@ import { describeAuditStoreConformance } from '../store/conformance/audit-store.
 import { describeEventLogConformance } from '../store/conformance/event-log.ts';
 import { describeCrashDurability } from '../store/conformance/crash-durability.ts';
 import type { ProcessTarget, StoreFactory } from '../store/conformance/harness.ts';
-import { describeMultiProcessClaims } from '../store/conformance/multi-process.ts';
+import { describeMultiProcessClaims, describeMultiProcessVars } from '../store/conformance/multi-process.ts';
 import { describeRunQueueConformance } from '../store/conformance/run-queue.ts';
 import { describeStateStoreConformance } from '../store/conformance/state-store.ts';
 import { describeCluster, uniqueNamespace, type ClusterServices } from './support/services.ts';
@@ -65,4 +65,5 @@ describeCluster('cluster stores', (services) => {
   describeStateStoreConformance('Redis + PostgreSQL', factory);
   describeCrashDurability('Redis + PostgreSQL', clusterTarget(services));
   describeMultiProcessClaims('Redis + PostgreSQL', clusterTarget(services));
+  describeMultiProcessVars('Redis + PostgreSQL', clusterTarget(services));
 });

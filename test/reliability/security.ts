@@ -35,6 +35,7 @@ const CANARY = {
   hookSecret: 'CANARY-hook-secret-93aa17',
   larkSecret: 'CANARY-lark-secret-2d6b05',
   larkVerification: 'CANARY-lark-verify-8e0c62',
+  ruleSecret: 'CANARY-rule-secret-4e7a19',
 };
 
 // Template look-ups that try to reach prototypes; each is its own rule so one refusal does not
@@ -92,6 +93,7 @@ export async function runSecurity(): Promise<Row> {
       LARK_APP_ID: 'cli_canary',
       LARK_APP_SECRET: CANARY.larkSecret,
       LARK_VERIFICATION_TOKEN: CANARY.larkVerification,
+      AUTOPILOT_SECRET_CANARY_TOKEN: CANARY.ruleSecret,
       AUTOPILOT_HTTP_ALLOWED_HOSTS: [...new Set(allowedHosts)].join(','),
     },
   });
@@ -451,12 +453,22 @@ async function canaries(world: World, row: Row): Promise<string> {
     join(world.env.AUTOPILOT_RULES as string, 'canary-dead.yaml'),
     `id: canary-dead\non:\n  event: work_item.created\n  work_item_type: [issue]\ndo:\n  - comment: { text: "x", target: { id: "999999999" } }\n`,
   );
+  // A rule secret in an http header and body, to a refused target: rendered, attempted, dead-lettered.
+  writeFileSync(
+    join(world.env.AUTOPILOT_RULES as string, 'canary-secret.yaml'),
+    `id: canary-secret\non:\n  event: work_item.created\n  work_item_type: [issue]\ndo:\n  - http: { url: "http://127.0.0.1:9/x", headers: { Authorization: "Bearer {{secrets.CANARY_TOKEN}}" }, body: { key: "{{secrets.canary_token}}" } }\n`,
+  );
   await world.admin('/api/reload', { method: 'POST' });
   await deliver(
     engine.url,
     createdWebhook('canary-event', { id: FIRST_EXTRA_ISSUE + 2, type: 'issue' }, CANARY.webhookToken),
   );
   await waitUntil(async () => (await runsOf(world, 'canary-dead')).some((r) => r.state === 'dead'), 60_000);
+  const secretRun = await waitUntil(
+    async () => (await runsOf(world, 'canary-secret')).some((r) => r.state === 'dead'),
+    60_000,
+  );
+  expectThat(row, secretRun, 'the run carrying a rule secret did not end in the dead-letter queue');
   const answers: string[] = [];
   for (const path of [
     '/api/rules',

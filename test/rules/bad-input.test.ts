@@ -105,7 +105,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown fact',
     yaml('id: r', ON, 'when: { fact: thing, path: x, operator: equal, value: P0 }', DO),
     [
-      "3:15: unknown fact 'thing' (known facts: event, work_item, change, command, now, origin, steps, item, index)",
+      "3:15: unknown fact 'thing' (known facts: event, work_item, change, command, now, origin, vars, steps, item, index)",
     ],
   ],
   [
@@ -117,7 +117,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown action',
     yaml('id: r', ON, 'do:', '  - coment: { text: hi }'),
     [
-      /^4:5: unknown action 'coment' \(known actions: comment, transition, .*, http, api; control steps: for_each, choose, wait, wait_until, lookup\)$/,
+      /^4:5: unknown action 'coment' \(known actions: comment, transition, .*, http, api; control steps: for_each, choose, wait, wait_until, lookup, set, increment\)$/,
     ],
   ],
   [
@@ -328,7 +328,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown template root',
     yaml('id: r', ON, 'do: [{ comment: { text: "{{ thing.name }}" } }]'),
     [
-      /^3:26: invalid template: \{\{ thing.name \}\}: unknown root 'thing' \(known: event, work_item, change, command, now, origin, steps, rule, item, index, secrets\)$/,
+      /^3:26: invalid template: \{\{ thing.name \}\}: unknown root 'thing' \(known: event, work_item, change, command, now, origin, vars, steps, rule, item, index, secrets\)$/,
     ],
   ],
   [

@@ -101,6 +101,20 @@ const CASES: [string, string, string[]][] = [
     ],
   ],
   [
+    'a secret named in mixed case, a whole secrets map, a path below a secret',
+    yaml(
+      'id: r',
+      ON,
+      'do:',
+      '  - http: { url: "https://x.example", headers: { a: "{{secrets.Api_Key}}", b: "{{secrets}}", c: "{{secrets.K.v}}" } }',
+    ),
+    [
+      "4:54: invalid template: {{secrets.Api_Key}}: 'Api_Key' is not a secret name: upper-case letters, digits and _ as in AUTOPILOT_SECRET_<NAME>, or all in lower case",
+      '4:80: invalid template: {{secrets}}: name one secret: {{secrets.NAME}}',
+      "4:98: invalid template: {{secrets.K.v}}: a secret is text: write {{secrets.K}}, without '.v'",
+    ],
+  ],
+  [
     'a lookup with neither search nor filter',
     yaml('id: r', ON, 'do:', '  - name: l', '    lookup: { max_items: 5 }'),
     ['5:13: missing one of search, filter'],
@@ -117,7 +131,7 @@ const CASES: [string, string, string[]][] = [
     ),
     [
       "5:19: the 'item' fact exists only in conditions inside a for_each",
-      "6:14: unknown action 'coment' (known actions: comment, transition, complete_node, rollback_node, update_fields, assign, bind, unbind, create_work_item, create_subtask, complete_subtask, abort, restore, reply, message, update_card, http, api; control steps: for_each, choose, wait, wait_until, lookup)",
+      "6:14: unknown action 'coment' (known actions: comment, transition, complete_node, rollback_node, update_fields, assign, bind, unbind, create_work_item, create_subtask, complete_subtask, abort, restore, reply, message, update_card, http, api; control steps: for_each, choose, wait, wait_until, lookup, set, increment)",
     ],
   ],
 ];

@@ -68,3 +68,16 @@ it('purges processed events and finished runs after retention.eventsMs, keeps de
   expect(metrics).toContain(`autopilot_retention_purged_total{store="events"} ${purged.events}`);
   expect(metrics).toContain(`autopilot_retention_purged_total{store="state"} ${purged.state}`);
 });
+
+it('keeps variables for good and purges the records of applied ops after retention.eventsMs', async () => {
+  const state = t.engine.stores.state;
+  await state.updateVar('var:work_item:demo:6437110004:reopened', { kind: 'increment', by: 1 }, 'op-kept');
+  expect(await state.get('var-op:op-kept')).toEqual({
+    key: 'var:work_item:demo:6437110004:reopened',
+    value: 1,
+  });
+  t.clock.advance(8 * DAY);
+  await t.engine.retention.purgeNow();
+  expect(await state.get('var-op:op-kept')).toBeUndefined();
+  expect(await state.get('var:work_item:demo:6437110004:reopened')).toBe(1);
+});

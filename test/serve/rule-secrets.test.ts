@@ -162,7 +162,7 @@ describe('secrets in rules', () => {
 describe('a secret that is not set', () => {
   it('is logged with its place when the rules load, and the rule still loads beside the others', () => {
     const line = t.logs.find((l) => l.code === 'AP_SECRET_UNKNOWN');
-    expect(line?.level).toBe(50);
+    expect(line?.level).toBe(40);
     expect(line?.diagnostics).toEqual([
       expect.stringMatching(
         /notify-unset\.yaml:11:41: \{\{secrets\.NOT_SET\}\}: no secret 'NOT_SET' is set \(set AUTOPILOT_SECRET_NOT_SET or AUTOPILOT_SECRET_NOT_SET_FILE\)$/,

@@ -1,11 +1,14 @@
-/** The SQLite file shared by processes: SIGKILL durability, and two processes claiming at once. */
+/**
+ * The SQLite file shared by processes: SIGKILL durability, two processes claiming at once, and
+ * two processes incrementing one variable at once.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeCrashDurability } from './conformance/crash-durability.ts';
 import type { ProcessTarget } from './conformance/harness.ts';
-import { describeMultiProcessClaims } from './conformance/multi-process.ts';
+import { describeMultiProcessClaims, describeMultiProcessVars } from './conformance/multi-process.ts';
 
 const sqliteFile: ProcessTarget = {
   modulePath: fileURLToPath(new URL('../../src/store/sqlite/open-sqlite-stores.ts', import.meta.url)),
@@ -21,3 +24,4 @@ const sqliteFile: ProcessTarget = {
 
 describeCrashDurability('SQLite file', sqliteFile);
 describeMultiProcessClaims('SQLite file', sqliteFile);
+describeMultiProcessVars('SQLite file', sqliteFile);

@@ -2,7 +2,7 @@
  * Every metric family the engine registers, read from a real registry (with the queue gauges),
  * so the README and the files under deploy/ are checked against what /metrics really serves.
  */
-import { createMetrics } from '../../src/ops/metrics.ts';
+import { createMetrics, registerMemoryGauge } from '../../src/ops/metrics.ts';
 import type { EventLog, RunQueue } from '../../src/store/ports.ts';
 
 export async function engineMetricNames(): Promise<string[]> {
@@ -12,6 +12,8 @@ export async function engineMetricNames(): Promise<string[]> {
     now: () => 0,
   };
   const { registry } = createMetrics(probe);
+  // Registered by start-engine once the structures it measures exist.
+  registerMemoryGauge(registry, () => ({}));
   const families = await registry.getMetricsAsJSON();
   return families.map((family) => family.name);
 }

@@ -8,17 +8,19 @@ import { buildCalls } from '../../actions/catalogue.ts';
 import { isAutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
 import { manualRule } from '../../ingest/manual/manual-run.ts';
+import { fieldNamesFrom, withFieldNames } from '../../match/change-field.ts';
 import { buildEventFacts, type EventFacts } from '../../match/facts.ts';
 import { matchEvent, type MatchError, type MatchResult } from '../../match/match-event.ts';
 import { buildRuleIndex, producingRuleId } from '../../match/rule-index.ts';
 import type { NormalizedWorkItem } from '../../match/work-item.ts';
+import { emptyVars, type VarsFact } from '../../match/vars-fact.ts';
 import { planRun } from '../../plan/plan-run.ts';
 import type { ApiCall, PlannedAction, Run } from '../../plan/run.ts';
 import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
 import { isControlStep } from '../../rules/action-names.ts';
 import { EXECUTION_ROOTS } from '../../rules/facts.ts';
 import type { Rule } from '../../rules/rule.ts';
-import { explainStep } from '../explain-program.ts';
+import { explainStep, type OfflineFacts } from '../explain-program.ts';
 import { replacePersonMarkers } from '../../templates/person-markers.ts';
 import { rootsRead } from '../../templates/render.ts';
 import { formatTrace } from '../format-trace.ts';
@@ -26,7 +28,7 @@ import { HTTP_OPERATION, requestHeaders } from '../../outbound/http-action.ts';
 import type { CliCommand } from '../io.ts';
 import { readJsonFile } from '../read-json-file.ts';
 import { parseTestArgs, TEST_USAGE } from '../test-args.ts';
-import { toEvent, toWorkItem } from '../test-input.ts';
+import { toEvent, toVars, toWorkItem } from '../test-input.ts';
 import type { ReportAction, ReportCall, ReportCandidate, ReportRun, TestReport } from '../test-report.ts';
 
 export const command: CliCommand = async (args, io) => {
@@ -40,6 +42,7 @@ export const command: CliCommand = async (args, io) => {
   const workItem = parsed.workItem
     ? toWorkItem(readJsonFile(parsed.workItem, io.cwd, 'work item'))
     : undefined;
+  const vars = parsed.vars ? toVars(readJsonFile(parsed.vars, io.cwd, 'variables')) : emptyVars();
   const { rules, diagnostics } = await loadRules([parsed.rules], { cwd: io.cwd });
   if (diagnostics.length > 0) {
     for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
@@ -50,12 +53,20 @@ export const command: CliCommand = async (args, io) => {
     io.stderr.write(`autopilot test: no rule files (*.yaml, *.yml) in ${parsed.rules}\n`);
     return 1;
   }
-  const facts = buildEventFacts(event, now, workItem ? async () => workItem : undefined);
+  const facts = buildEventFacts(event, now, workItem ? async () => workItem : undefined, async () => vars, {
+    change: offlineChange(event, workItem),
+    // A field list that names aliases (Open API shape) tells them; `{key, value}` entries do not.
+    fieldNamesKnown:
+      workItem !== undefined ||
+      payloadFields(event).some(
+        (f) => typeof (f as { field_alias?: unknown } | null)?.field_alias === 'string',
+      ),
+  });
   const results = await matchEvent(event, buildRuleIndex(rules), facts);
   const byId = new Map(rules.map((r) => [r.id, r]));
   const candidates: ReportCandidate[] = [];
   for (const result of results)
-    candidates.push(await candidate(result, byId.get(result.ruleId), event, facts));
+    candidates.push(await candidate(result, byId.get(result.ruleId), event, facts, vars));
   const report: TestReport = {
     event,
     input: kind,
@@ -95,6 +106,7 @@ async function candidate(
   rule: Rule | undefined,
   event: Event,
   facts: EventFacts,
+  vars: VarsFact,
 ): Promise<ReportCandidate> {
   const out: ReportCandidate = {
     ruleId: result.ruleId,
@@ -108,7 +120,12 @@ async function candidate(
   if (!result.matched || !rule) return out;
   const workItem = (await facts.workItem()).value;
   try {
-    out.run = reportRun(planRun(event, rule, { now: facts.now, workItem }), event, workItem, facts.now);
+    out.run = reportRun(planRun(event, rule, { now: facts.now, workItem }), {
+      event,
+      workItem,
+      now: facts.now,
+      vars,
+    });
   } catch (error) {
     if (!isAutopilotError(error)) throw error;
     out.planError = plainError(error);
@@ -116,23 +133,36 @@ async function candidate(
   return out;
 }
 
-function reportRun(
-  run: Run,
-  event: Event,
-  workItem: Partial<NormalizedWorkItem> | undefined,
-  now: number,
-): ReportRun {
+/** The changed field's other name, from the field lists at hand (the work item file, the payload). */
+function offlineChange(event: Event, workItem: NormalizedWorkItem | undefined): Event['change'] {
+  if (event.change === undefined) return undefined;
+  const names = [...fieldNamesFrom(workItem?.raw_fields), ...fieldNamesFrom(payloadFields(event))];
+  return withFieldNames(event.change, names);
+}
+
+function payloadFields(event: Event): unknown[] {
+  const payload = event.payload as { payload?: { fields?: unknown }; fields?: unknown } | undefined;
+  const fields = payload?.payload?.fields ?? payload?.fields;
+  return Array.isArray(fields) ? fields : [];
+}
+
+/** What the dry run knows besides the run: the event, the work item, `now`, the variables assumed. */
+type Known = Omit<OfflineFacts, 'run' | 'reportCall' | 'steps'>;
+
+function reportRun(run: Run, known: Known): ReportRun {
+  // Each run changes its own copy: another rule's steps must not see this one's increments.
+  const ownVars = { ...known, vars: structuredClone(known.vars), steps: {} };
   return {
     id: run.id,
     mode: run.mode,
     lane: run.lane,
-    actions: run.actions.map((a) => reportAction(a, { run, event, workItem, now })),
+    actions: run.actions.map((a) => reportAction(a, { ...ownVars, run })),
   };
 }
 
 function reportAction(
   action: PlannedAction,
-  known: { run: Run; event: Event; workItem: Partial<NormalizedWorkItem> | undefined; now: number },
+  known: Known & Pick<OfflineFacts, 'run' | 'steps'>,
 ): ReportAction {
   const { event, workItem } = known;
   const out: ReportAction = {
@@ -175,6 +205,8 @@ function executionReason(action: PlannedAction): string {
     return 'the first pair whose condition holds when the step runs is taken (below: on the facts known now)';
   if (action.type === 'for_each') return 'runs its steps once per item of the list, read when the step runs';
   if (action.type === 'lookup') return 'searches when the step runs; its items feed later steps';
+  if (action.type === 'set' || action.type === 'increment')
+    return `changes vars.${String(action.params.scope ?? 'work_item')}.${String(action.params.var)} when the step runs, once per run (below: the value it would get; nothing is written)`;
   if (isControlStep(action.type)) return `${action.type} is a control step, run by the executor`;
   if (action.when) return 'its condition is evaluated when the step runs (below: on the facts known now)';
   return 'it comes after a wait: rendered when the step runs, with the facts of then';

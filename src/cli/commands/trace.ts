@@ -89,6 +89,11 @@ function formatRecord(r: AuditRecord): string[] {
       return say(`${stepName(d)} parked the run until ${isoTime(d.until as number)}`);
     case 'run.woken':
       return say(`${stepName(d)} woke (${String(d.reason)}) at ${isoTime(d.at as number)}`);
+    case 'step.var': {
+      const did = d.action === 'set' ? 'set' : `added ${String(d.by)} to`;
+      const again = d.repeated ? ' (already applied before a retry: not counted again)' : '';
+      return say(`${stepName(d)} ${did} vars.${String(d.var)}: now ${compact(d.value)}${again}`);
+    }
     case 'step.branch':
       return [`${head}  ${stepName(d)} takes ${String(d.branch)}`, ...conditionLines(d.conditions)];
     case 'event.dead_lettered':

@@ -1,12 +1,15 @@
 /**
  * The facts of one run while it executes (one claim): the event (the run's snapshot, else the
  * event log), the live work item (read only when a step needs it, once per claim, and again for
- * `recheck`), and what the step's place adds: `steps`, `item`, `index`. Conditions and templates
+ * `recheck`), the variables (`vars`, read when a step reads them), and what the step's place
+ * adds: `steps`, `item`, `index`. Conditions and templates
  * at execution time read the same facts as the rule's `when`, plus those.
  */
 import { AutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
+import { emptyVars, loadVars, varsMentioned, type VarsFact } from '../../match/vars-fact.ts';
 import { normalizeWorkItem, subtaskViews, type NormalizedWorkItem } from '../../match/work-item.ts';
+import { withTimeSpent } from '../../match/time-in-state.ts';
 import { projectCalls } from '../../openapi/project-calls.ts';
 import type { Rule } from '../../rules/rule.ts';
 import { secretsFact } from '../../rules/secret-names.ts';
@@ -83,9 +86,22 @@ export class ExecutionFacts {
     };
     if ('item' in scope) table.item = scope.item;
     if (scope.index !== undefined) table.index = scope.index;
-    if (roots.has('work_item')) table.work_item = await this.workItem(read, options);
+    if (roots.has('work_item')) {
+      const item = await this.workItem(read, options);
+      table.work_item = item && withTimeSpent(item, table.now as number);
+    }
+    // Read again at every step that reads them: a later step sees what an earlier one set.
+    if (roots.has('vars')) table.vars = await this.#vars(event, rule);
     if (options.secrets) table.secrets = secretsFact(this.#ports.secrets ?? {});
     return table;
+  }
+
+  /** The variables the rule mentions anywhere (the loaded rule, else the run's own steps). */
+  async #vars(event: Event, rule: Rule | undefined): Promise<VarsFact> {
+    const state = this.#ports.state;
+    const wanted = varsMentioned(rule ?? this.#run.actions);
+    if (!state || wanted.length === 0) return emptyVars();
+    return loadVars((key) => state.get(key), wanted, { ruleId: this.#run.ruleId, event });
   }
 
   async #loadEvent(): Promise<Event> {

@@ -8,6 +8,7 @@ import { chooseStep } from './choose-step.ts';
 import type { StepKind } from './context.ts';
 import { forEachStep } from './for-each-step.ts';
 import { lookupStep } from './lookup-step.ts';
+import { varStep } from './var-step.ts';
 import { waitStep } from './wait-step.ts';
 
 /**
@@ -24,6 +25,8 @@ function table(): Readonly<Record<string, StepKind>> {
     wait: waitStep,
     wait_until: waitStep,
     lookup: lookupStep,
+    set: varStep,
+    increment: varStep,
   };
   return kinds;
 }

@@ -113,10 +113,7 @@ export function renderWorkItem(tenant: Tenant, item: WorkItem, fields?: string[]
             milestone: false,
           }))
         : [],
-    state_times: item.state_times.map((t) => ({
-      ...t,
-      name: template.flow === 'node' ? nodeName(template, t.state_key) : stateName(template, t.state_key),
-    })),
+    state_times: stateTimesOf(template, item),
     created_by: item.created_by,
     updated_by: item.updated_by,
     deleted_by: '',
@@ -131,6 +128,29 @@ export function renderWorkItem(tenant: Tenant, item: WorkItem, fields?: string[]
   }
   if (expand.need_user_detail) info.user_details = userDetails(tenant, [item.created_by, item.updated_by]);
   return info;
+}
+
+/**
+ * "Time spent per node/state": a state flow's status moves; in a node flow every node reached
+ * (parallel ones too) with its begin and finish [inferred: the doc's example lists one node],
+ * plus the statuses that are no node (`closed` while aborted).
+ */
+function stateTimesOf(template: Template, item: WorkItem) {
+  if (template.flow !== 'node')
+    return item.state_times.map((t) => ({ ...t, name: stateName(template, t.state_key) }));
+  const nodeKeys = new Set(template.nodes.map((n) => n.state_key));
+  const nodes = item.nodes
+    .filter((run) => run.begin > 0)
+    .map((run) => ({
+      state_key: run.state_key,
+      name: nodeName(template, run.state_key),
+      start_time: run.begin,
+      end_time: run.status === 2 ? 0 : run.finish,
+    }));
+  const others = item.state_times
+    .filter((t) => !nodeKeys.has(t.state_key))
+    .map((t) => ({ ...t, name: t.state_key }));
+  return [...nodes, ...others];
 }
 
 function stateName(template: Template, key: string): string {

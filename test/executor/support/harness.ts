@@ -2,7 +2,7 @@
 import { createExecutor, type Executor, type ExecutorOptions } from '../../../src/executor/executor.ts';
 import type { Rule } from '../../../src/rules/rule.ts';
 import { openSqliteStores } from '../../../src/store/sqlite/open-sqlite-stores.ts';
-import type { Stores } from '../../../src/store/ports.ts';
+import type { RunQueue, Stores } from '../../../src/store/ports.ts';
 import { ScriptedApi } from './scripted-api.ts';
 
 export interface Harness {
@@ -16,14 +16,22 @@ export interface Harness {
 
 export const FAST_RETRY = { maxAttempts: 10, maxElapsedMs: 60_000, baseDelayMs: 2, maxDelayMs: 10 };
 
-export async function startHarness(options: Partial<ExecutorOptions> = {}): Promise<Harness> {
+/**
+ * `wrapRuns` puts a run queue of the test's in front of the real one (a crash before a
+ * checkpoint); the executor's program reads variables from the harness's own state store.
+ */
+export async function startHarness(
+  options: Partial<ExecutorOptions> = {},
+  wrapRuns?: (real: RunQueue) => RunQueue,
+): Promise<Harness> {
   const stores = await openSqliteStores({ path: ':memory:' });
   const api = new ScriptedApi();
   const rules = new Map<string, Rule>();
   const errors: unknown[] = [];
   const executor = createExecutor({
-    runs: stores.runs,
+    runs: wrapRuns ? wrapRuns(stores.runs) : stores.runs,
     audit: stores.audit,
+    program: { state: stores.state },
     api,
     rules: (id) => rules.get(id),
     concurrency: 4,

@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { buildEvent, buildRun, openTarget, type ProcessTarget } from './harness.ts';
 
 const WORKER = fileURLToPath(new URL('./claim-worker.ts', import.meta.url));
+const VAR_WORKER = fileURLToPath(new URL('./var-worker.ts', import.meta.url));
+/** Increments each worker makes of its own, and ops both workers apply (each must count once). */
+const OWN_INCREMENTS = 150;
+const SHARED_OPS = 50;
 const RUNS = 240;
 const EVENTS = 60;
 const LANES = 12;
@@ -53,21 +57,61 @@ export function describeMultiProcessClaims(name: string, target: ProcessTarget):
   });
 }
 
+/**
+ * Two processes incrementing one variable at once: every increment of each counted, and the ops
+ * both apply (a step retried by another process after a crash) counted once.
+ */
+export function describeMultiProcessVars(name: string, target: ProcessTarget): void {
+  describe(`multi-process variables: ${name}`, () => {
+    it('adds up every increment of two processes exactly, each op once', async () => {
+      const { config, cleanup } = await target.prepare();
+      try {
+        const extra = [String(OWN_INCREMENTS), String(SHARED_OPS)];
+        const workers = ['p1', 'p2'].map((owner) => spawnWorker(target, config, owner, VAR_WORKER, extra));
+        await Promise.race([
+          Promise.all(workers.map((worker) => worker.ready)),
+          ...workers.map((w) => w.done),
+        ]);
+        for (const worker of workers) worker.start();
+        const outputs = await Promise.all(workers.map((worker) => worker.done));
+        const fresh = outputs.flat().filter((line) => line.startsWith('value '));
+        const total = 2 * OWN_INCREMENTS + SHARED_OPS;
+        // Every value from 1 to the total was the answer of exactly one applied increment.
+        expect(fresh.map((line) => Number(line.slice(6))).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: total }, (_, i) => i + 1),
+        );
+        expect(outputs.flat().filter((line) => line.startsWith('repeated '))).toHaveLength(SHARED_OPS);
+        const after = await openTarget(target, config);
+        expect(await after.state.get('var:space:mp:hits')).toBe(total);
+        await after.close();
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}
+
 interface Worker {
   ready: Promise<void>;
   done: Promise<string[]>;
   start(): void;
 }
 
-function spawnWorker(target: ProcessTarget, config: unknown, owner: string): Worker {
+function spawnWorker(
+  target: ProcessTarget,
+  config: unknown,
+  owner: string,
+  worker = WORKER,
+  extra: string[] = [String(LANES)],
+): Worker {
   const args = [
-    WORKER,
+    worker,
     pathToFileURL(target.modulePath).href,
     target.exportName,
     JSON.stringify(config),
     owner,
   ];
-  const child = spawn(process.execPath, [...args, String(LANES)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...args, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let markReady: () => void = () => undefined;

@@ -165,4 +165,6 @@ export default {
   'event.parked': 'Parked until {until}',
   'event.woken': 'Woke: {reason}',
   'event.branch': 'Took branch {branch}',
+  'event.var': 'vars.{name} is now {value}',
+  'event.varRepeated': 'vars.{name} is {value} (already changed before a retry: not counted again)',
 };

@@ -163,4 +163,6 @@ export default {
   'event.parked': '挂起至 {until}',
   'event.woken': '已唤醒：{reason}',
   'event.branch': '进入分支 {branch}',
+  'event.var': 'vars.{name} 现为 {value}',
+  'event.varRepeated': 'vars.{name} 为 {value}（重试前已改过，不再重复计数）',
 };

@@ -140,6 +140,14 @@ function step(r) {
       return h('li', null, at, action, t('event.woken', { reason: d.reason }));
     case 'step.branch':
       return h('li', null, at, action, t('event.branch', { branch: d.branch }));
+    case 'step.var':
+      return h(
+        'li',
+        null,
+        at,
+        action,
+        ext(t(d.repeated ? 'event.varRepeated' : 'event.var', { name: d.var, value: json(d.value, 0) })),
+      );
     case 'run.shadow':
       return h('li', { class: 'warn' }, at, t('event.shadow'));
     case 'run.requeued':
