@@ -7,10 +7,11 @@ import { stringify } from 'lossless-json';
 import { buildCalls } from '../../actions/catalogue.ts';
 import { isAutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
+import { manualRule } from '../../ingest/manual/manual-run.ts';
 import { fieldNamesFrom, withFieldNames } from '../../match/change-field.ts';
 import { buildEventFacts, type EventFacts } from '../../match/facts.ts';
 import { matchEvent, type MatchError, type MatchResult } from '../../match/match-event.ts';
-import { buildRuleIndex } from '../../match/rule-index.ts';
+import { buildRuleIndex, producingRuleId } from '../../match/rule-index.ts';
 import type { NormalizedWorkItem } from '../../match/work-item.ts';
 import { emptyVars, type VarsFact } from '../../match/vars-fact.ts';
 import { planRun } from '../../plan/plan-run.ts';
@@ -75,6 +76,8 @@ export const command: CliCommand = async (args, io) => {
     workItem: workItem ? 'file' : event.workItem ? 'payload' : 'none',
     candidates,
   };
+  const manual = manualRunOf(event, byId);
+  if (manual) report.manual = manual;
   // lossless-json writes int64 ids in request bodies as the exact numbers the API will get.
   io.stdout.write(parsed.json ? `${stringify(report, undefined, 2) ?? 'null'}\n` : formatTrace(report));
   // A matched rule that cannot be planned would dead-letter or do nothing live: not a pass.
@@ -86,6 +89,20 @@ export const command: CliCommand = async (args, io) => {
   }
   return unplanned.length > 0 ? 1 : 0;
 };
+
+/** A manual event fires only the rule it names: say which, and why the engine would refuse it. */
+function manualRunOf(event: Event, byId: ReadonlyMap<string, Rule>): TestReport['manual'] {
+  const ruleId = event.source === 'manual' ? producingRuleId(event) : undefined;
+  if (ruleId === undefined) return undefined;
+  const ref = { project: event.projectKey ?? '', type: event.workItem?.typeKey ?? '', id: '' };
+  try {
+    manualRule(byId, ruleId, ref);
+    return { ruleId };
+  } catch (error) {
+    if (!isAutopilotError(error)) throw error;
+    return { ruleId, refused: { code: error.code, message: error.message } };
+  }
+}
 
 async function candidate(
   result: MatchResult,
