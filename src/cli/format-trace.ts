@@ -15,7 +15,11 @@ import type {
   TestReport,
 } from './test-report.ts';
 
-const INPUT_NAMES = { 'feishu-webhook': 'Feishu webhook', canonical: 'canonical event' } as const;
+const INPUT_NAMES = {
+  'feishu-webhook': 'Feishu webhook',
+  'lark-message': 'Lark message',
+  canonical: 'canonical event',
+} as const;
 const WORK_ITEM_NAMES = {
   file: 'from --work-item',
   payload: 'from the event payload only (conditions on other fields need live data)',

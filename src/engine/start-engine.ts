@@ -24,6 +24,7 @@ import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, registerMemoryGauge, type Metrics } from '../ops/metrics.ts';
 import { templateParseCache } from '../templates/render.ts';
 import { startTracing } from '../ops/tracing.ts';
+import { resolveMentions } from '../people/resolve-mentions.ts';
 import { createPeopleDirectory, type PeopleDirectory } from '../people/people-directory.ts';
 import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
@@ -222,7 +223,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   };
   const processor = createEventProcessor({
     events: stores.events,
-    process: (stored) => tracing.matched(stored.event, () => processEvent(stored.event, pipeline)),
+    process: (stored) =>
+      tracing.matched(stored.event, async () =>
+        processEvent(await resolveMentions(stored.event, people, read), pipeline),
+      ),
     now,
     onRuns: () => executor.notify(),
     leaseMs: config.events.leaseMs,

@@ -4,12 +4,11 @@
  * per space `field/all`, `all-types`, and per type `template_list`, `template_detail` and
  * `flow_roles`; `relation/rules`; then `user/query` for the user keys the rules name.
  */
-import { isAutopilotError } from '../errors.ts';
 import type { ReadData } from '../engine/work-item-loader.ts';
 import { buildApiCall } from '../openapi/catalogue.ts';
 import { idString } from '../match/work-item.ts';
 import { projectCalls } from '../openapi/project-calls.ts';
-import type { ApiOutcome } from '../openapi/types.ts';
+import { apiErrCodeOf } from '../openapi/error-code.ts';
 import type { FieldMeta, NamedKey, RelationRuleMeta, SpaceMeta, TenantMeta, TypeMeta } from './space-meta.ts';
 
 /** Error codes with which the API says a space does not exist (README §7 of the reference). */
@@ -25,7 +24,7 @@ export async function readSpaceMeta(read: ReadData, space: string): Promise<Spac
   try {
     fieldData = await read(projectCalls.allFields(space));
   } catch (error) {
-    if (NO_SUCH_SPACE.has(errCodeOf(error) ?? -1)) return { found: false };
+    if (NO_SUCH_SPACE.has(apiErrCodeOf(error) ?? -1)) return { found: false };
     throw error;
   }
   const fields = list(fieldData).map(fieldOf);
@@ -80,7 +79,7 @@ export async function readUsers(read: ReadData, keys: readonly string[]): Promis
       const known = new Set(data.map((u) => idString(record(u).user_key)));
       for (const key of batch) found[key] = known.has(key);
     } catch (error) {
-      if (errCodeOf(error) !== NO_SUCH_USER) throw error;
+      if (apiErrCodeOf(error) !== NO_SUCH_USER) throw error;
       if (batch.length === 1) found[batch[0] as string] = false;
       else for (const key of batch) await ask([key]);
     }
@@ -127,11 +126,6 @@ function addNamed(into: Map<string, NamedKey>, raw: unknown): void {
   const conf = record(raw);
   const key = text(conf.state_key);
   if (key !== '' && !into.has(key)) into.set(key, { key, name: text(conf.name) });
-}
-
-function errCodeOf(error: unknown): number | undefined {
-  if (!isAutopilotError(error)) return undefined;
-  return (error.details?.outcome as ApiOutcome | undefined)?.errCode;
 }
 
 function list(value: unknown): unknown[] {

@@ -28,7 +28,7 @@ import { HTTP_OPERATION, requestHeaders } from '../../outbound/http-action.ts';
 import type { CliCommand } from '../io.ts';
 import { readJsonFile } from '../read-json-file.ts';
 import { parseTestArgs, TEST_USAGE } from '../test-args.ts';
-import { toEvent, toVars, toWorkItem } from '../test-input.ts';
+import { looksLikeLarkDelivery, toEvent, toVars, toWorkItem } from '../test-input.ts';
 import type { ReportAction, ReportCall, ReportCandidate, ReportRun, TestReport } from '../test-report.ts';
 
 export const command: CliCommand = async (args, io) => {
@@ -38,7 +38,9 @@ export const command: CliCommand = async (args, io) => {
     return 0;
   }
   const now = parsed.now ?? Date.now();
-  const { event, kind } = toEvent(readJsonFile(parsed.event, io.cwd, 'event'), now);
+  const eventBody = readJsonFile(parsed.event, io.cwd, 'event');
+  // A bad event is reported before the rules are read; a Lark message is read against them.
+  const early = looksLikeLarkDelivery(eventBody) ? undefined : toEvent(eventBody, now);
   const workItem = parsed.workItem
     ? toWorkItem(readJsonFile(parsed.workItem, io.cwd, 'work item'))
     : undefined;
@@ -53,6 +55,7 @@ export const command: CliCommand = async (args, io) => {
     io.stderr.write(`autopilot test: no rule files (*.yaml, *.yml) in ${parsed.rules}\n`);
     return 1;
   }
+  const { event, kind } = early ?? toEvent(eventBody, now, rules);
   const facts = buildEventFacts(event, now, workItem ? async () => workItem : undefined, async () => vars, {
     change: offlineChange(event, workItem),
     // A field list that names aliases (Open API shape) tells them; `{key, value}` entries do not.
