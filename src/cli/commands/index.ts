@@ -31,6 +31,11 @@ registerCommand('runs', {
   summary: 'list runs: runs [--state s] [--rule id] [--json] [--data dir]',
   load: async () => (await import('./runs.ts')).command,
 });
+registerCommand('schema', {
+  summary:
+    "the rule schema for editors; with the tenant's names: schema [paths...] --live | --offline [--space key] [--cache file] [--out file]",
+  load: async () => (await import('./schema.ts')).command,
+});
 registerCommand('serve', {
   summary: 'run the engine: serve [--config file.yaml] (built-in simulator without credentials)',
   load: async () => (await import('./serve.ts')).command,
