@@ -24,7 +24,7 @@ import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, registerMemoryGauge, type Metrics } from '../ops/metrics.ts';
 import { templateParseCache } from '../templates/render.ts';
 import { startTracing } from '../ops/tracing.ts';
-import { resolveMentions } from '../people/resolve-mentions.ts';
+import { resolveLarkPeople } from '../people/resolve-lark-people.ts';
 import { createPeopleDirectory, type PeopleDirectory } from '../people/people-directory.ts';
 import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
@@ -225,7 +225,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     events: stores.events,
     process: (stored) =>
       tracing.matched(stored.event, async () =>
-        processEvent(await resolveMentions(stored.event, people, read), pipeline),
+        processEvent(await resolveLarkPeople(stored.event, people, read), pipeline),
       ),
     now,
     onRuns: () => executor.notify(),

@@ -66,8 +66,8 @@ export interface CardAction {
   action: string;
   /** The button's own `value` (what the rule gave it), `{}` when none. */
   value: Record<string, unknown>;
-  /** The clicker's Lark ids. */
-  operator: { open_id?: string; union_id?: string; user_id?: string };
+  /** The clicker's Lark ids, and their Feishu Project user key once looked up (`user_key`). */
+  operator: { open_id?: string; union_id?: string; user_id?: string; user_key?: string };
   chat?: string;
   message: string;
 }
