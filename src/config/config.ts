@@ -92,7 +92,13 @@ export interface Config {
     /** Spaces to reconcile besides those the rules name (project keys or simple names). */
     spaces: string[];
   };
-  executor: { concurrency: number; leaseMs: number; shutdownDeadlineMs: number };
+  executor: {
+    concurrency: number;
+    leaseMs: number;
+    /** Claims without progress before a run is dead-lettered (`AP_POISON`). */
+    maxClaims: number;
+    shutdownDeadlineMs: number;
+  };
   retention: { eventsMs: number; auditMs: number };
   /** The dashboard at /ui/ (on when `adminToken` is set). */
   dashboard: {
