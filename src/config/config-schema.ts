@@ -143,6 +143,22 @@ export const CONFIG_SCHEMA = {
         spaces: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
       },
     },
+    drift: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        intervalMs: { type: 'integer', minimum: 10_000, default: 300_000 },
+        action: { enum: ['shadow', 'warn'], default: 'shadow' },
+        opsChat: optionalString,
+        refreshOn: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: ['webhook.meta_changed'],
+        },
+      },
+    },
     executor: {
       type: 'object',
       additionalProperties: false,

@@ -309,7 +309,9 @@ export type AuditKind =
   | 'loop_stopped'
   | 'breaker_open'
   | 'webhook.missed'
-  | 'record.skipped';
+  | 'record.skipped'
+  | 'rule.drifted'
+  | 'rule.fits';
 
 export interface AuditRecord {
   at: number;

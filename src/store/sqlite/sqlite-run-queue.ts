@@ -25,6 +25,17 @@ import { runListQuery } from './run-list-query.ts';
 import { checkReplan, checkRun } from '../input-checks.ts';
 import { ACTIVE_STATES, RUN_COLUMNS, runKeys, toRunRecord, type RunRow } from './run-rows.ts';
 
+/**
+ * The two statements of every claim, exported so their query plans can be checked
+ * (test/store/sqlite-query-plans.test.ts): due parked runs through runs_state (state, run_at),
+ * then claimable lane heads through the partial index runs_heads, neither a scan of the table.
+ */
+export const WAKE_DUE_PARKED_SQL = `SELECT seq, lane, run_at FROM runs WHERE state = 'parked' AND run_at <= :now
+  ORDER BY run_at, seq LIMIT :limit`;
+export const CLAIM_HEADS_SQL = `SELECT ${RUN_COLUMNS} FROM runs
+  WHERE is_head = 1 AND run_at <= :now AND (lease_until IS NULL OR lease_until <= :now)
+  ORDER BY priority, run_at, position LIMIT :limit`;
+
 export class SqliteRunQueue implements RunQueue {
   readonly #db: SqliteDb;
 
@@ -59,12 +70,7 @@ export class SqliteRunQueue implements RunQueue {
     requireCount('leaseMs', leaseMs);
     return this.#db.write(() => {
       this.#wakeDueParked(now);
-      const rows = this.#db.all<RunRow>(
-        `SELECT ${RUN_COLUMNS} FROM runs
-         WHERE is_head = 1 AND run_at <= :now AND (lease_until IS NULL OR lease_until <= :now)
-         ORDER BY priority, run_at, position LIMIT :limit`,
-        { now, limit },
-      );
+      const rows = this.#db.all<RunRow>(CLAIM_HEADS_SQL, { now, limit });
       return rows.map((row) => {
         const leased = {
           ...row,
@@ -348,11 +354,10 @@ export class SqliteRunQueue implements RunQueue {
 
   /** Due parked runs back to the end of their lanes, oldest due first (index runs_state). */
   #wakeDueParked(now: number): void {
-    const due = this.#db.all<{ seq: number; lane: string; run_at: number }>(
-      `SELECT seq, lane, run_at FROM runs WHERE state = 'parked' AND run_at <= :now
-       ORDER BY run_at, seq LIMIT :limit`,
-      { now, limit: PARKED_WAKE_BATCH },
-    );
+    const due = this.#db.all<{ seq: number; lane: string; run_at: number }>(WAKE_DUE_PARKED_SQL, {
+      now,
+      limit: PARKED_WAKE_BATCH,
+    });
     const wake = encodeJson({ reason: 'due', at: now } satisfies RunWake, 'wake');
     for (const row of due) this.#backToLane(row, row.run_at, now, wake);
   }
