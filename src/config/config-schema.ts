@@ -166,6 +166,7 @@ export const CONFIG_SCHEMA = {
       properties: {
         concurrency: { ...positiveInt, default: 16 },
         leaseMs: { ...positiveInt, default: 60_000 },
+        maxClaims: { ...positiveInt, default: 5 },
         shutdownDeadlineMs: { ...positiveInt, default: 10_000 },
       },
     },

@@ -104,7 +104,13 @@ export interface Config {
     /** Event types after which the metadata is read again at once (a webhook saying the space changed). */
     refreshOn: string[];
   };
-  executor: { concurrency: number; leaseMs: number; shutdownDeadlineMs: number };
+  executor: {
+    concurrency: number;
+    leaseMs: number;
+    /** Claims without progress before a run is dead-lettered (`AP_POISON`). */
+    maxClaims: number;
+    shutdownDeadlineMs: number;
+  };
   retention: { eventsMs: number; auditMs: number };
   /** The dashboard at /ui/ (on when `adminToken` is set). */
   dashboard: {

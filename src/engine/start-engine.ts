@@ -227,6 +227,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     limiter,
     concurrency: config.executor.concurrency,
     leaseMs: config.executor.leaseMs,
+    maxClaims: config.executor.maxClaims,
     owner: newLeaseOwner('executor'),
     now,
     onError: (error, context) => log.error({ err: error, ...context }, 'executor error'),
