@@ -316,6 +316,11 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     audit,
     metrics,
     rules,
+    drift: (ruleId) => {
+      const entry = driftWatch.drifted().get(ruleId);
+      const runsAs = driftWatch.current().byId.get(ruleId)?.mode;
+      return entry && runsAs ? { runsAs, ...entry } : undefined;
+    },
     breaker,
     executor,
     api,

@@ -12,6 +12,7 @@ import { buildRuleIndex } from '../../src/match/rule-index.ts';
 import { createDriftWatch, DRIFT_REQUEST_KEY } from '../../src/meta/drift-watch.ts';
 import { DEMO } from '../../src/simulator/model/seed-config.ts';
 import type { StateDef, TransitionDef } from '../../src/simulator/model/types.ts';
+import { admin } from './support/admin.ts';
 import { eventually, startTestEngine, type TestEngine } from './support/engine-harness.ts';
 
 const RULE_ID = 'start-new-bugs';
@@ -105,6 +106,13 @@ describe('drift watch', () => {
     expect(engine.drift.current().byId.get(RULE_ID)?.mode).toBe('shadow');
     // The registry keeps the rule as written: the dashboard and `autopilot check` see its file.
     expect(engine.rules.current.byId.get(RULE_ID)?.mode).toBe('live');
+    const listed = (await admin(url, 'GET', '/api/rules')).body as {
+      rules: Array<{ id: string; mode: string; drift: { runsAs: string; problems: unknown[] } | null }>;
+    };
+    expect(listed.rules.find((r) => r.id === RULE_ID)).toMatchObject({
+      mode: 'live',
+      drift: { runsAs: 'shadow', problems: [{ code: 'AP_META_UNKNOWN_STATE', line: 8, column: 23 }] },
+    });
 
     const drifted = await engine.stores.audit.query({ ruleId: RULE_ID, kind: 'rule.drifted' });
     expect(drifted.map((r) => r.detail?.action)).toEqual(['shadow']);
@@ -139,6 +147,8 @@ describe('drift watch', () => {
     await engine.drift.refresh();
     expect(engine.drift.drifted().size).toBe(0);
     expect(engine.drift.current().byId.get(RULE_ID)?.mode).toBe('live');
+    const relisted = (await admin(url, 'GET', '/api/rules')).body as { rules: Array<{ drift: unknown }> };
+    expect(relisted.rules[0]?.drift).toBeNull();
     expect(await engine.stores.audit.query({ ruleId: RULE_ID, kind: 'rule.fits' })).toHaveLength(1);
     expect(logs.some((l) => l.msg === `rule ${RULE_ID} fits the space again: back to its own mode`)).toBe(
       true,
