@@ -72,9 +72,16 @@ export class SqliteRunQueue implements RunQueue {
       this.#wakeDueParked(now);
       const rows = this.#db.all<RunRow>(CLAIM_HEADS_SQL, { now, limit });
       return rows.map((row) => {
-        const leased = { ...row, state: 'running' as const, lease_owner: owner, lease_until: now + leaseMs };
+        const leased = {
+          ...row,
+          state: 'running' as const,
+          lease_owner: owner,
+          lease_until: now + leaseMs,
+          claims: row.claims + 1,
+        };
         this.#db.run(
-          `UPDATE runs SET state = 'running', lease_owner = :owner, lease_until = :until, updated_at = :now
+          `UPDATE runs SET state = 'running', lease_owner = :owner, lease_until = :until, updated_at = :now,
+             claims = claims + 1
            WHERE seq = :seq`,
           { owner, until: leased.lease_until, now, seq: row.seq },
         );
@@ -108,7 +115,7 @@ export class SqliteRunQueue implements RunQueue {
       const results = `${row.results_json.slice(0, -1)}${row.results_json === '[]' ? '' : ','}${encodeJson(result, 'action result')}]`;
       this.#db.run(
         `UPDATE runs SET results_json = :results, next_action = next_action + 1, attempt = 0,
-           first_attempt_at = NULL, progress_json = NULL, wake_json = NULL, updated_at = :now
+           first_attempt_at = NULL, progress_json = NULL, wake_json = NULL, updated_at = :now, claims = 0
          WHERE seq = :seq`,
         { results, now, seq: row.seq },
       );
@@ -121,7 +128,7 @@ export class SqliteRunQueue implements RunQueue {
       const row = this.#leased(runId, owner, now, 'saveProgress');
       this.#db.run(
         `UPDATE runs SET progress_json = :json, attempt = 0, first_attempt_at = NULL, wake_json = NULL,
-           updated_at = :now
+           updated_at = :now, claims = 0
          WHERE seq = :seq`,
         { json, now, seq: row.seq },
       );
@@ -176,7 +183,7 @@ export class SqliteRunQueue implements RunQueue {
       }
       this.#db.run(
         `UPDATE runs SET state = 'queued', run_at = :runAt, lease_owner = NULL, lease_until = NULL,
-           updated_at = :now${retrySet}
+           updated_at = :now, claims = max(claims - 1, 0)${retrySet}
          WHERE seq = :seq`,
         params,
       );
@@ -207,7 +214,8 @@ export class SqliteRunQueue implements RunQueue {
   async release(runId: string, owner: string, now: number): Promise<void> {
     this.#db.write(() => {
       this.#db.run(
-        `UPDATE runs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = :now
+        `UPDATE runs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = :now,
+           claims = max(claims - 1, 0)
          WHERE id = :id AND state = 'running' AND lease_owner = :owner`,
         { id: runId, owner, now },
       );
@@ -228,7 +236,8 @@ export class SqliteRunQueue implements RunQueue {
       );
       this.#db.run(
         `UPDATE runs SET state = 'queued', is_head = :isHead, position = :position, run_at = :now,
-           attempt = 0, first_attempt_at = NULL, updated_at = :now, run_json = coalesce(:json, run_json)
+           attempt = 0, first_attempt_at = NULL, updated_at = :now, run_json = coalesce(:json, run_json),
+           claims = 0
          WHERE seq = :seq`,
         {
           isHead: laneBusy ? 0 : 1,
@@ -326,7 +335,7 @@ export class SqliteRunQueue implements RunQueue {
     const parking = change.state === 'parked' ? ', run_at = :runAt, progress_json = :progress' : '';
     this.#db.run(
       `UPDATE runs SET state = :state, is_head = 0, lease_owner = NULL, lease_until = NULL, updated_at = :now,
-         last_error_json = coalesce(:error, last_error_json), wake_json = NULL${parking}
+         last_error_json = coalesce(:error, last_error_json), wake_json = NULL, claims = 0${parking}
        WHERE seq = :seq`,
       {
         state: change.state,
