@@ -10,7 +10,8 @@ registerCommand('backtest', {
   load: async () => (await import('./backtest.ts')).command,
 });
 registerCommand('check', {
-  summary: 'validate rule files: check [paths...] [--json]',
+  summary:
+    'validate rule files: check [paths...] [--json] [--live | --offline] [--cache file] [--secrets] (--live: against the tenant)',
   load: async () => (await import('./check.ts')).command,
 });
 registerCommand('dlq', {
