@@ -72,7 +72,8 @@ export function planNeedsWorkItem(rule: Rule): boolean {
 
 /**
  * Which top-level steps are rendered at execution: control steps, steps with a condition, steps
- * reading execution-time roots, and every step after a wait (its facts are the ones after it).
+ * reading execution-time roots, and every step after a wait or an approval (its facts are the
+ * ones after it).
  */
 export function executionTimeSteps(rule: Rule): boolean[] {
   let afterWait = false;
@@ -82,7 +83,7 @@ export function executionTimeSteps(rule: Rule): boolean[] {
       isControlStep(spec.type) ||
       spec.when !== undefined ||
       referencesRoot(spec.params, EXECUTION_ROOTS);
-    if (spec.type === 'wait' || spec.type === 'wait_until') afterWait = true;
+    if (spec.type === 'wait' || spec.type === 'wait_until' || spec.type === 'approve') afterWait = true;
     return atExecution;
   });
 }

@@ -302,6 +302,7 @@ export type AuditKind =
   | 'step.branch'
   | 'step.items'
   | 'step.var'
+  | 'approval.clicked'
   | 'run.succeeded'
   | 'run.dead_lettered'
   | 'run.requeued'
