@@ -6,6 +6,8 @@ import { actionStep } from './action-step.ts';
 import { approveStep } from './approve-step.ts';
 import { chooseStep } from './choose-step.ts';
 import type { StepKind } from './context.ts';
+import { DIGEST_SEND, digestSendStep } from './digest-flush.ts';
+import { messageStep } from './digest-step.ts';
 import { forEachStep } from './for-each-step.ts';
 import { lookupStep } from './lookup-step.ts';
 import { varStep } from './var-step.ts';
@@ -28,6 +30,8 @@ function table(): Readonly<Record<string, StepKind>> {
     lookup: lookupStep,
     set: varStep,
     increment: varStep,
+    message: messageStep,
+    [DIGEST_SEND]: digestSendStep,
   };
   return kinds;
 }
