@@ -10,6 +10,7 @@ import {
 import { projectCalls } from '../openapi/project-calls.ts';
 import type { ApiCall } from '../plan/run.ts';
 import { createBatchedQuery } from './batched-query.ts';
+import { readParent, readRelated, type LinkedItem } from './linked-items.ts';
 
 /** Performs one read (through the limiter) and returns the envelope's `data`; throws when it fails. */
 export type ReadData = (call: ApiCall) => Promise<unknown>;
@@ -28,6 +29,15 @@ export interface WorkItemLoader {
     event: Pick<Event, 'projectKey' | 'workItem'>,
     options?: { subtasks?: boolean },
   ): Promise<LoadedWorkItem | undefined>;
+  /**
+   * The event's related work items by space relation rule, and its parent (src/engine/
+   * linked-items.ts), through the same read and batches; fakes may leave them out.
+   */
+  related?(
+    event: Pick<Event, 'projectKey' | 'workItem'>,
+    relationRules: readonly string[],
+  ): Promise<Record<string, LinkedItem[]>>;
+  parent?(event: Pick<Event, 'projectKey' | 'workItem'>): Promise<LinkedItem | undefined>;
   /** The field definitions of a work item type (cached like the loads' own); fakes may leave it out. */
   fieldMeta?(projectKey: string, typeKey: string): Promise<readonly FieldMeta[]>;
   /** (space, type) pairs whose field definitions are cached, for `autopilot_memory_entries`. */

@@ -51,7 +51,8 @@ function checkLeaf(
   if (unavailable) issues.push(invalid([...path, 'fact'], unavailable));
   if (typeof leaf.path === 'string') {
     try {
-      parsePath(leaf.path);
+      // `*` (every element of a list) is a whole segment of a condition's path only.
+      parsePath(leaf.path.replace(/(^|\.)\*(?=\.|$)/g, '$1_'));
     } catch (error) {
       issues.push(invalid([...path, 'path'], messageOf(error)));
     }
