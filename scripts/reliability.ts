@@ -14,6 +14,7 @@ import { runFuzzRequests, runFuzzRuleFiles } from '../test/reliability/fuzz.ts';
 import { runMissedWebhooks } from '../test/reliability/missed-webhooks.ts';
 import { runAutomationLoops } from '../test/reliability/automation-loops.ts';
 import { runParkedWaits } from '../test/reliability/parked-waits.ts';
+import { runPoison } from '../test/reliability/poison.ts';
 import { runSecurity } from '../test/reliability/security.ts';
 import { runSoak } from '../test/reliability/soak.ts';
 import type { Row } from '../test/reliability/support/figures.ts';
@@ -67,6 +68,7 @@ const SCENARIOS: Array<[string, () => Promise<Row>]> = [
           : { runs: 100, rate: 10, minWaitMs: 1000, maxWaitMs: 10_000, kills: 3 },
       ),
   ],
+  ['poison', () => runPoison(long ? { stored: 20, maxClaims: 5 } : { stored: 3, maxClaims: 3 })],
 ];
 if (long) {
   const minutes = Number(process.env.RELIABILITY_SOAK_MINUTES ?? 30);
@@ -199,6 +201,16 @@ ${details}
   the second after its due time; the comment may then wait for the limiter, 1 s plus 1/15 s per
   comment written meanwhile. *Lost*: an event with no applied comment write in the simulator's
   request log. *Applied twice*: an event with more than one applied write or comment.
+- **poison events and runs**: events and runs whose processing throws every time (a chat command
+  and a \`for_each\` step stored in shapes this engine does not expect, as an older engine or a
+  bug could store them) are written to the store before the engine starts, and a manual run is
+  asked for on each poison run's work item at once. Then a run is asked for while the simulator
+  answers slowly, and the engine is killed with SIGKILL each time that run is in flight,
+  \`maxClaims\` times (config \`events.maxClaims\`, \`executor.maxClaims\`). Every poison event
+  and run must be dead-lettered with \`AP_POISON\` after exactly \`maxClaims\` claims with its last
+  error, the runs behind them must succeed, the run in flight at every kill must be dead-lettered
+  by the next process without being run, its comment applied at most once; that process must log
+  one \`run dead-lettered\` line and count \`autopilot_poison_total{kind="run"}\` 1.
 - **soak** (long mode): a steady load; resident memory from /proc and the event-loop delay p99
   from /metrics every 10 s; the memory slope is fitted after the first fifth of the run.
 `;

@@ -93,6 +93,17 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     owner: 'rule_author',
   },
+  AP_META_NO_TRANSITION: {
+    title:
+      'A rule transitions from the state its condition requires to one the workflow has no transition to',
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_META_UNREACHABLE: {
+    title: 'A rule names a state or node no transition of the workflow leads to',
+    retryable: false,
+    owner: 'rule_author',
+  },
   AP_META_UNKNOWN_ROLE: {
     title: 'A rule names a role the type does not have',
     retryable: false,

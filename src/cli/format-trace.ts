@@ -15,7 +15,11 @@ import type {
   TestReport,
 } from './test-report.ts';
 
-const INPUT_NAMES = { 'feishu-webhook': 'Feishu webhook', canonical: 'canonical event' } as const;
+const INPUT_NAMES = {
+  'feishu-webhook': 'Feishu webhook',
+  'lark-message': 'Lark message',
+  canonical: 'canonical event',
+} as const;
 const WORK_ITEM_NAMES = {
   file: 'from --work-item',
   payload: 'from the event payload only (conditions on other fields need live data)',
@@ -40,6 +44,14 @@ function eventLines(event: Event, report: TestReport): string[] {
   if (event.change) lines.push(`  change     ${show(event.change, 100)}`);
   if (event.command) lines.push(`  command    ${event.command.name} ${show(event.command.args)}`);
   lines.push(`  work_item  ${WORK_ITEM_NAMES[report.workItem]}`);
+  if (report.manual) {
+    const { ruleId, refused } = report.manual;
+    lines.push(
+      refused
+        ? `  manual     names rule ${ruleId}, which it cannot run: ${refused.code}: ${refused.message}`
+        : `  manual     a manual run of rule ${ruleId}: only that rule is a candidate`,
+    );
+  }
   return lines;
 }
 

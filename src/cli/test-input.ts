@@ -6,7 +6,11 @@
 import type { LinkedProvider } from '../match/facts.ts';
 import { AutopilotError } from '../errors.ts';
 import type { Event, EventSource } from '../events/event.ts';
+import { commandCatalogOf, readChatMessage } from '../ingest/chat/command-catalog.ts';
+import { chatCommandEvent } from '../ingest/chat/chat-command-event.ts';
+import { readLarkDelivery } from '../ingest/chat/lark-delivery.ts';
 import { looksLikeFeishuWebhook, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
+import type { Rule } from '../rules/rule.ts';
 import { emptyVars, VAR_SCOPES, type VarScope, type VarsFact } from '../match/vars-fact.ts';
 import { idString, normalizeWorkItem, type NormalizedWorkItem } from '../match/work-item.ts';
 
@@ -21,12 +25,66 @@ const SOURCES: readonly EventSource[] = [
   'replay',
 ];
 
-export type EventInputKind = 'feishu-webhook' | 'canonical';
+export type EventInputKind = 'feishu-webhook' | 'lark-message' | 'canonical';
 
-export function toEvent(body: unknown, receivedAt: number): { event: Event; kind: EventInputKind } {
+export function toEvent(
+  body: unknown,
+  receivedAt: number,
+  rules: readonly Rule[] = [],
+): { event: Event; kind: EventInputKind } {
+  if (looksLikeLarkDelivery(body))
+    return { event: larkCommandEvent(body, receivedAt, rules), kind: 'lark-message' };
   if (looksLikeFeishuWebhook(body))
     return { event: normalizeFeishuWebhook(body, { receivedAt }), kind: 'feishu-webhook' };
   return { event: canonicalEvent(body, receivedAt), kind: 'canonical' };
+}
+
+/** A Lark event subscription body: `im.*` / `card.*` event types, or Lark's encrypted envelope. */
+export function looksLikeLarkDelivery(body: unknown): boolean {
+  const root = record(body);
+  if (!root) return false;
+  if (typeof root.encrypt === 'string' && Object.keys(root).length === 1) return true;
+  const eventType = record(root.header)?.event_type;
+  return typeof eventType === 'string' && /^(im|card)\./.test(eventType);
+}
+
+/**
+ * A raw Lark `im.message.receive_v1` body read as the chat route reads it, against the rules'
+ * command grammars, into the `chat.command` event the engine would store. A person given as an
+ * @mention becomes a user key only when the engine runs (user/query): offline the argument says
+ * whose key it will be.
+ */
+function larkCommandEvent(body: unknown, receivedAt: number, rules: readonly Rule[]): Event {
+  if (typeof record(body)?.encrypt === 'string')
+    throw invalidLarkEvent(
+      'an encrypted Lark body: save the decrypted event (the `encrypt` field decrypted with LARK_ENCRYPT_KEY)',
+    );
+  const delivery = readLarkDelivery(body);
+  if (delivery.kind !== 'message')
+    throw invalidLarkEvent(
+      `a Lark body the engine does not run rules for (${delivery.kind === 'challenge' ? 'url_verification' : delivery.why})`,
+    );
+  const catalog = commandCatalogOf(rules);
+  const message = delivery.message;
+  const reading = readChatMessage(catalog, message);
+  if (reading.kind === 'unknown')
+    throw invalidLarkEvent(
+      `no command rule reads the message "${message.text}" (the engine would answer with its help)`,
+    );
+  if (reading.kind === 'denied')
+    throw invalidLarkEvent(
+      `the engine would refuse "${reading.name}": this ${reading.why === 'chat' ? `chat (${message.chatId})` : `sender (${message.sender})`} is not on the rules' list`,
+    );
+  const event = chatCommandEvent(message, reading, catalog, receivedAt);
+  const command = event.command;
+  for (const [arg, person] of Object.entries(command?.mentions ?? {}))
+    if (command)
+      command.args[arg] = `<user key of @${person.name ?? person.union_id ?? person.open_id ?? arg}>`;
+  return event;
+}
+
+function invalidLarkEvent(problem: string): AutopilotError {
+  return new AutopilotError('AP_EVENT_INVALID', `the Lark message: ${problem}`);
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {

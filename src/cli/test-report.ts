@@ -102,4 +102,9 @@ export interface TestReport {
   /** Where the work_item fact came from. */
   workItem: 'file' | 'payload' | 'none';
   candidates: ReportCandidate[];
+  /**
+   * A `manual.run` event: the rule it names and whether the engine would take the run
+   * (`refused` carries what `POST /api/rules/:id/run` would answer, e.g. `AP_MANUAL_REFUSED`).
+   */
+  manual?: { ruleId: string; refused?: { code: string; message: string } };
 }

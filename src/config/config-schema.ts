@@ -143,6 +143,22 @@ export const CONFIG_SCHEMA = {
         spaces: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
       },
     },
+    drift: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        intervalMs: { type: 'integer', minimum: 10_000, default: 300_000 },
+        action: { enum: ['shadow', 'warn'], default: 'shadow' },
+        opsChat: optionalString,
+        refreshOn: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: ['webhook.meta_changed'],
+        },
+      },
+    },
     executor: {
       type: 'object',
       additionalProperties: false,
@@ -150,6 +166,7 @@ export const CONFIG_SCHEMA = {
       properties: {
         concurrency: { ...positiveInt, default: 16 },
         leaseMs: { ...positiveInt, default: 60_000 },
+        maxClaims: { ...positiveInt, default: 5 },
         shutdownDeadlineMs: { ...positiveInt, default: 10_000 },
       },
     },

@@ -92,7 +92,25 @@ export interface Config {
     /** Spaces to reconcile besides those the rules name (project keys or simple names). */
     spaces: string[];
   };
-  executor: { concurrency: number; leaseMs: number; shutdownDeadlineMs: number };
+  /** Drift watch (src/meta/drift-watch.ts): the loaded rules checked against the tenant's metadata. */
+  drift: {
+    enabled: boolean;
+    /** How often the leader reads the metadata again. */
+    intervalMs: number;
+    /** What a rule that stops fitting the space becomes: `shadow` (plans, never calls the API) or `warn` (keeps running, says so). */
+    action: 'shadow' | 'warn';
+    /** A Lark chat (`oc_…`) told of every rule that stops or starts fitting again. */
+    opsChat?: string;
+    /** Event types after which the metadata is read again at once (a webhook saying the space changed). */
+    refreshOn: string[];
+  };
+  executor: {
+    concurrency: number;
+    leaseMs: number;
+    /** Claims without progress before a run is dead-lettered (`AP_POISON`). */
+    maxClaims: number;
+    shutdownDeadlineMs: number;
+  };
   retention: { eventsMs: number; auditMs: number };
   /** The dashboard at /ui/ (on when `adminToken` is set). */
   dashboard: {

@@ -39,7 +39,8 @@ export async function summarize(
   const rows: EventRow[] = [];
   for (const [eventId, records] of byEvent) {
     const stored = await engine.stores.events.get(eventId);
-    const operator = stored?.event.operator ?? '';
+    // A card click stores the clicker's Lark ids; the user key is looked up when it is processed.
+    const operator = stored?.event.operator ?? stored?.event.card?.operator.user_id ?? '';
     rows.push({
       eventId,
       type: stored?.event.type ?? '?',

@@ -32,7 +32,7 @@ const ref = (typeKey: string, id: string) => ({ projectKey: space, typeKey, id }
 export const SCENARIO: ScenarioStep[] = [
   {
     title: 'alice reports a P0, critical bug',
-    expect: ['escalate-p0-bugs', 'assign-critical-bugs'],
+    expect: ['escalate-p0-bugs', 'assign-critical-bugs', 'page-on-call-p0'],
     run: async ({ as, call, ids }) => {
       const id = await call(
         as('alice'),

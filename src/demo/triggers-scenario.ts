@@ -7,7 +7,8 @@
 import type { RunningEngine } from '../engine/start-engine.ts';
 import { SIMULATOR_LARK_VERIFICATION_TOKEN } from '../outbound/outbound-setup.ts';
 import { projectCalls } from '../openapi/project-calls.ts';
-import { DEMO } from '../simulator/model/seed-config.ts';
+import { DEMO_CHATS } from '../simulator/model/lark-seed.ts';
+import { DEMO, USERS } from '../simulator/model/seed-config.ts';
 import { nextTick } from '../triggers/cron-ticks.ts';
 import type { ScenarioContext, ScenarioStep } from './scenario.ts';
 
@@ -30,6 +31,37 @@ export interface TriggerContext extends ScenarioContext {
 const DAY = 86_400_000;
 
 export const TRIGGER_SCENARIO: ScenarioStep<TriggerContext>[] = [
+  {
+    title: 'bob clicks "Take it" on the P0 card in the on-call chat (Lark delivers the click twice)',
+    expect: ['take-p0-bug'],
+    run: async ({ engine, sim }) => {
+      const card = sim
+        .larkMessages()
+        .find((m) => m.receive_id === DEMO_CHATS.oncall && JSON.stringify(m.content).includes('Take it'));
+      if (!card) throw new Error('no P0 card in the on-call chat');
+      sim.setCardCallback({
+        url: `${engine.url}/chat/cards`,
+        verification_token: SIMULATOR_LARK_VERIFICATION_TOKEN,
+      });
+      const first = await sim.clickCard({
+        message_id: card.message_id,
+        button: 'take-p0-bug',
+        user: USERS.bob,
+      });
+      if (first.status !== 200) throw new Error(`card callback answered ${first.status}`);
+      await engine.idle();
+      // Lark delivers the same click again: stored once, nothing applied twice.
+      const again = await fetch(`${sim.baseUrl}/_sim/lark/callbacks/${first.id}/redeliver`, {
+        method: 'POST',
+      });
+      const { answer } = (await again.json()) as { answer?: { duplicate?: boolean } };
+      if (answer?.duplicate !== true)
+        throw new Error('the redelivered click was not recognised as a duplicate');
+      const updated = sim.larkMessages().find((m) => m.message_id === card.message_id);
+      if (JSON.stringify(updated?.content).includes('Take it'))
+        throw new Error('the card still offers "Take it" after it was taken');
+    },
+  },
   {
     title: 'dana asks the chat bot: "@Autopilot move <Crash on login> to in_progress"',
     expect: ['move-command'],

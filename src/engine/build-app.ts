@@ -34,6 +34,8 @@ export interface AppDeps {
   audit: AuditStore;
   metrics: Metrics;
   rules: RuleRegistry<RuleIndex>;
+  /** The drift watch's verdict on a rule, shown by `GET /api/rules`. */
+  drift?: (ruleId: string) => { runsAs: string; since: number; problems: unknown[] } | undefined;
   breaker: RunBreaker;
   executor: Executor;
   api: ApiCaller;
@@ -118,6 +120,7 @@ export function buildApp(deps: AppDeps): Express {
         pausedPairs: (at) => deps.breaker.paused(at),
         onEventRequeued: deps.onEventRequeued,
         onEventStored: deps.onEventStored,
+        ...(deps.drift && { drift: deps.drift }),
         data: dataRoutes(data, 'admin-api'),
       }),
     );

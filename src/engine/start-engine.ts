@@ -16,6 +16,8 @@ import type { LeaderElector } from '../leader/leader-elector.ts';
 import { createOriginLookup } from '../loop/origin-lookup.ts';
 import { RunBreaker } from '../loop/run-breaker.ts';
 import { buildRuleIndex, type RuleIndex } from '../match/rule-index.ts';
+import { createDriftWatch, type DriftWatch } from '../meta/drift-watch.ts';
+import { AutopilotError } from '../errors.ts';
 import { OpenApiClient } from '../openapi/client.ts';
 import type { ApiCaller } from '../openapi/types.ts';
 import { createChatSender, type ChatSender } from '../outbound/chat-sender.ts';
@@ -24,6 +26,7 @@ import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, registerMemoryGauge, type Metrics } from '../ops/metrics.ts';
 import { templateParseCache } from '../templates/render.ts';
 import { startTracing } from '../ops/tracing.ts';
+import { resolveLarkPeople } from '../people/resolve-lark-people.ts';
 import { createPeopleDirectory, type PeopleDirectory } from '../people/people-directory.ts';
 import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
@@ -88,6 +91,8 @@ export interface RunningEngine {
   chatSender: ChatSender;
   /** Who user keys are (cached user/query). */
   people: PeopleDirectory;
+  /** The loaded rules checked against the tenant's metadata; the rule set matching uses. */
+  drift: DriftWatch<RuleIndex>;
   /** The built-in simulator when the engine runs without Feishu credentials. */
   simulator?: RunningSimulator;
   /** Resolves when every stored event is processed and every run finished. */
@@ -145,6 +150,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     now,
     onReload: (outcome) => {
       metrics.ruleReloads.inc({ result: outcome.ok ? 'ok' : 'refused' });
+      // A new set is checked against the space at once, not at the next interval.
+      if (outcome.ok) late.drift?.requestRefresh();
       metrics.rulesLoaded.set(rules.lastOutcome?.rules ?? 0);
       if (outcome.ok) log.info({ rules: outcome.rules }, 'rules loaded');
       else
@@ -154,6 +161,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         );
     },
   });
+  // Made below, once the reader and the elector exist; the first reloads come before it.
+  const late: { drift?: DriftWatch<RuleIndex> } = {};
   const first = await rules.reload();
   if (!first.ok) log.warn('starting with no rules: fix the diagnostics above and the set reloads by itself');
   rules.watch();
@@ -174,6 +183,30 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const workItems = createWorkItemLoader(read, now);
   const people = createPeopleDirectory({ now });
   const chatSender = createChatSender({ api: outbound.caller, limiter, now });
+  const opsChat = config.drift.opsChat;
+  const driftWatch = createDriftWatch({
+    settings: config.drift,
+    rules: () => rules.current,
+    buildIndex: buildRuleIndex,
+    read,
+    state: stores.state,
+    audit,
+    isLeader: () => triggers.elector.isLeader(),
+    log,
+    drifted: (count) => metrics.rulesDrifted.set(count),
+    ...(opsChat && {
+      notify: async (text: string, uuid: string) => {
+        const outcome = await chatSender.send(opsChat, { text }, uuid);
+        if (outcome.class !== 'ok')
+          throw new AutopilotError(
+            'AP_API_PERMANENT',
+            `Lark refused the notice: ${outcome.errCode} ${outcome.errMsg ?? ''}`,
+          );
+      },
+    }),
+    now,
+  });
+  late.drift = driftWatch;
   const executor = createExecutor({
     runs: stores.runs,
     audit,
@@ -194,6 +227,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     limiter,
     concurrency: config.executor.concurrency,
     leaseMs: config.executor.leaseMs,
+    maxClaims: config.executor.maxClaims,
     owner: newLeaseOwner('executor'),
     now,
     onError: (error, context) => log.error({ err: error, ...context }, 'executor error'),
@@ -207,7 +241,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     template_parse: templateParseCache.stats().entries,
   }));
   const pipeline = {
-    rules: () => rules.current,
+    rules: () => driftWatch.current(),
     events: stores.events,
     runs: stores.runs,
     audit,
@@ -222,7 +256,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   };
   const processor = createEventProcessor({
     events: stores.events,
-    process: (stored) => tracing.matched(stored.event, () => processEvent(stored.event, pipeline)),
+    process: (stored) =>
+      tracing.matched(stored.event, async () =>
+        processEvent(await resolveLarkPeople(stored.event, people, read), pipeline),
+      ),
     now,
     onRuns: () => executor.notify(),
     leaseMs: config.events.leaseMs,
@@ -235,6 +272,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   function eventStored(event: Event, inserted: boolean): void {
     metrics.events.inc({ source: event.source, type: event.type, duplicate: String(!inserted) });
     if (!inserted) return;
+    if (config.drift.refreshOn.includes(event.type)) driftWatch.requestRefresh();
     tracing.eventStored(event);
     processor.notify();
   }
@@ -278,6 +316,11 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     audit,
     metrics,
     rules,
+    drift: (ruleId) => {
+      const entry = driftWatch.drifted().get(ruleId);
+      const runsAs = driftWatch.current().byId.get(ruleId)?.mode;
+      return entry && runsAs ? { runsAs, ...entry } : undefined;
+    },
     breaker,
     executor,
     api,
@@ -325,6 +368,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   processor.start();
   executor.start();
   triggers.start();
+  driftWatch.start();
 
   return {
     url,
@@ -341,6 +385,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     outbound,
     chatSender,
     people,
+    drift: driftWatch,
     simulator,
     async idle() {
       for (;;) {
@@ -353,6 +398,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     },
     async stop() {
       rules.close();
+      await driftWatch.stop();
       retention.stop();
       await triggers.stop();
       await reconciler.stop();

@@ -42,6 +42,22 @@ export interface ChatCommand {
   chatId: string;
   messageId: string;
   sender: string;
+  /**
+   * Arguments given as an @mention, by argument name: the person's Lark ids as the message
+   * carried them and, once resolved when the event is processed, `user_key` (their Feishu
+   * Project user key, which then is also the argument's value).
+   */
+  mentions?: Record<string, MentionedPerson>;
+  /** Arguments whose @mention has no Feishu Project user: their value stays `@<name>`. */
+  unresolved?: string[];
+}
+
+export interface MentionedPerson {
+  name?: string;
+  open_id?: string;
+  union_id?: string;
+  user_id?: string;
+  user_key?: string;
 }
 
 /** A click on a card button (POST /chat/cards): rules read it as `event.card`. */
@@ -50,8 +66,8 @@ export interface CardAction {
   action: string;
   /** The button's own `value` (what the rule gave it), `{}` when none. */
   value: Record<string, unknown>;
-  /** The clicker's Lark ids. */
-  operator: { open_id?: string; union_id?: string; user_id?: string };
+  /** The clicker's Lark ids, and their Feishu Project user key once looked up (`user_key`). */
+  operator: { open_id?: string; union_id?: string; user_id?: string; user_key?: string };
   chat?: string;
   message: string;
 }

@@ -44,6 +44,11 @@ export interface ExecutorOptions {
   concurrency?: number;
   /** Lease on a claimed run; extended every third of it while the run is in flight. @defaultValue 30000 */
   leaseMs?: number;
+  /**
+   * Claims without progress before a run is dead-lettered with `AP_POISON` (its processing threw
+   * by its own fault, or stopped the process, every time). @defaultValue 5
+   */
+  maxClaims?: number;
   /** How often to look for due runs when nothing woke the loop. @defaultValue 250 */
   pollMs?: number;
   /**
@@ -135,6 +140,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     sleep: options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal })),
     owner,
     leaseMs: options.leaseMs ?? 30_000,
+    maxClaims: options.maxClaims ?? 5,
     stopping: () => stopping,
     track: (abort) => {
       aborts.add(abort);

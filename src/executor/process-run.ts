@@ -5,8 +5,9 @@
  * stops the rest; shutdown gives the lease back between steps.
  */
 import type { AuditWriter } from '../audit/audit-writer.ts';
+import { faultOf, poisonError } from '../engine/poison.ts';
 import { isAutopilotError } from '../errors.ts';
-import type { ActionResult, RunQueue, RunRecord, RunWake } from '../store/ports.ts';
+import type { ActionResult, RunError, RunQueue, RunRecord, RunWake } from '../store/ports.ts';
 import { ActionAborted } from './attempt.ts';
 import { keepLease } from './lease-keeper.ts';
 import type { ProgramPorts } from './ports.ts';
@@ -22,6 +23,11 @@ export interface RunDeps extends ActionDeps {
   audit: AuditWriter;
   owner: string;
   leaseMs: number;
+  /**
+   * Claims without progress before a run is dead-lettered with `AP_POISON`: its processing threw
+   * by its own fault (a bug, data no code path expects) or stopped the process each time.
+   */
+  maxClaims: number;
   /** What execution-time steps read: the event, the live work item, secrets. */
   program: ProgramPorts;
   /** True once shutdown began: finish the action in flight, start no other. */
@@ -42,7 +48,10 @@ export async function processRun(deps: RunDeps, record: RunRecord): Promise<Ende
     deps.onError(e, record),
   );
   const untrack = deps.track(() => lease.abort());
+  const claims = record.claims ?? 1;
   try {
+    // Claimed maxClaims times before and never got further: each time it stopped its process.
+    if (claims > deps.maxClaims) return await poisoned(deps, record, claims - 1, undefined);
     if (run.mode === 'shadow') return await finishShadow(deps, record);
     const results: ActionResult[] = [...record.results];
     let progress: StepProgress = progressOf(record.progress);
@@ -67,6 +76,7 @@ export async function processRun(deps: RunDeps, record: RunRecord): Promise<Ende
   } catch (error) {
     if (error instanceof ActionAborted) return await release(deps, record);
     if (lease.lost || isAutopilotError(error, 'AP_LEASE_LOST')) return { outcome: 'lease_lost' };
+    await afterThrow(deps, record, claims, error);
     throw error;
   } finally {
     untrack();
@@ -145,6 +155,43 @@ async function endEarly(
     case 'released':
       return release(deps, record);
   }
+}
+
+/**
+ * A run whose processing threw. By its own fault: the claim stays counted, and the last one allowed
+ * dead-letters it with the error (otherwise it comes back when the lease runs out). Not by its own
+ * fault (a store or the API failed): the claim is taken back and the run comes back after a lease's
+ * time, so an outage never dead-letters it. The error goes on to the caller's log either way.
+ */
+async function afterThrow(deps: RunDeps, record: RunRecord, claims: number, error: unknown): Promise<void> {
+  const fault = faultOf(error);
+  try {
+    if (!fault.counted) {
+      const now = deps.now();
+      await deps.runs.reschedule(record.run.id, deps.owner, now + deps.leaseMs, now);
+    } else if (claims >= deps.maxClaims) {
+      await poisoned(deps, record, claims, fault.error);
+    }
+  } catch (secondary) {
+    // The store refused this too: the lease runs out and the run comes back as before.
+    deps.onError(secondary, record);
+  }
+}
+
+/** Dead-letters a poison run (`AP_POISON`) with its last error, where one was seen. */
+async function poisoned(
+  deps: RunDeps,
+  record: RunRecord,
+  claims: number,
+  last: RunError | undefined,
+): Promise<Ended> {
+  const error = poisonError(claims, last);
+  try {
+    await deps.runs.deadLetter(record.run.id, deps.owner, error, deps.now());
+  } finally {
+    await deps.audit.runDeadLettered(record.run, record.run.actions[record.nextAction], error);
+  }
+  return { outcome: 'dead' };
 }
 
 /** Shadow mode: the plan is recorded, the API is never called. */

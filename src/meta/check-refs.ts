@@ -7,7 +7,7 @@
  */
 import type { ErrorCode } from '../errors.ts';
 import type { FieldValue, Ref, Scope } from './rule-refs.ts';
-import type { FieldMeta, SpaceMeta, TenantMeta, TypeMeta } from './space-meta.ts';
+import type { Edge, FieldMeta, SpaceMeta, TenantMeta, TypeMeta } from './space-meta.ts';
 
 export interface MetaIssue {
   at: (string | number)[];
@@ -113,8 +113,16 @@ function checkInPlaces(
     case 'state': {
       // A node-flow type has no states of its own to check against.
       const withStates = types.filter((t) => t.states.length > 0);
-      if (withStates.length === 0 || withStates.some((t) => t.states.some((s) => s.key === ref.state)))
-        return undefined;
+      if (withStates.length === 0) return undefined;
+      const having = withStates.filter((t) => t.states.some((s) => s.key === ref.state));
+      if (having.length > 0) {
+        if (having.some((t) => reachable(t.initial_states, t.transitions, ref.state))) return undefined;
+        return {
+          ...at,
+          code: 'AP_META_UNREACHABLE',
+          message: `no transition leads to state '${ref.state}' from the initial state (${startsOf(having, 'initial_states')}) of ${typeNames(where, having)}: no work item can be in it`,
+        };
+      }
       const known = unique(withStates.flatMap((t) => t.states.map((s) => s.key)));
       return {
         ...at,
@@ -122,9 +130,20 @@ function checkInPlaces(
         message: `no state '${ref.state}' in the workflow of ${placeNames(where)}${choices('states', known)}`,
       };
     }
+    case 'transition':
+      return transitionIssues(ref, types, where, at);
     case 'node': {
       const matches = (n: { key: string; name: string }) => (ref.byName ? n.name : n.key) === ref.node;
-      if (types.some((t) => t.nodes.some(matches))) return undefined;
+      const having = types.filter((t) => t.nodes.some(matches));
+      if (having.length > 0) {
+        const key = (t: TypeMeta) => t.nodes.find(matches)?.key ?? ref.node;
+        if (having.some((t) => reachable(t.start_nodes, t.node_connections, key(t)))) return undefined;
+        return {
+          ...at,
+          code: 'AP_META_UNREACHABLE',
+          message: `no connection leads to node '${ref.node}' from the first node (${startsOf(having, 'start_nodes')}) of ${typeNames(where, having)}: no work item reaches it`,
+        };
+      }
       const known = unique(types.flatMap((t) => t.nodes.map((n) => (ref.byName ? n.name : n.key))));
       const what = ref.byName ? 'node named' : 'node';
       return {
@@ -152,6 +171,67 @@ function checkInPlaces(
       };
     }
   }
+}
+
+/** For each state `when` requires, whether the workflow can move from it to `transition.to`. */
+function transitionIssues(
+  ref: Extract<Ref, { kind: 'transition' }>,
+  types: readonly TypeMeta[],
+  where: Place[],
+  at: Pick<MetaIssue, 'at' | 'atKey'>,
+): MetaIssue[] {
+  // Types whose transitions are known and that have the target (an unknown one is reported as such).
+  const flows = types.filter(
+    (t) => (t.transitions?.length ?? 0) > 0 && t.states.some((s) => s.key === ref.to),
+  );
+  const issues: MetaIssue[] = [];
+  for (const from of unique(ref.from)) {
+    if (from === ref.to) continue;
+    const withFrom = flows.filter((t) => t.states.some((s) => s.key === from));
+    if (withFrom.length === 0) continue;
+    const out = (t: TypeMeta) => (t.transitions ?? []).filter((e) => e.from === from).map((e) => e.to);
+    if (withFrom.some((t) => out(t).includes(ref.to))) continue;
+    issues.push({
+      ...at,
+      code: 'AP_META_NO_TRANSITION',
+      message: `no transition from '${from}' (the state \`when\` requires) to '${ref.to}' in the workflow of ${typeNames(where, withFrom)}${choices(`transitions from '${from}' to`, unique(withFrom.flatMap(out)))}`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * Whether `target` can be reached from `starts` along `edges`. Unknown (metadata saved before
+ * flows were read, or a template without connections) counts as reachable: nothing to report.
+ */
+function reachable(
+  starts: readonly string[] | undefined,
+  edges: readonly Edge[] | undefined,
+  target: string,
+): boolean {
+  if (!starts || starts.length === 0 || !edges || edges.length === 0) return true;
+  const seen = new Set(starts);
+  const queue = [...starts];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift())
+    for (const edge of edges)
+      if (edge.from === next && !seen.has(edge.to)) {
+        seen.add(edge.to);
+        queue.push(edge.to);
+      }
+  return seen.has(target);
+}
+
+function startsOf(types: readonly TypeMeta[], key: 'initial_states' | 'start_nodes'): string {
+  return unique(types.flatMap((t) => t[key] ?? [])).join(', ');
+}
+
+/** The places, narrowed to the given types. */
+function typeNames(where: Place[], types: readonly TypeMeta[]): string {
+  return placeNames(
+    where
+      .map((p) => ({ ...p, types: p.types.filter((t) => types.includes(t)) }))
+      .filter((p) => p.types.length > 0),
+  );
 }
 
 /** The values a condition compares with a field, or an action writes to it. */

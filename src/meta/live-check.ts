@@ -69,6 +69,21 @@ export function metaDiagnostics(
   return dedupe(diagnostics).sort(byPosition);
 }
 
+/** The problems of each rule that has any, by rule id. */
+export function problemsByRule(
+  references: readonly RuleReferences[],
+  meta: TenantMeta,
+): Map<string, RuleDiagnostic[]> {
+  const ruleOf = new Map(references.map(({ rule }) => [rule.source.file, rule.id]));
+  const byRule = new Map<string, RuleDiagnostic[]>();
+  for (const diagnostic of metaDiagnostics(references, meta)) {
+    const id = ruleOf.get(diagnostic.file);
+    if (id === undefined) continue;
+    byRule.set(id, [...(byRule.get(id) ?? []), diagnostic]);
+  }
+  return byRule;
+}
+
 export interface Tenant {
   read: ReadData;
   source: MetaSource;

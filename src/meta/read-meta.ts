@@ -2,18 +2,28 @@
  * Reads the metadata `autopilot check --live` checks rules against, through the catalogue's
  * operations and a rate-limited reader (the engine's limiter, so the API's limits hold):
  * per space `field/all`, `all-types`, and per type `template_list`, `template_detail` and
- * `flow_roles`; `relation/rules`; then `user/query` for the user keys the rules name.
+ * `flow_roles` (the templates give the states, the nodes and the connections between them);
+ * `relation/rules`; then `user/query` for the user keys the rules name.
  */
-import { isAutopilotError } from '../errors.ts';
 import type { ReadData } from '../engine/work-item-loader.ts';
 import { buildApiCall } from '../openapi/catalogue.ts';
 import { idString } from '../match/work-item.ts';
 import { projectCalls } from '../openapi/project-calls.ts';
-import type { ApiOutcome } from '../openapi/types.ts';
-import type { FieldMeta, NamedKey, RelationRuleMeta, SpaceMeta, TenantMeta, TypeMeta } from './space-meta.ts';
+import { apiErrCodeOf } from '../openapi/error-code.ts';
+import type {
+  Edge,
+  FieldMeta,
+  NamedKey,
+  RelationRuleMeta,
+  SpaceMeta,
+  TenantMeta,
+  TypeMeta,
+} from './space-meta.ts';
 
 /** Error codes with which the API says a space does not exist (README §7 of the reference). */
 const NO_SUCH_SPACE = new Set([30001, 1000052062]);
+/** `state_type` of the state a state-flow work item is created in (StateFlowConfInfo). */
+const INITIAL_STATE = 1;
 /** `user/query` found nobody. */
 const NO_SUCH_USER = 30006;
 const USERS_PER_QUERY = 100;
@@ -25,7 +35,7 @@ export async function readSpaceMeta(read: ReadData, space: string): Promise<Spac
   try {
     fieldData = await read(projectCalls.allFields(space));
   } catch (error) {
-    if (NO_SUCH_SPACE.has(errCodeOf(error) ?? -1)) return { found: false };
+    if (NO_SUCH_SPACE.has(apiErrCodeOf(error) ?? -1)) return { found: false };
     throw error;
   }
   const fields = list(fieldData).map(fieldOf);
@@ -47,14 +57,29 @@ async function readType(read: ReadData, space: string, key: string, name: string
   const info = record(await read(buildApiCall('config.workItemTypeInfo', { path })));
   const states = new Map<string, NamedKey>();
   const nodes = new Map<string, NamedKey>();
+  const flows = {
+    transitions: new Edges(),
+    initial_states: new Set<string>(),
+    node_connections: new Edges(),
+    start_nodes: new Set<string>(),
+  };
   for (const template of list(await read(buildApiCall('config.templateList', { path })))) {
     const id = idString(record(template).template_id);
     if (id === '') continue;
     const detail = record(
       await read(buildApiCall('config.templateDetail', { path: { project_key: space, template_id: id } })),
     );
-    for (const conf of list(detail.state_flow_confs)) addNamed(states, conf);
-    for (const conf of list(detail.workflow_confs)) addNamed(nodes, conf);
+    const stateConfs = list(detail.state_flow_confs);
+    const nodeConfs = list(detail.workflow_confs);
+    for (const conf of stateConfs) addNamed(states, conf);
+    for (const conf of nodeConfs) addNamed(nodes, conf);
+    // A template is one flow or the other: its connections join its states, or its nodes.
+    const edges = stateConfs.length > 0 ? flows.transitions : flows.node_connections;
+    for (const raw of list(detail.connections)) edges.add(record(raw));
+    for (const conf of stateConfs)
+      if (record(conf).state_type === INITIAL_STATE) flows.initial_states.add(text(record(conf).state_key));
+    const first = text(record(nodeConfs[0]).state_key);
+    if (first !== '') flows.start_nodes.add(first);
   }
   const roles = list(await read(buildApiCall('config.flowRoles', { path }))).map((raw) => {
     const role = record(raw);
@@ -68,7 +93,26 @@ async function readType(read: ReadData, space: string, key: string, name: string
     states: [...states.values()],
     nodes: [...nodes.values()],
     roles,
+    transitions: flows.transitions.list(),
+    initial_states: [...flows.initial_states].filter((s) => s !== ''),
+    node_connections: flows.node_connections.list(),
+    start_nodes: [...flows.start_nodes],
   };
+}
+
+/** Edges between state keys, each once. */
+class Edges {
+  private readonly byKey = new Map<string, Edge>();
+
+  add(connection: Raw): void {
+    const from = text(connection.source_state_key);
+    const to = text(connection.target_state_key);
+    if (from !== '' && to !== '') this.byKey.set(`${from}\u0000${to}`, { from, to });
+  }
+
+  list(): Edge[] {
+    return [...this.byKey.values()];
+  }
 }
 
 /** Which of `keys` are users, asking at most 100 at a time; a refused batch is asked key by key. */
@@ -80,7 +124,7 @@ export async function readUsers(read: ReadData, keys: readonly string[]): Promis
       const known = new Set(data.map((u) => idString(record(u).user_key)));
       for (const key of batch) found[key] = known.has(key);
     } catch (error) {
-      if (errCodeOf(error) !== NO_SUCH_USER) throw error;
+      if (apiErrCodeOf(error) !== NO_SUCH_USER) throw error;
       if (batch.length === 1) found[batch[0] as string] = false;
       else for (const key of batch) await ask([key]);
     }
@@ -127,11 +171,6 @@ function addNamed(into: Map<string, NamedKey>, raw: unknown): void {
   const conf = record(raw);
   const key = text(conf.state_key);
   if (key !== '' && !into.has(key)) into.set(key, { key, name: text(conf.name) });
-}
-
-function errCodeOf(error: unknown): number | undefined {
-  if (!isAutopilotError(error)) return undefined;
-  return (error.details?.outcome as ApiOutcome | undefined)?.errCode;
 }
 
 function list(value: unknown): unknown[] {

@@ -48,6 +48,8 @@ export type Ref =
   | (At & { kind: 'node'; scope: Scope; node: string; byName?: boolean })
   | (At & { kind: 'role'; scope: Scope; role: string })
   | (At & { kind: 'relation_rule'; scope: Scope; id: string })
+  /** `transition.to` of a rule whose `when` requires the work item to be in one of `from`. */
+  | (At & { kind: 'transition'; scope: Scope; from: string[]; to: string })
   | (At & { kind: 'user'; user: string });
 
 const NUMERIC_OPERATORS = new Set(['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive']);
@@ -66,7 +68,57 @@ export function ruleRefs(document: unknown): Ref[] {
   const scope = triggerScope(on, refs);
   conditions(rule.when, ['when'], scope, refs);
   block(rule.do, ['do'], scope, refs);
+  const transition = firstTransition(rule, scope);
+  if (transition) refs.push(transition);
   return refs;
+}
+
+/**
+ * The rule's first transition, when `when` pins the state it starts from: a state the workflow
+ * has no transition out of to `to` is a run that fails every time. Only the first transition of
+ * the top-level steps, on the event's work item, with no wait before it: anything else may
+ * start from another state.
+ */
+function firstTransition(rule: Raw, scope: Scope): Ref | undefined {
+  const from = pinnedStates(rule.when);
+  if (from.length === 0 || !Array.isArray(rule.do)) return undefined;
+  for (const [i, raw] of rule.do.entries()) {
+    const step = record(raw) ?? {};
+    const transition = record(step.transition);
+    if (transition) {
+      if (transition.target !== undefined || !plain(transition.to)) return undefined;
+      return { kind: 'transition', at: ['do', i, 'transition', 'to'], scope, from, to: transition.to };
+    }
+    if (MAY_CHANGE_STATE.some((key) => mentions(step, key))) return undefined;
+  }
+  return undefined;
+}
+
+/** Steps after which the work item may be in another state than `when` saw. */
+const MAY_CHANGE_STATE = ['transition', 'wait', 'wait_until', 'api'];
+
+function mentions(value: unknown, key: string): boolean {
+  if (Array.isArray(value)) return value.some((v) => mentions(v, key));
+  const map = record(value);
+  return map !== undefined && Object.entries(map).some(([k, v]) => k === key || mentions(v, key));
+}
+
+/** The states a condition requires (`work_item.state` equal or in, alone or under `all`). */
+function pinnedStates(node: unknown): string[] {
+  const condition = record(node);
+  if (!condition) return [];
+  if (Array.isArray(condition.all)) {
+    for (const child of condition.all) {
+      const states = pinnedStates(child);
+      if (states.length > 0) return states;
+    }
+    return [];
+  }
+  if (condition.fact !== 'work_item' || condition.path !== 'state') return [];
+  if (condition.operator === 'equal' && plain(condition.value)) return [condition.value];
+  if (condition.operator === 'in' && Array.isArray(condition.value) && condition.value.every(plain))
+    return condition.value;
+  return [];
 }
 
 /** The trigger's spaces and types, which every reference of the rule is looked up in. */

@@ -24,6 +24,20 @@ export interface TypeMeta {
   nodes: NamedKey[];
   /** Role ids; a role's `key` is accepted too. */
   roles: Array<NamedKey & { id: string }>;
+  /**
+   * State flow: the transitions between states (`connections` of each template) and the states
+   * a work item starts in (`state_type` 1). Absent in metadata saved before they were read.
+   */
+  transitions?: Edge[];
+  initial_states?: string[];
+  /** Node flow: the connections between nodes and each template's first node. */
+  node_connections?: Edge[];
+  start_nodes?: string[];
+}
+
+export interface Edge {
+  from: string;
+  to: string;
 }
 
 export interface FieldOption {

@@ -20,6 +20,8 @@ export interface Metrics {
   recordsSkipped: Counter<'code'>;
   ruleReloads: Counter<'result'>;
   rulesLoaded: Gauge;
+  rulesDrifted: Gauge;
+  ruleDrift: Counter<'to'>;
   retentionPurged: Counter<'store'>;
   httpDuration: Histogram<'route' | 'method' | 'status'>;
 }
@@ -139,6 +141,17 @@ export function createMetrics(probe?: QueueProbe, build: BuildLabels = { profile
     rulesLoaded: new Gauge({
       name: 'autopilot_rules_loaded',
       help: 'Rules in the running set',
+      registers: [registry],
+    }),
+    rulesDrifted: new Gauge({
+      name: 'autopilot_rules_drifted',
+      help: "Loaded rules that do not fit the tenant's metadata (drift watch)",
+      registers: [registry],
+    }),
+    ruleDrift: new Counter({
+      name: 'autopilot_rule_drift_total',
+      help: 'Rules that stopped fitting the tenant (to shadow or warn) or fit again (to live)',
+      labelNames: ['to'],
       registers: [registry],
     }),
     httpDuration: new Histogram({
@@ -278,6 +291,12 @@ function count(metrics: Metrics, entry: AuditRecord): void {
       break;
     case 'record.skipped':
       metrics.recordsSkipped.inc({ code: String(detail.code ?? 'unknown') });
+      break;
+    case 'rule.drifted':
+      metrics.ruleDrift.inc({ to: String(detail.action ?? 'unknown') });
+      break;
+    case 'rule.fits':
+      metrics.ruleDrift.inc({ to: 'live' });
       break;
     default:
       break;

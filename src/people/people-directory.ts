@@ -8,6 +8,7 @@
  */
 import { ExpiringMap } from '../ops/expiring-map.ts';
 import { buildApiCall } from '../openapi/catalogue.ts';
+import { apiErrCodeOf } from '../openapi/error-code.ts';
 import type { ApiCall } from '../plan/run.ts';
 import { personFromRecord, type Person } from './person.ts';
 
@@ -45,6 +46,22 @@ const FIELD: Record<IdKind, (p: Person) => string | undefined> = {
   emails: (p) => p.email,
 };
 
+/** `user/query` found nobody (answered for a whole batch when one of its ids is unknown). */
+const NO_SUCH_USER = 30006;
+
+/** The records `user/query` answers for these ids; a 30006 splits the batch to find who exists. */
+async function queryUsers(kind: IdKind, ids: string[], read: PeopleRead): Promise<unknown[]> {
+  try {
+    const data = await read(buildApiCall('user.query', { body: { [kind]: ids } }));
+    return Array.isArray(data) ? data : [];
+  } catch (error) {
+    if (apiErrCodeOf(error) !== NO_SUCH_USER) throw error;
+    if (ids.length === 1) return [];
+    const answers = await Promise.all(ids.map((id) => queryUsers(kind, [id], read)));
+    return answers.flat();
+  }
+}
+
 export function createPeopleDirectory(options: PeopleDirectoryOptions): PeopleDirectory {
   const ttl = options.ttlMs ?? 600_000;
   const unknownTtl = options.unknownTtlMs ?? 60_000;
@@ -64,10 +81,10 @@ export function createPeopleDirectory(options: PeopleDirectoryOptions): PeopleDi
     ids: string[],
     read: PeopleRead,
   ): Map<string, Promise<Person | undefined>> => {
-    const answer = read(buildApiCall('user.query', { body: { [kind]: ids } })).then((data) => {
+    const answer = queryUsers(kind, ids, read).then((data) => {
       const at = options.now();
       const found = new Map<string, Person>();
-      for (const raw of Array.isArray(data) ? data : []) {
+      for (const raw of data) {
         const person = personFromRecord(raw);
         if (!person) continue;
         remember(person, at + ttl);

@@ -4,7 +4,8 @@
  * to 200 per page). Every request goes through the caller's reader (the engine's limited read,
  * or a budgeted one), so the API's limits hold.
  */
-import { AutopilotError, isAutopilotError } from '../errors.ts';
+import { AutopilotError } from '../errors.ts';
+import { apiErrCodeOf } from '../openapi/error-code.ts';
 import { projectCalls } from '../openapi/project-calls.ts';
 import type { ReadData } from '../triggers/search-items.ts';
 import { MAX_WINDOW_MS, OP_RECORDS_SINCE } from './op-record.ts';
@@ -108,16 +109,11 @@ async function readWindow(read: ReadData, call: ReturnType<typeof projectCalls.o
   try {
     return await read(call);
   } catch (error) {
-    const outcome = isAutopilotError(error)
-      ? (error.details?.outcome as { errCode?: number } | undefined)
-      : undefined;
-    if (outcome?.errCode === 20013)
+    if (apiErrCodeOf(error) === 20013)
       throw new AutopilotError(
         'AP_RECORD_WINDOW',
         `the API refused the window (20013): ${(error as Error).message}`,
-        {
-          outcome,
-        },
+        { outcome: (error as AutopilotError).details?.outcome },
       );
     throw error;
   }

@@ -23,6 +23,8 @@ export interface AdminDeps {
   onEventRequeued?: () => void;
   /** A manual run's event was stored (POST /api/rules/:id/run): wakes the processor. */
   onEventStored?: (event: Event, inserted: boolean) => void;
+  /** The drift watch's verdict on a rule, and the mode it runs in (src/meta/drift-watch.ts). */
+  drift?: (ruleId: string) => { runsAs: string; since: number; problems: unknown[] } | undefined;
 }
 
 /** Admin API under /api: bearer token required on every route, compared in constant time. */
@@ -109,6 +111,7 @@ async function describeRules(deps: AdminDeps) {
         version: rule.version,
         file: rule.source.file,
         lastFiredAt: lastFire?.at,
+        drift: deps.drift?.(rule.id) ?? null,
         recentErrors: errors.map((e) => ({ at: e.at, kind: e.kind, eventId: e.eventId, detail: e.detail })),
       };
     }),

@@ -170,6 +170,13 @@ export interface RunRecord {
   results: ActionResult[];
   lastError?: RunError;
   updatedAt: number;
+  /**
+   * Claims since the run last made progress (a finished or saved step, a park, an end), this one
+   * included when it was just claimed; absent when none. A claim the run gave back without being
+   * at fault (`reschedule`, `release`) is taken back. Counted toward the poison limit
+   * (`executor.maxClaims`): a run whose processing throws or stops the process every time.
+   */
+  claims?: number;
   /** Who holds the lease and until when, while `running`. */
   leaseOwner?: string;
   leaseUntil?: number;
@@ -203,6 +210,11 @@ export interface QueueStats {
  * `saveProgress`, `park`, `reschedule`, `complete`, `deadLetter`) check it atomically with their
  * write and throw `AP_LEASE_LOST` when `owner` no longer holds an unexpired lease, `AP_NOT_FOUND`
  * for an unknown run; `release` is a no-op when the lease is not held.
+ *
+ * Claims (`RunRecord.claims`): every `claim` counts one; `checkpoint`, `saveProgress`, `park`,
+ * `complete` and `deadLetter` (progress or an end) set the count to 0; `reschedule` and `release`
+ * take their claim back (one less, never below 0); `requeue` starts again at 0. A lease taken back
+ * from a gone process keeps its count: the run may be what stopped it.
  */
 export interface RunQueue {
   /** Enqueues each run unless one with the same id exists; returns ids actually added. */
@@ -297,7 +309,9 @@ export type AuditKind =
   | 'loop_stopped'
   | 'breaker_open'
   | 'webhook.missed'
-  | 'record.skipped';
+  | 'record.skipped'
+  | 'rule.drifted'
+  | 'rule.fits';
 
 export interface AuditRecord {
   at: number;

@@ -24,7 +24,7 @@ const TAKE = `
 id: take-bug
 on: { card_action: take }
 do:
-  - comment: { text: 'Taken by {{event.card.operator.user_id}} ({{event.card.value.why}})' }
+  - comment: { text: 'Taken by {{event.card.operator.user_id}} ({{event.card.value.why}}), user {{event.operator}}' }
   - update_card: { title: 'Bug taken', text: 'Take it: done by {{event.card.operator.user_id}}' }
 `;
 
@@ -94,7 +94,7 @@ describe.each([
       },
     });
     await t!.engine.idle();
-    expect(commentsOn(id)).toEqual(['Taken by bob (triage)']);
+    expect(commentsOn(id)).toEqual(['Taken by bob (triage), user 7400000000000000003']);
     const updated = () => sim.larkMessages().find((m) => m.message_id === messageId);
     expect(updated()).toMatchObject({
       updates: 1,
@@ -108,7 +108,7 @@ describe.each([
     const again = await fetch(`${sim.baseUrl}/_sim/lark/callbacks/${click.id}/redeliver`, { method: 'POST' });
     expect(((await again.json()) as { answer: unknown }).answer).toMatchObject({ eventId, duplicate: true });
     await t!.engine.idle();
-    expect(commentsOn(id)).toEqual(['Taken by bob (triage)']);
+    expect(commentsOn(id)).toEqual(['Taken by bob (triage), user 7400000000000000003']);
     expect(updated()?.updates).toBe(1);
   });
 });

@@ -14,6 +14,11 @@ describe('npm run demo', () => {
     const code = await runDemo(out);
     expect(output).toContain('| event');
     expect(output).toContain('escalate-p0-bugs');
+    // The P0 card in the on-call chat, bob's click taking the bug, the card replaced in place.
+    expect(output).toMatch(/page-on-call-p0[^\n]*lark\.message\.create ✓/);
+    expect(output).toMatch(
+      /card\.action +\| bob +\| take-p0-bug [^\n]*workItem\.update ✓, comment\.create ✓, lark\.message\.update ✓/,
+    );
     expect(output).toContain('redelivered webhook answered 200, stored once');
     expect(output).toMatch(/demo OK/);
     expect(code).toBe(0);

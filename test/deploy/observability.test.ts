@@ -41,9 +41,11 @@ function metricsIn(expr: string): string[] {
 }
 
 describe('deploy/prometheus/alerts.yaml', () => {
-  it('alerts on dead letters rising, a saturated limiter, unprocessed events and a refused reload', () => {
+  it('alerts on dead letters rising, poison events, a saturated limiter, unprocessed events and a refused reload', () => {
     const byName = new Map(alerts.map((rule) => [rule.alert, rule]));
     expect(byName.get('AutopilotDeadLettersRising')?.expr).toContain('autopilot_runs_total{state="dead"}');
+    // A poison event is neither pending nor a run: without its own alert nothing would fire.
+    expect(byName.get('AutopilotPoisonEvents')?.expr).toContain('autopilot_poison_total{kind="event"}');
     expect(byName.get('AutopilotLimiterSaturated')?.expr).toContain('autopilot_limiter_waits_total');
     expect(byName.get('AutopilotEventsUnprocessed')?.expr).toContain('autopilot_events_pending');
     expect(byName.get('AutopilotRuleReloadRefused')?.expr).toContain(
@@ -84,6 +86,7 @@ describe('deploy/grafana/fp-autopilot-dashboard.json', () => {
       .join('\n');
     for (const name of [
       'autopilot_dead_letters',
+      'autopilot_poison_total',
       'autopilot_limiter_waits_total',
       'autopilot_events_pending',
       'autopilot_rule_reloads_total',

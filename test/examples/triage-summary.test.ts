@@ -17,6 +17,7 @@ describe('rules/triage-summary', () => {
       workItem: { id: '6437110014', typeKey: 'issue' },
       payload: { rule_id: 'triage-summary', requested_by: 'cli' },
     });
+    expect(report.manual).toEqual({ ruleId: 'triage-summary' });
     expect(report.candidates.map((c) => c.ruleId)).toEqual(['triage-summary']);
     const rule = candidate(report, 'triage-summary');
     expect(rule.matched).toBe(true);
@@ -51,7 +52,19 @@ describe('rules/triage-summary', () => {
       const { code, stdout } = await autopilot(['test', '--event', file, '--json', '--now', NOW]);
       expect(code).toBe(0);
       // escalate-p0-bugs has no manual trigger, triage-summary is not the rule named: nothing fires.
-      expect((JSON.parse(stdout) as TestReport).candidates).toEqual([]);
+      const report = JSON.parse(stdout) as TestReport;
+      expect(report.candidates).toEqual([]);
+      expect(report.manual).toEqual({
+        ruleId: 'escalate-p0-bugs',
+        refused: {
+          code: 'AP_MANUAL_REFUSED',
+          message: "rule 'escalate-p0-bugs' has no manual trigger: add manual: true to its on",
+        },
+      });
+      const text = await autopilot(['test', '--event', file, '--now', NOW]);
+      expect(text.stdout).toContain(
+        "  manual     names rule escalate-p0-bugs, which it cannot run: AP_MANUAL_REFUSED: rule 'escalate-p0-bugs' has no manual trigger",
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -74,6 +74,36 @@ describe('rule index', () => {
     expect(ids(candidateRules(index, forged))).not.toContain('sweep');
   });
 
+  it('finds a manual rule by the rule id its manual event names, and that one only', () => {
+    const manual = buildRuleIndex([
+      buildRule({ id: 'by-hand', on: { manual: true } }),
+      buildRule({ id: 'by-hand-too', on: { manual: true } }),
+      buildRule({ id: 'created-or-by-hand', on: { event: 'work_item.created', manual: true } }),
+      buildRule({ id: 'stories-by-hand', on: { manual: true, work_item_type: ['story'] } }),
+      buildRule({ id: 'created', on: { event: 'work_item.created' } }),
+      buildRule({ id: 'off-by-hand', enabled: false, on: { manual: true } }),
+    ]);
+    const run = (ruleId: string, overrides = {}) =>
+      ids(
+        candidateRules(
+          manual,
+          buildEvent({ source: 'manual', type: 'manual.run', payload: { rule_id: ruleId }, ...overrides }),
+        ),
+      );
+    expect(run('by-hand')).toEqual(['by-hand']);
+    expect(run('created-or-by-hand')).toEqual(['created-or-by-hand']);
+    expect(run('stories-by-hand')).toEqual(['stories-by-hand']);
+    expect(run('stories-by-hand', { workItem: { id: '1', typeKey: 'issue' } })).toEqual([]);
+    // Neither a rule without manual: true, nor a disabled one, nor an unknown id.
+    expect(run('created')).toEqual([]);
+    expect(run('off-by-hand')).toEqual([]);
+    expect(run('nope')).toEqual([]);
+    // The event side of a rule with both still fires on its events, and other sources never reach byManual.
+    expect(ids(candidateRules(manual, buildEvent()))).toEqual(['created-or-by-hand', 'created']);
+    const forged = buildEvent({ source: 'feishu', type: 'manual.run', payload: { rule_id: 'by-hand' } });
+    expect(ids(candidateRules(manual, forged))).toEqual([]);
+  });
+
   it('finds command rules by command name', () => {
     const command = { name: 'move', args: {}, chatId: 'c', messageId: 'm', sender: 's' };
     const event = buildEvent({

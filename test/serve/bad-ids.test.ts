@@ -28,7 +28,7 @@ on:
   event: work_item.created
   work_item_type: [story]
 do:
-  - assign: { role: operator, users: ['7400000000000000004'], mode: add }
+  - assign: { role: rd, users: ['7400000000000000004'], mode: add }
 `;
 
 const MOVE = `

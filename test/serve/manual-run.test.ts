@@ -271,6 +271,18 @@ describe('POST /api/rules/:id/run', () => {
     expect(await storedEventCount()).toBe(before);
   });
 
+  it('the rule pages name the manual trigger', async () => {
+    for (const [ruleId, trigger] of [
+      ['comment-by-hand', 'manual'],
+      ['on-create-or-by-hand', 'event: work_item.created; manual'],
+    ]) {
+      const page = await fetch(`${t.url}/api/rules/${ruleId}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(((await page.json()) as { trigger: string }).trigger).toBe(trigger);
+    }
+  });
+
   it('needs the admin token', async () => {
     for (const token of [null, 'wrong-token']) {
       const answer = await runRule('comment-by-hand', { work_item: `demo/issue/${itemId}` }, token);

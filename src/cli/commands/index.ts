@@ -10,7 +10,8 @@ registerCommand('backtest', {
   load: async () => (await import('./backtest.ts')).command,
 });
 registerCommand('check', {
-  summary: 'validate rule files: check [paths...] [--json]',
+  summary:
+    'validate rule files: check [paths...] [--json] [--live | --offline] [--cache file] [--secrets] (--live: against the tenant)',
   load: async () => (await import('./check.ts')).command,
 });
 registerCommand('dlq', {
@@ -30,6 +31,11 @@ registerCommand('run', {
 registerCommand('runs', {
   summary: 'list runs: runs [--state s] [--rule id] [--json] [--data dir]',
   load: async () => (await import('./runs.ts')).command,
+});
+registerCommand('schema', {
+  summary:
+    "the rule schema for editors; with the tenant's names: schema [paths...] --live | --offline [--space key] [--cache file] [--out file]",
+  load: async () => (await import('./schema.ts')).command,
 });
 registerCommand('serve', {
   summary: 'run the engine: serve [--config file.yaml] (built-in simulator without credentials)',

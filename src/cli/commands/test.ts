@@ -7,10 +7,11 @@ import { stringify } from 'lossless-json';
 import { buildCalls } from '../../actions/catalogue.ts';
 import { isAutopilotError } from '../../errors.ts';
 import type { Event } from '../../events/event.ts';
+import { manualRule } from '../../ingest/manual/manual-run.ts';
 import { fieldNamesFrom, withFieldNames } from '../../match/change-field.ts';
 import { buildEventFacts, type EventFacts } from '../../match/facts.ts';
 import { matchEvent, type MatchError, type MatchResult } from '../../match/match-event.ts';
-import { buildRuleIndex } from '../../match/rule-index.ts';
+import { buildRuleIndex, producingRuleId } from '../../match/rule-index.ts';
 import type { NormalizedWorkItem } from '../../match/work-item.ts';
 import { emptyVars, type VarsFact } from '../../match/vars-fact.ts';
 import { planRun } from '../../plan/plan-run.ts';
@@ -27,7 +28,7 @@ import { HTTP_OPERATION, requestHeaders } from '../../outbound/http-action.ts';
 import type { CliCommand } from '../io.ts';
 import { readJsonFile } from '../read-json-file.ts';
 import { parseTestArgs, TEST_USAGE } from '../test-args.ts';
-import { toEvent, toLinked, toVars, toWorkItem } from '../test-input.ts';
+import { looksLikeLarkDelivery, toEvent, toLinked, toVars, toWorkItem } from '../test-input.ts';
 import type { ReportAction, ReportCall, ReportCandidate, ReportRun, TestReport } from '../test-report.ts';
 
 export const command: CliCommand = async (args, io) => {
@@ -37,7 +38,9 @@ export const command: CliCommand = async (args, io) => {
     return 0;
   }
   const now = parsed.now ?? Date.now();
-  const { event, kind } = toEvent(readJsonFile(parsed.event, io.cwd, 'event'), now);
+  const eventBody = readJsonFile(parsed.event, io.cwd, 'event');
+  // A bad event is reported before the rules are read; a Lark message is read against them.
+  const early = looksLikeLarkDelivery(eventBody) ? undefined : toEvent(eventBody, now);
   const workItemFile = parsed.workItem ? readJsonFile(parsed.workItem, io.cwd, 'work item') : undefined;
   const workItem = workItemFile === undefined ? undefined : toWorkItem(workItemFile);
   const vars = parsed.vars ? toVars(readJsonFile(parsed.vars, io.cwd, 'variables')) : emptyVars();
@@ -51,6 +54,7 @@ export const command: CliCommand = async (args, io) => {
     io.stderr.write(`autopilot test: no rule files (*.yaml, *.yml) in ${parsed.rules}\n`);
     return 1;
   }
+  const { event, kind } = early ?? toEvent(eventBody, now, rules);
   const facts = buildEventFacts(event, now, workItem ? async () => workItem : undefined, async () => vars, {
     change: offlineChange(event, workItem),
     // A field list that names aliases (Open API shape) tells them; `{key, value}` entries do not.
@@ -72,6 +76,8 @@ export const command: CliCommand = async (args, io) => {
     workItem: workItem ? 'file' : event.workItem ? 'payload' : 'none',
     candidates,
   };
+  const manual = manualRunOf(event, byId);
+  if (manual) report.manual = manual;
   // lossless-json writes int64 ids in request bodies as the exact numbers the API will get.
   io.stdout.write(parsed.json ? `${stringify(report, undefined, 2) ?? 'null'}\n` : formatTrace(report));
   // A matched rule that cannot be planned would dead-letter or do nothing live: not a pass.
@@ -83,6 +89,20 @@ export const command: CliCommand = async (args, io) => {
   }
   return unplanned.length > 0 ? 1 : 0;
 };
+
+/** A manual event fires only the rule it names: say which, and why the engine would refuse it. */
+function manualRunOf(event: Event, byId: ReadonlyMap<string, Rule>): TestReport['manual'] {
+  const ruleId = event.source === 'manual' ? producingRuleId(event) : undefined;
+  if (ruleId === undefined) return undefined;
+  const ref = { project: event.projectKey ?? '', type: event.workItem?.typeKey ?? '', id: '' };
+  try {
+    manualRule(byId, ruleId, ref);
+    return { ruleId };
+  } catch (error) {
+    if (!isAutopilotError(error)) throw error;
+    return { ruleId, refused: { code: error.code, message: error.message } };
+  }
+}
 
 async function candidate(
   result: MatchResult,

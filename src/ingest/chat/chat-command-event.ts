@@ -5,7 +5,7 @@
  * `project`, else the only space the rules name; its type from an argument `type`, else the
  * command rules' one type.
  */
-import type { Event, WorkItemRef } from '../../events/event.ts';
+import type { Event, MentionedPerson, WorkItemRef } from '../../events/event.ts';
 import { eventIds } from '../../events/event-ids.ts';
 import { requireWorkItemId } from '../ids.ts';
 import { literalType, type CommandCatalog, type CommandEntry } from './command-catalog.ts';
@@ -34,6 +34,8 @@ export function chatCommandEvent(
     },
     payload: { text: message.text, chat_type: message.chatType, lark_event_id: message.eventId },
   };
+  const mentions = mentionedArgs(command.args, message);
+  if (mentions && event.command) event.command.mentions = mentions;
   const projectKey = command.args.project ?? single(catalog.projects);
   if (projectKey !== undefined) event.projectKey = projectKey;
   const workItem = workItemOf(command.args, command.entries);
@@ -52,6 +54,25 @@ function workItemOf(args: Record<string, string>, entries: CommandEntry[]): Work
     name === undefined ? undefined : requireWorkItemId(args[name] as string, `the argument {${name}}`);
   const typeKey = args.type ?? literalType(entries);
   return id === undefined || typeKey === undefined ? undefined : { id, typeKey };
+}
+
+/** The arguments that are one of the message's @mention keys, with that person's Lark ids. */
+function mentionedArgs(
+  args: Record<string, string>,
+  message: ChatMessage,
+): Record<string, MentionedPerson> | undefined {
+  const out: Record<string, MentionedPerson> = {};
+  for (const [name, value] of Object.entries(args)) {
+    const mention = message.mentions?.find((m) => m.key === value);
+    if (!mention) continue;
+    out[name] = {
+      ...(mention.name ? { name: mention.name } : {}),
+      ...(mention.openId ? { open_id: mention.openId } : {}),
+      ...(mention.unionId ? { union_id: mention.unionId } : {}),
+      ...(mention.userId ? { user_id: mention.userId } : {}),
+    };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function single(values: ReadonlySet<string>): string | undefined {

@@ -16,7 +16,7 @@ import { sendError, wrapStoreError } from '../http/http-errors.ts';
 import { readBody, requireJson } from '../http/read-body.ts';
 import { readCardDelivery } from './card-action-event.ts';
 import { chatCommandEvent } from './chat-command-event.ts';
-import { deniedText, helpText, readCommand, type CommandCatalog } from './command-catalog.ts';
+import { deniedText, helpText, readChatMessage, type CommandCatalog } from './command-catalog.ts';
 import { readLarkDelivery, type ChatMessage } from './lark-delivery.ts';
 import { verifyLarkDelivery } from './verify-lark-delivery.ts';
 
@@ -122,7 +122,7 @@ async function storeCommand(
   message: ChatMessage,
 ): Promise<{ command: string | null; eventId?: string; duplicate?: boolean; refused?: string }> {
   const catalog = options.catalog();
-  const reading = readCommand(catalog, message.text, message);
+  const reading = readChatMessage(catalog, message);
   if (reading.kind === 'unknown') {
     options.replier?.send(message.messageId, helpText(catalog, message.chatId, message.text), 'help');
     return { command: null };

@@ -68,6 +68,22 @@ export function readCommand(
   return { kind: 'command', name, args: first.args, entries: same };
 }
 
+/**
+ * A chat message read against the catalogue: a person given as an @mention is an argument when a
+ * grammar takes it there (the text keeping later mentions as their keys); otherwise the mentions
+ * are read as before, left out of the text. The chat route and `autopilot test` read alike.
+ */
+export function readChatMessage(
+  catalog: CommandCatalog,
+  message: { text: string; textWithMentions?: string; chatId: string; sender: string },
+): CommandReading {
+  if (message.textWithMentions !== undefined) {
+    const withMentions = readCommand(catalog, message.textWithMentions, message);
+    if (withMentions.kind !== 'unknown') return withMentions;
+  }
+  return readCommand(catalog, message.text, message);
+}
+
 function allows(list: readonly string[] | undefined, id: string): boolean {
   return list === undefined || list.length === 0 || list.includes(id);
 }

@@ -16,8 +16,24 @@ export interface ChatMessage {
   sender: string;
   /** The message text with @mentions removed and spaces collapsed. */
   text: string;
+  /**
+   * The text with only the leading @mentions (the ones addressing the bot) removed; a later
+   * mention stays as its key (`@_user_2`), so a command argument can be a person.
+   */
+  textWithMentions?: string;
+  /** The people mentioned, by their key in the text. */
+  mentions?: LarkMention[];
   /** Epoch ms the message was sent (create_time), or undefined. */
   sentAt?: number;
+}
+
+export interface LarkMention {
+  /** As it stands in the text: `@_user_1`. */
+  key: string;
+  name?: string;
+  openId?: string;
+  unionId?: string;
+  userId?: string;
 }
 
 export type LarkDelivery =
@@ -77,6 +93,8 @@ function readMessage(header: Obj, event: Obj, token: unknown): LarkDelivery {
     return { kind: 'ignored', token, why: `message type ${String(message.message_type)} is not text` };
   }
   const sentAt = Number(message.create_time);
+  const text = textOf(message.content);
+  const mentions = readMentions(message.mentions);
   return {
     kind: 'message',
     token,
@@ -86,7 +104,10 @@ function readMessage(header: Obj, event: Obj, token: unknown): LarkDelivery {
       chatId,
       chatType: str(message.chat_type) ?? 'group',
       sender: senderId,
-      text: stripMentions(textOf(message.content), message.mentions),
+      text: stripMentions(text, message.mentions),
+      ...(mentions.length > 0
+        ? { mentions, textWithMentions: collapse(text.replace(LEADING_MENTIONS, ' ')) }
+        : {}),
       ...(Number.isFinite(sentAt) && sentAt > 0 ? { sentAt } : {}),
     },
   };
@@ -100,6 +121,35 @@ function textOf(content: unknown): string {
   } catch {
     throw new AutopilotError('AP_EVENT_INVALID', 'message.content is not the JSON string Lark sends');
   }
+}
+
+/** The mentions before any other word: they address the bot, they are not arguments. */
+const LEADING_MENTIONS = /^(\s*@_(?:user_\d+|all)\b)+/;
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function readMentions(list: unknown): LarkMention[] {
+  const out: LarkMention[] = [];
+  for (const entry of Array.isArray(list) ? list : []) {
+    const mention = obj(entry);
+    const key = str(mention?.key);
+    if (!mention || !key) continue;
+    const ids = obj(mention.id) ?? {};
+    const name = str(mention.name);
+    const openId = str(ids.open_id);
+    const unionId = str(ids.union_id);
+    const userId = str(ids.user_id);
+    out.push({
+      key,
+      ...(name ? { name } : {}),
+      ...(openId ? { openId } : {}),
+      ...(unionId ? { unionId } : {}),
+      ...(userId ? { userId } : {}),
+    });
+  }
+  return out;
 }
 
 function stripMentions(text: string, mentions: unknown): string {

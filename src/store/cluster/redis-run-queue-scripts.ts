@@ -34,6 +34,7 @@ export const RECORD_FIELDS = [
   'pos',
   'progress',
   'wake',
+  'claims',
 ] as const;
 
 const PRELUDE = `
@@ -43,6 +44,11 @@ local function rk(id) return B .. 'run:' .. id end
 local function fmt(n) return string.format('%.17g', n) end
 local function member(pos, id) return string.format('%015d', tonumber(pos)) .. ':' .. id end
 local function record(id) return redis.call('HMGET', rk(id), unpack(FIELDS)) end
+
+-- A claim given back without the run being at fault (rescheduled, released): one less.
+local function takeBackClaim(id)
+  if tonumber(redis.call('HGET', rk(id), 'claims') or '0') > 0 then redis.call('HINCRBY', rk(id), 'claims', -1) end
+end
 
 local function setState(id, pos, from, to)
   if from then redis.call('ZREM', B .. 'idx:state:' .. from, id) end
@@ -145,6 +151,7 @@ for rank = 0, 2 do
       setState(id, f[2], 'queued', 'running')
     end
     redis.call('HSET', rk(id), 'leaseOwner', owner, 'leaseUntil', leaseUntil, 'updatedAt', ARGV[4])
+    redis.call('HINCRBY', rk(id), 'claims', 1)
     redis.call('ZADD', B .. 'leased', leaseUntil, id)
     out[#out + 1] = record(id)
   end
@@ -172,7 +179,7 @@ if tonumber(ARGV[4]) ~= tonumber(f[1]) then return {'BAD_INDEX', f[1]} end
 local results = f[2]
 if results == '[]' then results = '[' .. ARGV[5] .. ']' else results = string.sub(results, 1, -2) .. ',' .. ARGV[5] .. ']' end
 redis.call('HSET', rk(id), 'results', results, 'nextAction', tonumber(f[1]) + 1, 'attempt', 0, 'updatedAt', ARGV[3])
-redis.call('HDEL', rk(id), 'firstAttemptAt', 'progress', 'wake')
+redis.call('HDEL', rk(id), 'firstAttemptAt', 'progress', 'wake', 'claims')
 return {'OK'}
 `);
 
@@ -182,7 +189,7 @@ local id, owner, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local refused = refusal(id, owner, now)
 if refused then return refused end
 redis.call('HSET', rk(id), 'progress', ARGV[4], 'attempt', 0, 'updatedAt', ARGV[3])
-redis.call('HDEL', rk(id), 'firstAttemptAt', 'wake')
+redis.call('HDEL', rk(id), 'firstAttemptAt', 'wake', 'claims')
 return {'OK'}
 `);
 
@@ -195,7 +202,7 @@ local f = redis.call('HMGET', rk(id), 'pos', 'lane')
 notClaimable(id)
 setState(id, f[1], 'running', 'parked')
 redis.call('HSET', rk(id), 'runAt', ARGV[4], 'progress', ARGV[5], 'updatedAt', ARGV[3])
-redis.call('HDEL', rk(id), 'leaseOwner', 'leaseUntil', 'wake')
+redis.call('HDEL', rk(id), 'leaseOwner', 'leaseUntil', 'wake', 'claims')
 redis.call('ZREM', B .. 'leased', id)
 redis.call('ZADD', B .. 'parked', ARGV[4], id)
 local laneKey = B .. 'lane:' .. f[2]
@@ -221,6 +228,7 @@ local pos = redis.call('HGET', rk(id), 'pos')
 setState(id, pos, 'running', 'queued')
 redis.call('HSET', rk(id), 'runAt', runAt, 'updatedAt', ARGV[4])
 redis.call('HDEL', rk(id), 'leaseOwner', 'leaseUntil')
+takeBackClaim(id)
 if ARGV[5] == '1' then
   redis.call('HSET', rk(id), 'attempt', ARGV[6], 'firstAttemptAt', ARGV[7])
   if ARGV[8] ~= '' then redis.call('HSET', rk(id), 'lastError', ARGV[8]) end
@@ -240,7 +248,7 @@ local f = redis.call('HMGET', rk(id), 'pos', 'lane')
 notClaimable(id)
 setState(id, f[1], 'running', state)
 redis.call('HSET', rk(id), 'updatedAt', ARGV[3])
-redis.call('HDEL', rk(id), 'leaseOwner', 'leaseUntil', 'wake')
+redis.call('HDEL', rk(id), 'leaseOwner', 'leaseUntil', 'wake', 'claims')
 if ARGV[5] ~= '' then redis.call('HSET', rk(id), 'lastError', ARGV[5]) end
 redis.call('ZREM', B .. 'leased', id)
 if state ~= 'dead' then redis.call('ZADD', B .. 'finished', ARGV[3], id) end
@@ -259,6 +267,7 @@ if f[1] ~= 'running' or f[2] ~= owner then return 0 end
 setState(id, f[3], 'running', 'queued')
 redis.call('HSET', rk(id), 'updatedAt', ARGV[3])
 redis.call('HDEL', rk(id), 'leaseOwner', 'leaseUntil')
+takeBackClaim(id)
 redis.call('ZREM', B .. 'leased', id)
 redis.call('ZADD', B .. 'queued', f[4], id)
 makeClaimable(id)
@@ -273,7 +282,7 @@ if f[1] ~= 'dead' then return 0 end
 local pos = redis.call('INCR', B .. 'seq')
 setState(id, pos, 'dead', 'queued')
 redis.call('HSET', rk(id), 'pos', pos, 'runAt', now, 'attempt', 0, 'updatedAt', now)
-redis.call('HDEL', rk(id), 'firstAttemptAt')
+redis.call('HDEL', rk(id), 'firstAttemptAt', 'claims')
 if ARGV[3] ~= nil and ARGV[3] ~= '' then redis.call('HSET', rk(id), 'run', ARGV[3]) end
 for _, key in ipairs(indexKeys(id)) do redis.call('ZADD', key, pos, id) end
 redis.call('ZADD', B .. 'queued', now, id)

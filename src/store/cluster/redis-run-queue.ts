@@ -238,7 +238,7 @@ export class RedisRunQueue implements RunQueue {
 
 function toRunRecord(fields: Fields): RunRecord {
   const [run, state, nextAction, attempt, firstAttemptAt, runAt, results, lastError, updatedAt] = fields;
-  const [leaseOwner, leaseUntil, , progress, wake] = fields.slice(9);
+  const [leaseOwner, leaseUntil, , progress, wake, claims] = fields.slice(9);
   const record: RunRecord = {
     run: decodeJson(run!) as Run,
     state: state as RunState,
@@ -253,6 +253,7 @@ function toRunRecord(fields: Fields): RunRecord {
   const cursor = progress ? decodeJson(progress) : null;
   if (cursor !== null) record.progress = cursor;
   if (wake) record.wake = decodeJson(wake) as RunWake;
+  if (Number(claims) > 0) record.claims = Number(claims);
   if (state === 'running' && leaseOwner && leaseUntil) {
     record.leaseOwner = leaseOwner;
     record.leaseUntil = Number(leaseUntil);

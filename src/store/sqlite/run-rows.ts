@@ -29,10 +29,11 @@ export interface RunRow {
   updated_at: number;
   progress_json: string | null;
   wake_json: string | null;
+  claims: number;
 }
 
 export const RUN_COLUMNS = `seq, id, lane, state, run_at, lease_owner, lease_until, next_action, attempt,
-  first_attempt_at, run_json, results_json, last_error_json, updated_at, progress_json, wake_json`;
+  first_attempt_at, run_json, results_json, last_error_json, updated_at, progress_json, wake_json, claims`;
 
 /** States in which a run still occupies its lane. */
 export const ACTIVE_STATES = "state IN ('queued', 'running')";
@@ -52,6 +53,7 @@ export function toRunRecord(row: RunRow): RunRecord {
   const progress = row.progress_json === null ? null : decodeJson(row.progress_json);
   if (progress !== null) record.progress = progress;
   if (row.wake_json !== null) record.wake = decodeJson(row.wake_json) as RunWake;
+  if (row.claims > 0) record.claims = row.claims;
   if (row.state === 'running' && row.lease_owner !== null && row.lease_until !== null) {
     record.leaseOwner = row.lease_owner;
     record.leaseUntil = row.lease_until;

@@ -25,6 +25,17 @@ import { runListQuery } from './run-list-query.ts';
 import { checkReplan, checkRun } from '../input-checks.ts';
 import { ACTIVE_STATES, RUN_COLUMNS, runKeys, toRunRecord, type RunRow } from './run-rows.ts';
 
+/**
+ * The two statements of every claim, exported so their query plans can be checked
+ * (test/store/sqlite-query-plans.test.ts): due parked runs through runs_state (state, run_at),
+ * then claimable lane heads through the partial index runs_heads, neither a scan of the table.
+ */
+export const WAKE_DUE_PARKED_SQL = `SELECT seq, lane, run_at FROM runs WHERE state = 'parked' AND run_at <= :now
+  ORDER BY run_at, seq LIMIT :limit`;
+export const CLAIM_HEADS_SQL = `SELECT ${RUN_COLUMNS} FROM runs
+  WHERE is_head = 1 AND run_at <= :now AND (lease_until IS NULL OR lease_until <= :now)
+  ORDER BY priority, run_at, position LIMIT :limit`;
+
 export class SqliteRunQueue implements RunQueue {
   readonly #db: SqliteDb;
 
@@ -59,16 +70,18 @@ export class SqliteRunQueue implements RunQueue {
     requireCount('leaseMs', leaseMs);
     return this.#db.write(() => {
       this.#wakeDueParked(now);
-      const rows = this.#db.all<RunRow>(
-        `SELECT ${RUN_COLUMNS} FROM runs
-         WHERE is_head = 1 AND run_at <= :now AND (lease_until IS NULL OR lease_until <= :now)
-         ORDER BY priority, run_at, position LIMIT :limit`,
-        { now, limit },
-      );
+      const rows = this.#db.all<RunRow>(CLAIM_HEADS_SQL, { now, limit });
       return rows.map((row) => {
-        const leased = { ...row, state: 'running' as const, lease_owner: owner, lease_until: now + leaseMs };
+        const leased = {
+          ...row,
+          state: 'running' as const,
+          lease_owner: owner,
+          lease_until: now + leaseMs,
+          claims: row.claims + 1,
+        };
         this.#db.run(
-          `UPDATE runs SET state = 'running', lease_owner = :owner, lease_until = :until, updated_at = :now
+          `UPDATE runs SET state = 'running', lease_owner = :owner, lease_until = :until, updated_at = :now,
+             claims = claims + 1
            WHERE seq = :seq`,
           { owner, until: leased.lease_until, now, seq: row.seq },
         );
@@ -102,7 +115,7 @@ export class SqliteRunQueue implements RunQueue {
       const results = `${row.results_json.slice(0, -1)}${row.results_json === '[]' ? '' : ','}${encodeJson(result, 'action result')}]`;
       this.#db.run(
         `UPDATE runs SET results_json = :results, next_action = next_action + 1, attempt = 0,
-           first_attempt_at = NULL, progress_json = NULL, wake_json = NULL, updated_at = :now
+           first_attempt_at = NULL, progress_json = NULL, wake_json = NULL, updated_at = :now, claims = 0
          WHERE seq = :seq`,
         { results, now, seq: row.seq },
       );
@@ -115,7 +128,7 @@ export class SqliteRunQueue implements RunQueue {
       const row = this.#leased(runId, owner, now, 'saveProgress');
       this.#db.run(
         `UPDATE runs SET progress_json = :json, attempt = 0, first_attempt_at = NULL, wake_json = NULL,
-           updated_at = :now
+           updated_at = :now, claims = 0
          WHERE seq = :seq`,
         { json, now, seq: row.seq },
       );
@@ -170,7 +183,7 @@ export class SqliteRunQueue implements RunQueue {
       }
       this.#db.run(
         `UPDATE runs SET state = 'queued', run_at = :runAt, lease_owner = NULL, lease_until = NULL,
-           updated_at = :now${retrySet}
+           updated_at = :now, claims = max(claims - 1, 0)${retrySet}
          WHERE seq = :seq`,
         params,
       );
@@ -201,7 +214,8 @@ export class SqliteRunQueue implements RunQueue {
   async release(runId: string, owner: string, now: number): Promise<void> {
     this.#db.write(() => {
       this.#db.run(
-        `UPDATE runs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = :now
+        `UPDATE runs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = :now,
+           claims = max(claims - 1, 0)
          WHERE id = :id AND state = 'running' AND lease_owner = :owner`,
         { id: runId, owner, now },
       );
@@ -222,7 +236,8 @@ export class SqliteRunQueue implements RunQueue {
       );
       this.#db.run(
         `UPDATE runs SET state = 'queued', is_head = :isHead, position = :position, run_at = :now,
-           attempt = 0, first_attempt_at = NULL, updated_at = :now, run_json = coalesce(:json, run_json)
+           attempt = 0, first_attempt_at = NULL, updated_at = :now, run_json = coalesce(:json, run_json),
+           claims = 0
          WHERE seq = :seq`,
         {
           isHead: laneBusy ? 0 : 1,
@@ -320,7 +335,7 @@ export class SqliteRunQueue implements RunQueue {
     const parking = change.state === 'parked' ? ', run_at = :runAt, progress_json = :progress' : '';
     this.#db.run(
       `UPDATE runs SET state = :state, is_head = 0, lease_owner = NULL, lease_until = NULL, updated_at = :now,
-         last_error_json = coalesce(:error, last_error_json), wake_json = NULL${parking}
+         last_error_json = coalesce(:error, last_error_json), wake_json = NULL, claims = 0${parking}
        WHERE seq = :seq`,
       {
         state: change.state,
@@ -339,11 +354,10 @@ export class SqliteRunQueue implements RunQueue {
 
   /** Due parked runs back to the end of their lanes, oldest due first (index runs_state). */
   #wakeDueParked(now: number): void {
-    const due = this.#db.all<{ seq: number; lane: string; run_at: number }>(
-      `SELECT seq, lane, run_at FROM runs WHERE state = 'parked' AND run_at <= :now
-       ORDER BY run_at, seq LIMIT :limit`,
-      { now, limit: PARKED_WAKE_BATCH },
-    );
+    const due = this.#db.all<{ seq: number; lane: string; run_at: number }>(WAKE_DUE_PARKED_SQL, {
+      now,
+      limit: PARKED_WAKE_BATCH,
+    });
     const wake = encodeJson({ reason: 'due', at: now } satisfies RunWake, 'wake');
     for (const row of due) this.#backToLane(row, row.run_at, now, wake);
   }

@@ -259,6 +259,88 @@ export function describeRunQueueConformance(name: string, factory: StoreFactory)
       });
     });
 
+    describe('claims (poison runs)', () => {
+      const claimsOf = async (id: string) => (await runs.get(id))?.claims;
+
+      it('counts every claim that ended without progress, a lease that ran out included', async () => {
+        await runs.enqueue([buildRun({ id: 'r' })], T0);
+        expect(await claimsOf('r')).toBeUndefined();
+        const [first] = await runs.claim('w1', 1, LEASE, T0);
+        expect(first?.claims).toBe(1);
+        // w1 stopped with the run: its lease runs out, and w2 gets it as the second claim
+        const [second] = await runs.claim('w2', 1, LEASE, T0 + LEASE);
+        expect(second?.claims).toBe(2);
+        const [third] = await runs.claim('w3', 1, LEASE, T0 + 2 * LEASE);
+        expect(third?.claims).toBe(3);
+        expect(await claimsOf('r')).toBe(3);
+      });
+
+      it('forgets the count at each progress: a finished or saved step, a park, an end', async () => {
+        const twoSteps = buildRun({
+          id: 'r',
+          actions: [buildRun({ id: 'x' }).actions[0]!, { ...buildRun({ id: 'x' }).actions[0]!, index: 1 }],
+        });
+        await runs.enqueue(
+          [twoSteps, buildRun({ id: 'p', lane: 'P' }), buildRun({ id: 'd', lane: 'D' })],
+          T0,
+        );
+        await runs.claim('w', 3, LEASE, T0);
+        await runs.claim('w', 3, LEASE, T0 + LEASE);
+        expect(await claimsOf('r')).toBe(2);
+        await runs.checkpoint(
+          'r',
+          'w',
+          { index: 0, outcome: 'done', finishedAt: T0 + LEASE },
+          T0 + LEASE + 1,
+        );
+        expect(await claimsOf('r')).toBeUndefined();
+        await runs.claim('w', 3, LEASE, T0 + 2 * LEASE + 1);
+        expect(await claimsOf('r')).toBe(1);
+        await runs.saveProgress('r', 'w', { next: 1 }, T0 + 2 * LEASE + 2);
+        expect(await claimsOf('r')).toBeUndefined();
+        await runs.park('p', 'w', { until: T0 + 10 * LEASE, progress: {} }, T0 + 2 * LEASE + 2);
+        expect(await claimsOf('p')).toBeUndefined();
+        await runs.deadLetter('d', 'w', PERMANENT, T0 + 2 * LEASE + 2);
+        expect(await claimsOf('d')).toBeUndefined();
+        await runs.complete('r', 'w', 'succeeded', T0 + 2 * LEASE + 3);
+        expect(await claimsOf('r')).toBeUndefined();
+      });
+
+      it('takes back a claim given back by reschedule or release, never below none', async () => {
+        await runs.enqueue([buildRun({ id: 'r' })], T0);
+        await runs.claim('w1', 1, LEASE, T0);
+        await runs.claim('w2', 1, LEASE, T0 + LEASE);
+        await runs.reschedule('r', 'w2', T0 + LEASE + 10, T0 + LEASE + 1);
+        expect(await claimsOf('r')).toBe(1);
+        const [again] = await runs.claim('w2', 1, LEASE, T0 + LEASE + 10);
+        expect(again?.claims).toBe(2);
+        await runs.release('r', 'w2', T0 + LEASE + 11);
+        expect(await claimsOf('r')).toBe(1);
+        await runs.claim('w2', 1, LEASE, T0 + LEASE + 12);
+        await runs.reschedule('r', 'w2', T0 + LEASE + 20, T0 + LEASE + 13, {
+          attempt: 1,
+          firstAttemptAt: T0 + LEASE + 12,
+          error: PERMANENT,
+        });
+        expect(await claimsOf('r')).toBe(1);
+        // a release by a worker that no longer holds the lease takes nothing back
+        await runs.claim('w3', 1, LEASE, T0 + LEASE + 20);
+        await runs.release('r', 'w1', T0 + LEASE + 21);
+        expect(await claimsOf('r')).toBe(2);
+      });
+
+      it('starts a requeued dead letter at no claims', async () => {
+        await runs.enqueue([buildRun({ id: 'r' })], T0);
+        await runs.claim('w1', 1, LEASE, T0);
+        await runs.claim('w2', 1, LEASE, T0 + LEASE);
+        await runs.deadLetter('r', 'w2', PERMANENT, T0 + LEASE + 1);
+        expect(await runs.requeue('r', T0 + LEASE + 2)).toBe(true);
+        expect(await claimsOf('r')).toBeUndefined();
+        const [claimed] = await runs.claim('w3', 1, LEASE, T0 + LEASE + 3);
+        expect(claimed?.claims).toBe(1);
+      });
+    });
+
     describe('dead letters', () => {
       it('keeps the API error, takes the run out of its lane and lets later runs proceed', async () => {
         await runs.enqueue(

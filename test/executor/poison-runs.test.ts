@@ -1,0 +1,113 @@
+/**
+ * Poison runs: a run whose processing throws by its own fault every time, or stops its process
+ * every time, is dead-lettered with `AP_POISON` after `maxClaims` claims without progress; a
+ * store failing never counts against a run.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AutopilotError } from '../../src/errors.ts';
+import type { PlannedAction, Run } from '../../src/plan/run.ts';
+import type { RunQueue } from '../../src/store/ports.ts';
+import { buildAction, buildRun } from './support/builders.ts';
+import { startHarness, type Harness } from './support/harness.ts';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+const LEASE_MS = 100;
+const MAX_CLAIMS = 3;
+
+/** A for_each step stored without params (as an older engine or a bug could store it): it throws a TypeError. */
+function brokenRun(): Run {
+  const step = { ...buildAction({ index: 0 }), type: 'for_each', params: null } as unknown as PlannedAction;
+  return buildRun({ actions: [step] });
+}
+
+async function deadRun(harness: Harness, id: string) {
+  await expect
+    .poll(async () => (await harness.stores.runs.get(id))?.state, { timeout: 20_000, interval: 20 })
+    .toBe('dead');
+  return (await harness.stores.runs.get(id))!;
+}
+
+describe('poison runs', () => {
+  it('dead-letters a run whose processing throws every time, after maxClaims claims, with its last error', async () => {
+    h = await startHarness({ leaseMs: LEASE_MS, maxClaims: MAX_CLAIMS });
+    const run = brokenRun();
+    await h.stores.runs.enqueue([run], Date.now());
+    h.executor.start();
+
+    const dead = await deadRun(h, run.id);
+    expect(dead.lastError?.code).toBe('AP_POISON');
+    expect(dead.lastError?.message).toMatch(
+      new RegExp(`^claimed ${MAX_CLAIMS} times without finishing; last error: AP_INTERNAL: TypeError: `),
+    );
+    // each claim's throw reached the executor's error handler, no more
+    expect(h.errors.filter((e) => e instanceof TypeError)).toHaveLength(MAX_CLAIMS);
+    const audit = await h.stores.audit.query({ runId: run.id, kind: 'run.dead_lettered' });
+    expect(audit).toEqual([
+      expect.objectContaining({ actionIndex: 0, detail: expect.objectContaining({ error: dead.lastError }) }),
+    ]);
+    expect(h.api.calls).toHaveLength(0);
+  });
+
+  it('dead-letters a run that stopped its process maxClaims times, on the next claim, before running it', async () => {
+    h = await startHarness({ leaseMs: LEASE_MS, maxClaims: MAX_CLAIMS });
+    h.api.on('comment.create', { class: 'ok', data: {} });
+    const run = buildRun();
+    await h.stores.runs.enqueue([run], 1000);
+    // three processes claimed it and died with it: their leases ran out
+    for (let i = 0; i < MAX_CLAIMS; i++) await h.stores.runs.claim(`gone-${i}`, 1, 10, 1000 + i * 10);
+    h.executor.start();
+
+    const dead = await deadRun(h, run.id);
+    expect(dead.lastError).toEqual({
+      code: 'AP_POISON',
+      message: `claimed ${MAX_CLAIMS} times without finishing: its processing stopped the process every time`,
+    });
+    expect(h.api.calls).toHaveLength(0);
+    expect(await h.stores.audit.query({ runId: run.id, kind: 'run.dead_lettered' })).toHaveLength(1);
+  });
+
+  it('runs a run that stopped its process fewer times, and forgets its claims once it progressed', async () => {
+    h = await startHarness({ leaseMs: LEASE_MS, maxClaims: MAX_CLAIMS });
+    h.api.on('comment.create', { class: 'ok', data: {} });
+    const run = buildRun();
+    await h.stores.runs.enqueue([run], 1000);
+    for (let i = 0; i < MAX_CLAIMS - 1; i++) await h.stores.runs.claim(`gone-${i}`, 1, 10, 1000 + i * 10);
+    h.executor.start();
+    await h.executor.idle();
+
+    const record = await h.stores.runs.get(run.id);
+    expect(record?.state).toBe('succeeded');
+    expect(record?.claims).toBeUndefined();
+    expect(h.api.calls).toHaveLength(1);
+  });
+
+  it('never counts a store failure: the claim is taken back and the run finishes once the store answers', async () => {
+    let failures = 5 * MAX_CLAIMS;
+    const flaky = (real: RunQueue): RunQueue =>
+      new Proxy(real, {
+        get(target, property) {
+          if (property === 'checkpoint' && failures-- > 0) {
+            return () => Promise.reject(new AutopilotError('AP_STORE', 'database is locked'));
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+        },
+      });
+    // a short lease: the failed run comes back after it
+    h = await startHarness({ leaseMs: 20, maxClaims: MAX_CLAIMS }, flaky);
+    h.api.on('comment.create', { class: 'ok', data: {} });
+    const run = buildRun();
+    await h.stores.runs.enqueue([run], Date.now());
+    h.executor.start();
+
+    await expect
+      .poll(async () => (await h.stores.runs.get(run.id))?.state, { timeout: 20_000, interval: 20 })
+      .toBe('succeeded');
+    expect(failures).toBeLessThan(0);
+    expect(h.errors.filter((e) => (e as { code?: string }).code === 'AP_STORE')).toHaveLength(5 * MAX_CLAIMS);
+  });
+});
