@@ -77,9 +77,23 @@ export function createWorkItemLoader(
     return meta;
   }
 
+  const linkedReads = { read, queryOne, fieldMeta };
+  const refOf = (event: Pick<Event, 'projectKey' | 'workItem'>) =>
+    event.projectKey && event.workItem
+      ? { projectKey: event.projectKey, typeKey: event.workItem.typeKey, id: event.workItem.id }
+      : undefined;
+
   return {
     fieldMeta,
     cachedTypes: () => fieldCache.size,
+    async related(event, relationRules) {
+      const ref = refOf(event);
+      return ref && relationRules.length > 0 ? readRelated(linkedReads, ref, relationRules) : {};
+    },
+    async parent(event) {
+      const ref = refOf(event);
+      return ref && readParent(linkedReads, ref);
+    },
     async load(event, options = {}) {
       if (!event.projectKey || !event.workItem) return undefined;
       const { id, typeKey } = event.workItem;

@@ -134,9 +134,6 @@ describe('related work items', () => {
       action: 'confirm',
     });
     expect(done.err_code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1500));
-    console.log('DEBUG', JSON.stringify(await t.engine.stores.audit.query({ ruleId: 'wait-for-platform-work' })).slice(0, 3000));
-    console.log('DEBUG2', JSON.stringify(await t.engine.stores.runs.list({ ruleId: 'wait-for-platform-work' })).slice(0, 3000));
     await runsOf('wait-for-platform-work', 1);
     expect(botComments(SEARCH).map((c) => c.content)).toEqual([
       'Testing passed, but the linked platform work is not finished yet: release only after it is.',
