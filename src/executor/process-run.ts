@@ -140,6 +140,7 @@ async function endEarly(
       return { outcome: 'skipped' };
     case 'park':
       await deps.runs.park(run.id, deps.owner, { until: end.until, progress }, now);
+      await end.afterPark?.();
       return { outcome: 'parked', at: end.until };
     case 'wait':
       await deps.runs.reschedule(run.id, deps.owner, end.at, now, end.retry);
@@ -186,11 +187,10 @@ async function poisoned(
   last: RunError | undefined,
 ): Promise<Ended> {
   const error = poisonError(claims, last);
-  try {
-    await deps.runs.deadLetter(record.run.id, deps.owner, error, deps.now());
-  } finally {
-    await deps.audit.runDeadLettered(record.run, record.run.actions[record.nextAction], error);
-  }
+  // Recorded only once the store took it: a refused dead letter (the lease lost, the run already
+  // ended) must not leave an audit record, a log line and a metric for a run that is not dead.
+  await deps.runs.deadLetter(record.run.id, deps.owner, error, deps.now());
+  await deps.audit.runDeadLettered(record.run, record.run.actions[record.nextAction], error);
   return { outcome: 'dead' };
 }
 

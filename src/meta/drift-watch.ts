@@ -32,12 +32,20 @@ export interface DriftEntry {
   /** When the rule was first found not to fit (epoch ms). */
   since: number;
   problems: DriftProblem[];
+  /**
+   * The rule fitted the space in this version before (it stopped fitting): only then does
+   * `drift.action` apply. A rule that never fitted since it was written is warned about and
+   * keeps its mode, so its errors stay the dead letters they would be.
+   */
+  stopped?: boolean;
 }
 
 export interface DriftState {
   checkedAt: number;
   /** By rule id: the rules that do not fit. */
   rules: Record<string, DriftEntry>;
+  /** By rule id: the version of the rule last seen fitting. */
+  fitted?: Record<string, string>;
 }
 
 interface RuleSet<Index> {
@@ -79,6 +87,7 @@ export interface DriftWatch<Index> {
 export function createDriftWatch<Index>(deps: DriftWatchDeps<Index>): DriftWatch<Index> {
   const { settings, log, now } = deps;
   let drifted = new Map<string, DriftEntry>();
+  let fitted: Record<string, string> = {};
   let restored = false;
   let version = 0;
   let lastCheck = 0;
@@ -99,6 +108,7 @@ export function createDriftWatch<Index>(deps: DriftWatchDeps<Index>): DriftWatch
     if (restored) return;
     const saved = await deps.state.get<DriftState>(DRIFT_STATE_KEY);
     restored = true;
+    fitted = { ...saved?.fitted };
     if (saved && drifted.size === 0) apply(new Map(Object.entries(saved.rules)));
   }
 
@@ -122,20 +132,29 @@ export function createDriftWatch<Index>(deps: DriftWatchDeps<Index>): DriftWatch
         message,
       }));
       const before = drifted.get(ruleId);
-      const entry = { since: before?.since ?? checkedAt, problems };
+      const rule = set.byId.get(ruleId) as Rule;
+      // Edited since it last fitted: this version never did.
+      const stopped = fitted[ruleId] === rule.version;
+      const entry: DriftEntry = {
+        since: before?.since ?? checkedAt,
+        problems,
+        ...(stopped ? { stopped } : {}),
+      };
       next.set(ruleId, entry);
       if (before && sameProblems(before.problems, problems)) continue;
-      const rule = set.byId.get(ruleId) as Rule;
-      const becomes = rule.mode === 'live' ? settings.action : 'shadow';
+      const becomes = rule.mode !== 'live' ? 'shadow' : stopped ? settings.action : 'warn';
+      const verdict = !stopped
+        ? 'does not fit the space (it has not since it was written): it keeps its mode'
+        : `${before ? 'still does not fit' : 'no longer fits'} the space${becomes === 'shadow' && rule.mode === 'live' ? ', switched to shadow mode' : ''}`;
       for (const p of problems)
         log.warn(
           { ruleId, code: p.code, file: p.file, line: p.line, column: p.column, action: becomes },
-          `${p.file}:${p.line}:${p.column}: ${p.message}: rule ${ruleId} ${before ? 'still does not fit' : 'no longer fits'} the space${settings.action === 'shadow' && rule.mode === 'live' ? ', switched to shadow mode' : ''}`,
+          `${p.file}:${p.line}:${p.column}: ${p.message}: rule ${ruleId} ${verdict}`,
         );
       if (before) continue;
       records.push({ at: checkedAt, kind: 'rule.drifted', ruleId, detail: { action: becomes, problems } });
       notices.push({
-        text: driftText(ruleId, problems, becomes, rule.mode),
+        text: driftText(ruleId, problems, becomes, rule.mode, stopped),
         uuid: noticeId('drifted', ruleId, entry.since),
       });
     }
@@ -148,7 +167,14 @@ export function createDriftWatch<Index>(deps: DriftWatchDeps<Index>): DriftWatch
         uuid: noticeId('fits', ruleId, checkedAt),
       });
     }
-    const saved: DriftState = { checkedAt, rules: Object.fromEntries(next) };
+    // The versions seen fitting, of the loaded rules only (a removed rule's entry goes with it).
+    const fittedNow: Record<string, string> = {};
+    for (const rule of rules) {
+      if (!found.has(rule.id)) fittedNow[rule.id] = rule.version;
+      else if (fitted[rule.id] !== undefined) fittedNow[rule.id] = fitted[rule.id] as string;
+    }
+    fitted = fittedNow;
+    const saved: DriftState = { checkedAt, rules: Object.fromEntries(next), fitted };
     await deps.state.set(DRIFT_STATE_KEY, saved);
     lastCheck = checkedAt;
     apply(next);
@@ -207,7 +233,9 @@ export function createDriftWatch<Index>(deps: DriftWatchDeps<Index>): DriftWatch
       if (settings.action !== 'shadow' || drifted.size === 0) return set;
       if (view?.of === set && view.version === version) return view.set;
       const rules = set.rules.map((rule) =>
-        rule.mode === 'live' && drifted.has(rule.id) ? { ...rule, mode: 'shadow' as const } : rule,
+        rule.mode === 'live' && drifted.get(rule.id)?.stopped === true
+          ? { ...rule, mode: 'shadow' as const }
+          : rule,
       );
       const shadowed = { rules, byId: new Map(rules.map((r) => [r.id, r])), index: deps.buildIndex(rules) };
       view = { of: set, version, set: shadowed };
@@ -245,7 +273,13 @@ function errorCodeOf(error: unknown): string | undefined {
   return isAutopilotError(error) ? error.code : undefined;
 }
 
-function driftText(ruleId: string, problems: DriftProblem[], becomes: string, mode: string): string {
+function driftText(
+  ruleId: string,
+  problems: DriftProblem[],
+  becomes: string,
+  mode: string,
+  stopped: boolean,
+): string {
   const what =
     becomes === 'shadow' && mode === 'live'
       ? [
@@ -256,8 +290,10 @@ function driftText(ruleId: string, problems: DriftProblem[], becomes: string, mo
   const lines = problems.slice(0, 10).map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
   const more = problems.length > 10 ? [`… +${problems.length - 10}`] : [];
   return [
-    `规则 ${ruleId} 与空间不再一致，${what[0]}。`,
-    `Rule ${ruleId} no longer fits the space: ${what[1]}.`,
+    stopped ? `规则 ${ruleId} 与空间不再一致，${what[0]}。` : `规则 ${ruleId} 与空间不一致，${what[0]}。`,
+    stopped
+      ? `Rule ${ruleId} no longer fits the space: ${what[1]}.`
+      : `Rule ${ruleId} does not fit the space: ${what[1]}.`,
     ...lines,
     ...more,
   ].join('\n');

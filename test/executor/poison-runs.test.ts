@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AutopilotError } from '../../src/errors.ts';
 import type { PlannedAction, Run } from '../../src/plan/run.ts';
-import type { RunQueue } from '../../src/store/ports.ts';
+import type { AuditStore, RunQueue } from '../../src/store/ports.ts';
+import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.ts';
 import { buildAction, buildRun } from './support/builders.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
@@ -83,6 +84,30 @@ describe('poison runs', () => {
     expect(record?.state).toBe('succeeded');
     expect(record?.claims).toBeUndefined();
     expect(h.api.calls).toHaveLength(1);
+  });
+
+  it('does not dead-letter a run that already ended when a later write throws', async () => {
+    const own = await openSqliteStores({ path: ':memory:' });
+    // The audit of the success throws a TypeError (a bug) after the run was completed.
+    const audit: AuditStore = {
+      record: async (entries) => {
+        if (entries.some((e) => e.kind === 'run.succeeded')) throw new TypeError('audit bug');
+        await own.audit.record(entries);
+      },
+      query: (q) => own.audit.query(q),
+      purge: (olderThan) => own.audit.purge(olderThan),
+    };
+    h = await startHarness({ leaseMs: LEASE_MS, maxClaims: 1, audit });
+    h.api.on('comment.create', { class: 'ok', data: {} });
+    const run = buildRun();
+    await h.stores.runs.enqueue([run], Date.now());
+    h.executor.start();
+    await h.executor.idle();
+    await expect.poll(() => h.errors.some((e) => e instanceof TypeError), { timeout: 20_000 }).toBe(true);
+
+    expect((await h.stores.runs.get(run.id))?.state).toBe('succeeded');
+    expect(await own.audit.query({ runId: run.id, kind: 'run.dead_lettered' })).toEqual([]);
+    await own.close();
   });
 
   it('never counts a store failure: the claim is taken back and the run finishes once the store answers', async () => {

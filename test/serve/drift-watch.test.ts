@@ -173,8 +173,8 @@ describe('drift watch', () => {
     expect(await metric(url, 'autopilot_rule_drift_total{to="warn"} 1')).toBe(true);
   });
 
-  it('checks a reloaded rule set at once', async () => {
-    const { engine } = await start('  intervalMs: 3600000\n');
+  it('checks a reloaded rule set at once; a rule that never fitted is warned about and keeps its mode', async () => {
+    const { engine, logs } = await start('  intervalMs: 3600000\n');
     await engine.drift.refresh();
     writeFileSync(
       join(t!.rulesDir, 'close-bugs.yaml'),
@@ -190,11 +190,23 @@ describe('drift watch', () => {
         .get('close-bugs')
         ?.problems.map((p) => p.code),
     ).toEqual(['AP_META_UNKNOWN_STATE']);
-    expect(engine.drift.current().byId.get('close-bugs')?.mode).toBe('shadow');
+    // It has never fitted: warned about, it keeps its mode (its runs dead-letter as written);
+    // only a rule that fitted and then stopped is switched to shadow.
+    expect(engine.drift.current().byId.get('close-bugs')?.mode).toBe('live');
+    const drifted = await engine.stores.audit.query({ ruleId: 'close-bugs', kind: 'rule.drifted' });
+    expect(drifted.map((r) => r.detail?.action)).toEqual(['warn']);
+    expect(
+      logs.some((l) =>
+        String(l.msg).endsWith(
+          'rule close-bugs does not fit the space (it has not since it was written): it keeps its mode',
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('keeps the verdict in the state store, where the other processes read it', async () => {
     const { engine } = await start('  intervalMs: 60000\n');
+    await engine.drift.refresh();
     removeInProgress(engine);
     await engine.drift.refresh();
     const saved = await engine.stores.state.get<{ rules: Record<string, { problems: unknown[] }> }>(
