@@ -259,6 +259,22 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     owner: 'rule_author',
   },
+  AP_APPROVAL_APPROVERS: {
+    title: "An approve step's approvers are not Feishu Project user keys, or name nobody",
+    retryable: false,
+    owner: 'rule_author',
+  },
+  AP_APPROVAL_NOT_ALLOWED: {
+    title:
+      'An approval card was clicked by someone not on its approvers list (answered politely, nothing changed)',
+    retryable: false,
+    owner: 'none',
+  },
+  AP_APPROVAL_CLOSED: {
+    title: 'An approval card was clicked after its decision or timeout (answered politely, nothing changed)',
+    retryable: false,
+    owner: 'none',
+  },
   AP_SHUTDOWN: { title: 'Engine is shutting down', status: 503, retryable: true, owner: 'none' },
   AP_STORE: { title: 'Storage failure', status: 503, retryable: true, owner: 'operator' },
   AP_STORE_SCHEMA_NEWER: {

@@ -20,6 +20,7 @@ import {
   type ReadApi,
 } from './action-context.ts';
 import { cardIssues, cardSizeIssue } from './card-shape.ts';
+import { digestWindowMs } from './digest.ts';
 import { builtInCard, CARD_BUTTON_MARK, buttonValue, type WorkItemLink } from './lark-card.ts';
 import { readRecipients, recipientError } from './message-recipients.ts';
 
@@ -30,7 +31,26 @@ type Body = { kind: 'text'; text: string } | { kind: 'card'; card: Record<string
 export function message(params: Params): BuildResult {
   bodyOf(params, undefined);
   if (params.to === undefined) throw ruleError('message', "'to' is required: chat ids, user keys or e-mails");
+  if (params.digest !== undefined) return { deferred: digestPlan(params) };
   return { deferred: 'recipients and @mentions are looked up at execution time (user/query)' };
+}
+
+/** What a digest message does instead of sending, as `autopilot test` says it. */
+function digestPlan(params: Params): string {
+  const window = String(params.digest);
+  digestWindowMs(window);
+  if (params.text === undefined) throw ruleError('message', 'digest: collects text messages only: give text');
+  return (
+    `collected into a ${window} digest for each recipient (one message listing every item, ` +
+    `sent at the window's end; windows are aligned to multiples of ${window} in UTC); ` +
+    'recipients and @mentions are looked up at execution time (user/query)'
+  );
+}
+
+/** The message's params without `digest`: what it would send right away. */
+export function withoutDigest(params: Params): Params {
+  const { digest: _digest, ...rest } = params;
+  return rest;
 }
 
 export async function resolveMessage(params: Params, ctx: ActionContext, read: ReadApi): Promise<ApiCall[]> {
@@ -43,7 +63,7 @@ export async function resolveMessage(params: Params, ctx: ActionContext, read: R
   const content = finalContent(body, people);
   const key = ctx.idempotencyKey;
   const pending = unique(receivers).filter((r) => !(key && ctx.sent?.has(recipientUuid(key, r))));
-  return pending.map((r) => sendCall(r, content, key));
+  return pending.map((r) => larkSendCall(r, content, key ? recipientUuid(key, r) : undefined));
 }
 
 function bodyOf(params: Params, link: WorkItemLink | undefined): Body {
@@ -107,7 +127,7 @@ function receiverOf(people: ReadonlyMap<string, Person>, key: string): LarkRecei
   return receiver;
 }
 
-interface Content {
+export interface Content {
   msgType: 'text' | 'interactive';
   content: string;
 }
@@ -144,7 +164,8 @@ export function recipientUuid(idempotencyKey: string, receiver: LarkReceiver): s
   return uuidv5(`lark-message\n${receiver.type}\n${receiver.id}`, idempotencyKey);
 }
 
-function sendCall(receiver: LarkReceiver, content: Content, idempotencyKey: string | undefined): ApiCall {
+/** One Lark send; `uuid` makes Lark post it once however often it is sent. */
+export function larkSendCall(receiver: LarkReceiver, content: Content, uuid: string | undefined): ApiCall {
   return {
     operation: 'lark.message.create',
     method: 'POST',
@@ -154,7 +175,7 @@ function sendCall(receiver: LarkReceiver, content: Content, idempotencyKey: stri
       receive_id: receiver.id,
       msg_type: content.msgType,
       content: content.content,
-      ...(idempotencyKey ? { uuid: recipientUuid(idempotencyKey, receiver) } : {}),
+      ...(uuid ? { uuid } : {}),
     },
     write: true,
   };

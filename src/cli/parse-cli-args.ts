@@ -15,3 +15,12 @@ export function parseCliArgs<const T extends ParseArgsConfig>(
     throw new AutopilotError('AP_CLI_USAGE', `${(error as Error).message}\n${usage}`);
   }
 }
+
+/** `--live` (read the tenant) and `--offline` (read the saved copy) of check and schema exclude each other. */
+export function refuseLiveWithOffline(values: { live?: boolean; offline?: boolean }, usage: string): void {
+  if (values.live && values.offline)
+    throw new AutopilotError(
+      'AP_CLI_USAGE',
+      `--live reads the tenant, --offline the saved copy: pick one\n${usage}`,
+    );
+}

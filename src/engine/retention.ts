@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Counter } from 'prom-client';
-import { VAR_OP_PREFIX, type Stores } from '../store/ports.ts';
+import { MAX_DIGEST_MS } from '../actions/digest.ts';
+import { DIGEST_PREFIX, VAR_OP_PREFIX, type Stores } from '../store/ports.ts';
 
 const HOUR = 3_600_000;
 
@@ -26,6 +27,10 @@ const STATE_PREFIXES = (config: Readonly<Config>): Array<[string, number]> => [
   // the run's next checkpoint, and kept as long as finished runs are. The variables themselves
   // (`var:`) are never purged: a counter lives as long as its rules read it.
   [VAR_OP_PREFIX, config.retention.eventsMs],
+  // A digest is sent at its window's end (at most MAX_DIGEST_MS after its first item), and its
+  // closed list must outlive its flush run (kept as long as finished runs are): an item that comes
+  // late finds the window closed and goes to the next one instead of a list nobody sends.
+  [DIGEST_PREFIX, config.retention.eventsMs + MAX_DIGEST_MS],
 ];
 
 export interface Retention {

@@ -27,6 +27,11 @@ import { countingAudit, createMetrics, registerMemoryGauge, type Metrics } from 
 import { templateParseCache } from '../templates/render.ts';
 import { startTracing } from '../ops/tracing.ts';
 import { resolveLarkPeople } from '../people/resolve-lark-people.ts';
+import {
+  handleApprovalClick,
+  isApprovalClick,
+  type ApprovalClickDeps,
+} from '../approvals/approval-clicks.ts';
 import { createPeopleDirectory, type PeopleDirectory } from '../people/people-directory.ts';
 import { withPeople } from '../people/resolve-people.ts';
 import { processEvent } from '../pipeline.ts';
@@ -254,12 +259,26 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     lookupOrigin: createOriginLookup(read, { userKey: engineUserKey, pluginId: feishu.pluginId }),
     now,
   };
+  const approvals: ApprovalClickDeps = {
+    state: stores.state,
+    runs: stores.runs,
+    audit,
+    events: stores.events,
+    people,
+    read,
+    ...(outbound.replier ? { replier: outbound.replier } : {}),
+    onResumed: () => executor.notify(),
+    now,
+  };
   const processor = createEventProcessor({
     events: stores.events,
     process: (stored) =>
-      tracing.matched(stored.event, async () =>
-        processEvent(await resolveLarkPeople(stored.event, people, read), pipeline),
-      ),
+      tracing.matched(stored.event, async () => {
+        const event = await resolveLarkPeople(stored.event, people, read);
+        if (!isApprovalClick(event)) return processEvent(event, pipeline);
+        await handleApprovalClick(event, approvals);
+        return [];
+      }),
     now,
     onRuns: () => executor.notify(),
     leaseMs: config.events.leaseMs,

@@ -83,9 +83,10 @@ export interface ProgramPorts {
   ): Promise<NormalizedWorkItem | undefined>;
   /**
    * Where `set` / `increment` keep variables and the `vars` fact reads them. @defaultValue none:
-   * variables read as absent, and a `set` / `increment` step fails (AP_INTERNAL)
+   * variables read as absent, and a `set` / `increment` step fails (AP_INTERNAL). An `approve`
+   * step keeps its record here too (it needs `compareAndSet`).
    */
-  state?: Pick<StateStore, 'get' | 'updateVar'>;
+  state?: Pick<StateStore, 'get' | 'updateVar'> & Partial<Pick<StateStore, 'compareAndSet'>>;
   /** `{{secrets.NAME}}` values (AUTOPILOT_SECRET_<NAME>). @defaultValue none */
   secrets?: Readonly<Record<string, string>>;
 }

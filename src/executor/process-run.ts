@@ -140,6 +140,7 @@ async function endEarly(
       return { outcome: 'skipped' };
     case 'park':
       await deps.runs.park(run.id, deps.owner, { until: end.until, progress }, now);
+      await end.afterPark?.();
       return { outcome: 'parked', at: end.until };
     case 'wait':
       await deps.runs.reschedule(run.id, deps.owner, end.at, now, end.retry);

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditRecord, AuditStore, EventLog, RunQueue } from '../store/ports.ts';
 import { ENGINE_VERSION } from './build-info.ts';
+import { heapAfterLastMajorGc, watchHeapAfterGc } from './heap-after-gc.ts';
 
 /** The engine's Prometheus metrics on a registry of its own (never the global one). */
 export interface Metrics {
@@ -47,6 +48,16 @@ export function createMetrics(probe?: QueueProbe, build: BuildLabels = { profile
     labelNames: ['version', 'node_version', 'profile'],
     registers: [registry],
   }).set({ version: ENGINE_VERSION, node_version: process.versions.node, profile: build.profile }, 1);
+  watchHeapAfterGc();
+  new Gauge({
+    name: 'autopilot_heap_after_gc_bytes',
+    help: 'V8 heap in use right after the last major garbage collection (what is really held; RSS also follows heap sizing)',
+    registers: [registry],
+    collect() {
+      const bytes = heapAfterLastMajorGc();
+      if (bytes !== undefined) this.set(bytes);
+    },
+  });
   const metrics: Metrics = {
     registry,
     events: new Counter({

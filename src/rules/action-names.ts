@@ -22,6 +22,7 @@ export const CONTROL_STEPS = [
   'lookup',
   'set',
   'increment',
+  'approve',
 ] as const;
 
 export type ControlStep = (typeof CONTROL_STEPS)[number];

@@ -1,10 +1,12 @@
 /**
- * What the schema cannot say about control steps: a wait's length, templates in `wait_until`,
+ * What the schema cannot say about control steps: a wait's length, an approval's timeout and
+ * approvers, templates in `wait_until`,
  * `for_each`, `lookup`, `set` and `increment` (and whether the trigger's events have the work item
  * or space a variable is kept on), and the nested blocks of `for_each` and `choose` (where `item` and
  * `index` exist inside the loop).
  */
 import { incrementBy } from '../store/var-change.ts';
+import { approveIssues } from './check-approve.ts';
 import { checkConditions } from './check-conditions.ts';
 import { checkBlock, type BlockScope, type StepRules } from './check-steps.ts';
 import { durationIssue, invalid, record } from './check-support.ts';
@@ -43,6 +45,10 @@ export function controlIssues(
       checkTemplates(value, at, templates, issues);
       issues.push(...varScopeIssues(type, record(value) ?? {}, at, rules));
       if (type === 'increment') issues.push(...byIssues(record(value)?.by, at));
+      return true;
+    case 'approve':
+      checkTemplates(value, at, templates, issues);
+      issues.push(...approveIssues(record(value) ?? {}, at));
       return true;
     case 'for_each': {
       const params = record(value) ?? {};

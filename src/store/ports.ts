@@ -302,6 +302,7 @@ export type AuditKind =
   | 'step.branch'
   | 'step.items'
   | 'step.var'
+  | 'approval.clicked'
   | 'run.succeeded'
   | 'run.dead_lettered'
   | 'run.requeued'
@@ -377,11 +378,46 @@ export interface StateStore {
   updateVar(key: string, change: VarChange, opId: string): Promise<VarUpdate>;
 }
 
-/** What a `set` or `increment` step does to a variable. */
-export type VarChange = { kind: 'set'; value: unknown } | { kind: 'increment'; by: number };
+/**
+ * What a `set` or `increment` step does to a variable, or a digest (`message` with `digest:`)
+ * to its list of collected items: `digest_add` appends one item unless the digest was closed
+ * (its answer says whether it was added), `digest_close` closes it and answers every item.
+ */
+export type VarChange =
+  | { kind: 'set'; value: unknown }
+  | { kind: 'increment'; by: number }
+  | { kind: 'digest_add'; item: DigestItem }
+  | { kind: 'digest_close' };
+
+/** One message collected into a digest. */
+export interface DigestItem {
+  /** The collecting step's op id: the same item collected again is recognised. */
+  id: string;
+  text: string;
+  /** Epoch ms when it was collected. */
+  at: number;
+}
+
+/** A digest's stored value: its items in the order they came, and whether its window was sent. */
+export interface DigestList {
+  items: DigestItem[];
+  closed?: true;
+}
+
+/** The answer of a `digest_add`: false `added` means the digest was closed before it came. */
+export interface DigestAdded {
+  added: boolean;
+  count: number;
+}
+
+/** Where digests keep their items (purged with retention, well after their window was sent). */
+export const DIGEST_PREFIX = 'digest:';
 
 export interface VarUpdate {
-  /** The variable's value after the change. */
+  /**
+   * The variable's value after the change; for `digest_add` a DigestAdded, for `digest_close`
+   * the closed DigestList.
+   */
   value: unknown;
   /** True when `opId` had been applied before: nothing changed this time. */
   repeated: boolean;

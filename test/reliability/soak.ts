@@ -1,7 +1,8 @@
 /**
  * Soak (long mode): a steady webhook load for a long while; the engine's resident memory is
- * sampled from /proc and its event-loop delay p99 from /metrics, and the memory slope after a
- * warm-up is reported in MiB per hour.
+ * sampled from /proc, its V8 heap after the last major collection and its event-loop delay p99
+ * from /metrics, and both memory slopes after a warm-up are reported in MiB per hour. The heap
+ * after GC is what the engine holds (the goal: at most 10 MiB/h); RSS also follows V8's heap sizing.
  */
 import { readFileSync } from 'node:fs';
 import { createdWebhook, WORK_ITEMS } from './support/feishu-webhook.ts';
@@ -23,6 +24,8 @@ do:
 `;
 const ISSUES = 200;
 const SAMPLE_MS = 10_000;
+/** What the engine may keep growing by per hour under a steady load (issue #16.1). */
+const HEAP_SLOPE_GOAL_MIB_H = 10;
 
 export async function runSoak(options: SoakOptions): Promise<Row> {
   const row = newRow('soak', `${options.rate} events/s for ${options.minutes} min`, '—');
@@ -41,14 +44,16 @@ export async function runSoak(options: SoakOptions): Promise<Row> {
             : (WORK_ITEMS[i % 2] as (typeof WORK_ITEMS)[number]),
         ),
     });
-    const samples: Array<{ minute: number; rssMiB: number; lagP99Ms: number }> = [];
+    const samples: Array<{ minute: number; rssMiB: number; heapMiB: number; lagP99Ms: number }> = [];
     const started = Date.now();
     while (Date.now() - started < options.minutes * 60_000) {
       await new Promise((done) => setTimeout(done, SAMPLE_MS));
+      const metrics = await (await fetch(`${engine.url}/metrics`)).text();
       samples.push({
         minute: (Date.now() - started) / 60_000,
         rssMiB: rssMiB(engine.pid),
-        lagP99Ms: await lagP99Ms(engine.url),
+        heapMiB: gauge(metrics, 'autopilot_heap_after_gc_bytes') / 2 ** 20,
+        lagP99Ms: gauge(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000,
       });
     }
     await load.finish();
@@ -58,15 +63,24 @@ export async function runSoak(options: SoakOptions): Promise<Row> {
     }, 300_000);
     const warm = samples.filter((s) => s.minute >= options.minutes * 0.2);
     const slope = slopePerHour(warm.map((s) => [s.minute, s.rssMiB]));
+    // 0 until the engine's first major collection.
+    const heaps = warm.filter((s) => Number.isFinite(s.heapMiB) && s.heapMiB > 0);
+    const heapSlope = slopePerHour(heaps.map((s) => [s.minute, s.heapMiB]));
     const lags = samples.map((s) => s.lagP99Ms).sort((a, b) => a - b);
     row.load = `${options.rate} events/s for ${options.minutes} min, ${load.stats.sent} events`;
     row.lost = load.stats.sent - load.stats.accepted.size;
     row.notes.push(
       `RSS ${samples[0]?.rssMiB.toFixed(0)} → ${samples.at(-1)?.rssMiB.toFixed(0)} MiB; slope after warm-up ${slope.toFixed(1)} MiB/h`,
+      `V8 heap after the last major GC ${heaps[0]?.heapMiB.toFixed(1)} → ${heaps.at(-1)?.heapMiB.toFixed(1)} MiB; slope after warm-up ${heapSlope.toFixed(1)} MiB/h (the goal: ≤ ${HEAP_SLOPE_GOAL_MIB_H})`,
       `event-loop delay p99 (per 10 s window): median ${pick(lags, 0.5).toFixed(1)} ms, worst ${pick(lags, 1).toFixed(1)} ms`,
     );
     expectThat(row, drained, 'queue not drained 300 s after the soak');
     expectThat(row, row.lost === 0, `${row.lost} events never accepted`);
+    expectThat(
+      row,
+      heaps.length >= 2 && heapSlope <= HEAP_SLOPE_GOAL_MIB_H,
+      `the heap after GC grew ${heapSlope.toFixed(1)} MiB/h after warm-up (goal ≤ ${HEAP_SLOPE_GOAL_MIB_H})`,
+    );
   } finally {
     await world.close();
   }
@@ -78,10 +92,10 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function lagP99Ms(baseUrl: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const match = /^nodejs_eventloop_lag_p99_seconds\s+([\d.e+-]+)/m.exec(text);
-  return match ? Number(match[1]) * 1000 : NaN;
+/** A gauge's value in a /metrics text, NaN when it is absent. */
+function gauge(metrics: string, name: string): number {
+  const match = new RegExp(`^${name}\\s+([\\d.e+-]+)`, 'm').exec(metrics);
+  return match ? Number(match[1]) : NaN;
 }
 
 /** Least-squares slope of (minute, MiB), in MiB per hour. */

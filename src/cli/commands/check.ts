@@ -13,7 +13,7 @@ import { unsetSecrets } from '../../rules/check-secrets.ts';
 import { byPosition, type RuleDiagnostic } from '../../rules/diagnostic.ts';
 import { formatDiagnostic, loadRules } from '../../rules/load-rules.ts';
 import type { Rule } from '../../rules/rule.ts';
-import { parseCliArgs } from '../parse-cli-args.ts';
+import { parseCliArgs, refuseLiveWithOffline } from '../parse-cli-args.ts';
 import type { CliCommand, CliIo } from '../io.ts';
 
 const USAGE = [
@@ -41,11 +41,7 @@ export const command: CliCommand = async (args, io) => {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (values.live && values.offline)
-    throw new AutopilotError(
-      'AP_CLI_USAGE',
-      `--live reads the tenant, --offline the saved copy: pick one\n${USAGE}`,
-    );
+  refuseLiveWithOffline(values, USAGE);
   if (values.cache !== undefined && !values.live && !values.offline)
     throw new AutopilotError(
       'AP_CLI_USAGE',

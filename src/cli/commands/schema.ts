@@ -13,7 +13,7 @@ import { loadMeta, saveMeta, type TenantMeta } from '../../meta/space-meta.ts';
 import { spaceSchema, spaceValues } from '../../meta/space-schema.ts';
 import { loadRules } from '../../rules/load-rules.ts';
 import { RULE_SCHEMA } from '../../rules/rule-schema.ts';
-import { parseCliArgs } from '../parse-cli-args.ts';
+import { parseCliArgs, refuseLiveWithOffline } from '../parse-cli-args.ts';
 import type { CliCommand, CliIo } from '../io.ts';
 
 const USAGE = [
@@ -31,11 +31,7 @@ export const command: CliCommand = async (args, io) => {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (values.live && values.offline)
-    throw new AutopilotError(
-      'AP_CLI_USAGE',
-      `--live reads the tenant, --offline the saved copy: pick one\n${USAGE}`,
-    );
+  refuseLiveWithOffline(values, USAGE);
   const extended = values.live || values.offline;
   if (!extended && (positionals.length > 0 || values.space.length > 0 || values.cache !== undefined))
     throw new AutopilotError(

@@ -43,7 +43,12 @@ export interface StepNode {
 export type StepEnd =
   | { kind: 'done'; outcome: 'done' | 'already_applied' | 'not_taken'; data?: unknown }
   /** Park the run until `until` (its progress holds the step's state); the step runs again after the wake. */
-  | { kind: 'park'; until: number }
+  | {
+      kind: 'park';
+      until: number;
+      /** Runs once the run is parked (an approval decided meanwhile resumes it at once). */
+      afterPark?: () => Promise<void>;
+    }
   /** Stop the run quietly (recheck false): state `skipped`. */
   | { kind: 'skip_run'; reason: string; detail?: Record<string, unknown> }
   /** Shutdown between steps: give the run back. */

@@ -1,11 +1,13 @@
 /**
  * The one table of step kinds: what the executor does for each step type. Anything not listed
- * is an action of the catalogue. A new kind (an approval: send the card, park until the timeout,
- * read `ctx.takeWake()` when it comes back) is one entry here.
+ * is an action of the catalogue. A new kind is one entry here.
  */
 import { actionStep } from './action-step.ts';
+import { approveStep } from './approve-step.ts';
 import { chooseStep } from './choose-step.ts';
 import type { StepKind } from './context.ts';
+import { DIGEST_SEND, digestSendStep } from './digest-flush.ts';
+import { messageStep } from './digest-step.ts';
 import { forEachStep } from './for-each-step.ts';
 import { lookupStep } from './lookup-step.ts';
 import { varStep } from './var-step.ts';
@@ -24,9 +26,12 @@ function table(): Readonly<Record<string, StepKind>> {
     choose: chooseStep,
     wait: waitStep,
     wait_until: waitStep,
+    approve: approveStep,
     lookup: lookupStep,
     set: varStep,
     increment: varStep,
+    message: messageStep,
+    [DIGEST_SEND]: digestSendStep,
   };
   return kinds;
 }

@@ -43,7 +43,7 @@ export const varStep: StepKind = async (ctx, node, _progress, scope) => {
   await ctx.deps.audit.stepVar(ctx.run, plannedView(node), {
     var: `${varScope}.${name}`,
     key,
-    ...(change.kind === 'set' ? {} : { by: change.by }),
+    ...(change.kind === 'increment' ? { by: change.by } : {}),
     value: update.value,
     repeated: update.repeated,
   });

@@ -1,7 +1,7 @@
 /** StateStore on PostgreSQL: JSON values by key; compare-and-set compares values, not their text. */
 import { isDeepStrictEqual } from 'node:util';
 import { VAR_OP_PREFIX, type StateStore, type VarChange, type VarUpdate } from '../ports.ts';
-import { changedValue, checkVarUpdate } from '../var-change.ts';
+import { appliedChange, checkVarUpdate } from '../var-change.ts';
 import { requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, transaction, type Db } from './postgres.ts';
@@ -80,13 +80,17 @@ export class PostgresStateStore implements StateStore {
       if (applied !== undefined)
         return { value: (decodeJson(applied.value) as { value: unknown }).value, repeated: true };
       const current = await read(key);
-      const value = changedValue(key, current === undefined ? undefined : decodeJson(current.value), change);
+      const { stored, answer } = appliedChange(
+        key,
+        current === undefined ? undefined : decodeJson(current.value),
+        change,
+      );
       const now = this.#clock();
       const upsert = `INSERT INTO state (key, value, updated_at) VALUES ($1, $2, $3)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
-      await query(client, upsert, [key, encodeJson(value, `variable ${key}`), now]);
-      await query(client, upsert, [opKey, encodeJson({ key, value }, `variable ${key}`), now]);
-      return { value, repeated: false };
+      await query(client, upsert, [key, encodeJson(stored, `variable ${key}`), now]);
+      await query(client, upsert, [opKey, encodeJson({ key, value: answer }, `variable ${key}`), now]);
+      return { value: answer, repeated: false };
     });
   }
 

@@ -1,7 +1,7 @@
 /** StateStore on SQLite: JSON values by key; compare-and-set compares values, not their text. */
 import { isDeepStrictEqual } from 'node:util';
 import { VAR_OP_PREFIX, type StateStore, type VarChange, type VarUpdate } from '../ports.ts';
-import { changedValue, checkVarUpdate } from '../var-change.ts';
+import { appliedChange, checkVarUpdate } from '../var-change.ts';
 import type { SqliteDb } from './database.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
 import { requireId } from '../input-checks.ts';
@@ -61,10 +61,14 @@ export class SqliteStateStore implements StateStore {
       if (applied !== undefined)
         return { value: (decodeJson(applied) as { value: unknown }).value, repeated: true };
       const current = this.#current(key);
-      const value = changedValue(key, current === undefined ? undefined : decodeJson(current), change);
-      this.#put(key, encodeJson(value, `variable ${key}`));
-      this.#put(opKey, encodeJson({ key, value }, `variable ${key}`));
-      return { value, repeated: false };
+      const { stored, answer } = appliedChange(
+        key,
+        current === undefined ? undefined : decodeJson(current),
+        change,
+      );
+      this.#put(key, encodeJson(stored, `variable ${key}`));
+      this.#put(opKey, encodeJson({ key, value: answer }, `variable ${key}`));
+      return { value: answer, repeated: false };
     });
   }
 

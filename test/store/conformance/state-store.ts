@@ -130,6 +130,47 @@ export function describeStateStoreConformance(name: string, factory: StoreFactor
       }
     });
 
+    it('collects digest items once each, and closes a digest so later items are refused', async () => {
+      const key = 'digest:r1:3600000:chat_id:oc_x:0';
+      const item = (id: string) => ({ kind: 'digest_add' as const, item: { id, text: `t-${id}`, at: 1 } });
+      expect(await state.updateVar(key, item('a'), 'op-a')).toEqual({
+        value: { added: true, count: 1 },
+        repeated: false,
+      });
+      expect(await state.updateVar(key, item('b'), 'op-b')).toEqual({
+        value: { added: true, count: 2 },
+        repeated: false,
+      });
+      // The same addition retried after a crash: the answer it had, no second item.
+      expect(await state.updateVar(key, item('a'), 'op-a')).toEqual({
+        value: { added: true, count: 1 },
+        repeated: true,
+      });
+      const closed = {
+        items: [
+          { id: 'a', text: 't-a', at: 1 },
+          { id: 'b', text: 't-b', at: 1 },
+        ],
+        closed: true,
+      };
+      expect(await state.updateVar(key, { kind: 'digest_close' }, 'op-close')).toEqual({
+        value: closed,
+        repeated: false,
+      });
+      expect(await state.updateVar(key, item('c'), 'op-c')).toEqual({
+        value: { added: false, count: 2 },
+        repeated: false,
+      });
+      // The close retried: the same items, whatever came since.
+      expect(await state.updateVar(key, { kind: 'digest_close' }, 'op-close')).toEqual({
+        value: closed,
+        repeated: true,
+      });
+      expect(await state.get(key)).toEqual(closed);
+      const bad = { kind: 'digest_add' as const, item: { id: 'd', text: 7, at: 1 } };
+      expect((await rejectionOf(state.updateVar(key, bad as never, 'op-d'))).code).toBe('AP_STORE_BAD_INPUT');
+    });
+
     it('refuses to increment what is not a number, changing nothing', async () => {
       await state.set('var:rule:r1:label', 'text');
       const error = await rejectionOf(
