@@ -3,6 +3,7 @@
  * idempotency key per top-level step, and for the actions that only read the event's facts their
  * rendered params and exact calls. Every other step (control steps, steps reading execution-time
  * roots, steps after a wait) keeps the rule's template source, rendered once when it runs.
+ * A click's run is one per card and button, and ends by updating the card (card-follow-up.ts).
  */
 import { buildCalls } from '../actions/catalogue.ts';
 import { AutopilotError } from '../errors.ts';
@@ -12,6 +13,7 @@ import { isControlStep } from '../rules/action-names.ts';
 import { EXECUTION_ROOTS } from '../rules/facts.ts';
 import type { ActionSpec, Rule } from '../rules/rule.ts';
 import { referencesRoot, renderParams, type TemplateContext } from '../templates/render.ts';
+import { cardUpdateStep, runSubject } from './card-follow-up.ts';
 import { idempotencyKey, runId } from './idempotency.ts';
 import type { PlannedAction, Run, RunPriority } from './run.ts';
 
@@ -49,8 +51,10 @@ export function planRun(event: Event, rule: Rule, context: PlanContext): Run {
       throw withActionDetails(error, rule, index);
     }
   });
+  const closing = cardUpdateStep(event, rule, actions.length, context.now);
+  if (closing) actions.push(closing);
   const run: Run = {
-    id: runId(event.id, rule.id),
+    id: runId(runSubject(event), rule.id),
     eventId: event.id,
     ruleId: rule.id,
     ruleVersion: rule.version,

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openClusterStores } from '../../src/store/cluster/index.ts';
+import { describeApprovalDecisionConformance } from '../store/conformance/approval-decision.ts';
 import { describeAuditViewsConformance } from '../store/conformance/audit-views.ts';
 import { describeAuditStoreConformance } from '../store/conformance/audit-store.ts';
 import { describeEventLogConformance } from '../store/conformance/event-log.ts';
@@ -63,6 +64,7 @@ describeCluster('cluster stores', (services) => {
   describeAuditStoreConformance('Redis + PostgreSQL', factory);
   describeAuditViewsConformance('Redis + PostgreSQL', factory);
   describeStateStoreConformance('Redis + PostgreSQL', factory);
+  describeApprovalDecisionConformance('Redis + PostgreSQL', factory);
   describeCrashDurability('Redis + PostgreSQL', clusterTarget(services));
   describeMultiProcessClaims('Redis + PostgreSQL', clusterTarget(services));
   describeMultiProcessVars('Redis + PostgreSQL', clusterTarget(services));

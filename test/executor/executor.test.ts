@@ -249,20 +249,29 @@ describe('executor', () => {
   });
 
   it('keeps the lease of a run whose call outlasts the lease', async () => {
-    h = await startHarness({ leaseMs: 60 });
-    h.api.on('comment.create', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      return { class: 'ok' };
-    });
+    // The clock moves only when the test moves it, and never past the lease held: a busy machine
+    // can delay a renewal but cannot make the lease run out under the call.
+    const leaseMs = 60;
+    let clock = 1_000_000;
+    h = await startHarness({ leaseMs, now: () => clock });
+    let answer: (a: { class: 'ok' }) => void = () => {};
+    h.api.on('comment.create', () => new Promise((resolve) => (answer = resolve)));
     const run = buildRun();
-    await h.stores.runs.enqueue([run], Date.now());
+    await h.stores.runs.enqueue([run], clock);
     h.executor.start();
-    await expect.poll(() => h.api.calls.length).toBe(1);
-    // Another worker looking while the call is in flight finds nothing to take.
-    for (let i = 0; i < 5; i++) {
-      expect(await h.stores.runs.claim('thief', 1, 1000, Date.now())).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect.poll(() => h.api.calls.length, { timeout: 10_000 }).toBe(1);
+    const leaseUntil = async () => (await h.stores.runs.get(run.id))?.leaseUntil ?? 0;
+    const firstLeaseEnd = await leaseUntil();
+    for (let step = 1; step <= 5; step++) {
+      clock += leaseMs - 10;
+      // Renewed from the new time on, so the next step passes the lease this one found.
+      await expect.poll(leaseUntil, { timeout: 10_000 }).toBe(clock + leaseMs);
+      clock += 5;
+      // Another worker looking while the call is in flight finds nothing to take.
+      expect(await h.stores.runs.claim('thief', 1, 1000, clock)).toEqual([]);
     }
+    expect(clock).toBeGreaterThan(firstLeaseEnd);
+    answer({ class: 'ok' });
     await h.executor.idle();
     expect(h.api.calls).toHaveLength(1);
     expect((await h.stores.runs.get(run.id))?.state).toBe('succeeded');

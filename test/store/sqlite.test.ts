@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStores } from '../../src/store/sqlite/index.ts';
+import { describeApprovalDecisionConformance } from './conformance/approval-decision.ts';
 import { describeAuditViewsConformance } from './conformance/audit-views.ts';
 import { describeAuditStoreConformance } from './conformance/audit-store.ts';
 import { describeEventLogConformance } from './conformance/event-log.ts';
@@ -44,4 +45,5 @@ for (const [name, factory] of [
   describeAuditStoreConformance(name, factory);
   describeAuditViewsConformance(name, factory);
   describeStateStoreConformance(name, factory);
+  describeApprovalDecisionConformance(name, factory);
 }
