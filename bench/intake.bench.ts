@@ -4,7 +4,8 @@
  * synchronous=FULL, the 202) beside a bare node:http server that reads the body, parses the JSON
  * and answers 202. Same machine, same load generator (a child process, closed loop with
  * CONNECTIONS clients), same bodies; the two servers alternate in ROUNDS short phases and each
- * keeps its best phase, so CPU stolen by other processes in bursts colours neither.
+ * keeps its best phase, so CPU stolen by other processes in bursts colours neither. Each side's CPU
+ * time per request is printed too (its ratio does not depend on the machine's other load).
  *
  * Run alone with `npx node bench/intake.bench.ts`. Writes bench/results/intake.json.
  */
@@ -25,6 +26,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const GENERATOR = fileURLToPath(new URL('./support/load-generator.ts', import.meta.url));
 
 interface Phase {
+  /** CPU time of this process (both servers live here) from the phase's start until it is done. */
+  cpuMs?: number;
   count: number;
   elapsedMs: number;
   statuses: Record<string, number>;
@@ -131,9 +134,13 @@ try {
     const order = round % 2 === 0 ? (['bare', 'engine'] as const) : (['engine', 'bare'] as const);
     for (const side of order) {
       const url = side === 'bare' ? bare.url : `${engine.url}/webhooks/feishu`;
-      phases[side].push(await load(url, templateFile));
-      // Let the event processor catch up so the next phase starts from the same state.
+      const cpuBefore = process.cpuUsage();
+      const phase = await load(url, templateFile);
+      // Let the event processor catch up so the next phase starts from the same state; the
+      // processing of what the phase stored is the engine's CPU too.
       if (side === 'engine') await engine.idle();
+      const cpu = process.cpuUsage(cpuBefore);
+      phases[side].push({ ...phase, cpuMs: (cpu.user + cpu.system) / 1000 });
     }
   }
 } finally {
@@ -143,6 +150,9 @@ try {
 }
 
 const rate = (p: Phase) => (p.count / p.elapsedMs) * 1000;
+/** CPU per answered request over all phases: other processes' load does not change it. */
+const cpuUsPerRequest = (list: Phase[]) =>
+  (list.reduce((sum, p) => sum + (p.cpuMs ?? 0), 0) * 1000) / list.reduce((sum, p) => sum + p.count, 0);
 const best = (list: Phase[]) => list.reduce((a, b) => (rate(b) > rate(a) ? b : a));
 const row = (name: string, list: Phase[]) => {
   const top = best(list);
@@ -158,6 +168,7 @@ const row = (name: string, list: Phase[]) => {
     p50Ms: Number(top.p50Ms.toFixed(2)),
     p99Ms: Number(top.p99Ms.toFixed(2)),
     maxMs: Number(top.maxMs.toFixed(1)),
+    cpuUsPerReq: Math.round(cpuUsPerRequest(list)),
     non2xx,
   };
 };
@@ -166,8 +177,12 @@ const rows = [
   row('bare node:http + JSON.parse', phases.bare),
 ];
 const ratio = Number(((rows[0]?.bestReqPerSec ?? 0) / (rows[1]?.bestReqPerSec ?? 1)).toFixed(3));
+// The throughput one core would give each side, their CPU per request inverted: on a machine
+// shared with other work the req/s ratio drifts with how much CPU each phase got.
+const cpuRatio = Number(((rows[1]?.cpuUsPerReq ?? 0) / (rows[0]?.cpuUsPerReq ?? 1)).toFixed(3));
 console.table(rows);
 console.log(`engine / bare = ${ratio} (${CONNECTIONS} connections, ${ROUNDS} x ${PHASE_MS} ms phases each)`);
+console.log(`engine / bare by CPU per request = ${cpuRatio}`);
 const result = {
   benchmark: 'intake',
   node: process.version,
@@ -179,6 +194,7 @@ const result = {
   connections: CONNECTIONS,
   rows,
   ratio,
+  cpuRatio,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/intake.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');

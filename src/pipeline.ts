@@ -20,7 +20,7 @@ import type { OriginLookup } from './loop/origin-lookup.ts';
 import type { RunBreaker } from './loop/run-breaker.ts';
 import { readsChangedField, withFieldNames } from './match/change-field.ts';
 import { readsOrigin, readsSubtasks } from './match/fact-values.ts';
-import { buildEventFacts, workItemFromPayload } from './match/facts.ts';
+import { buildEventFacts, workItemFromPayload, type LinkedProvider } from './match/facts.ts';
 import { matchEvent } from './match/match-event.ts';
 import { loadVars } from './match/vars-fact.ts';
 import { candidateRules, type RuleIndex } from './match/rule-index.ts';
@@ -35,7 +35,7 @@ export interface PipelineDeps {
   runs: RunQueue;
   audit: AuditStore;
   state: StateStore;
-  workItems: Pick<WorkItemLoader, 'load' | 'fieldMeta'>;
+  workItems: Pick<WorkItemLoader, 'load' | 'fieldMeta' | 'related' | 'parent'>;
   breaker: RunBreaker;
   engineUserKey?: string;
   /** Causation depth cap for rules without `max_depth` (config `loop.maxDepth`). */
@@ -95,6 +95,32 @@ async function changeWithFieldNames(
   }
 }
 
+/**
+ * The event's related and parent work items, for the conditions that name them. Refused for good
+ * (deleted, no permission) reads as none; a transient failure throws and the event is retried.
+ */
+function linkedOf(
+  loader: Pick<WorkItemLoader, 'related' | 'parent'>,
+  event: Event,
+): LinkedProvider | undefined {
+  const { related, parent } = loader;
+  if (!related || !parent || !event.projectKey || !event.workItem) return undefined;
+  return {
+    related: (rules) => orNone(related(event, rules), {}),
+    parent: () => orNone(parent(event), undefined),
+  };
+}
+
+async function orNone<T>(reading: Promise<T>, none: T): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (isAutopilotError(error, 'AP_API_PERMANENT') || isAutopilotError(error, 'AP_API_CALL_INVALID'))
+      return none;
+    throw error;
+  }
+}
+
 /** For the dashboard's event list: from the live read when there was one, else the payload. */
 async function workItemName(
   event: Event,
@@ -123,7 +149,7 @@ export async function processEvent(stored: Event, deps: PipelineDeps): Promise<R
     now,
     async () => (await loadLive())?.item,
     (ruleId, wanted) => loadVars((key) => deps.state.get(key), wanted, { ruleId, event }),
-    { change },
+    { change, linked: linkedOf(deps.workItems, event) },
   );
   const results = await matchEvent(event, index, facts, {
     engineUserKey: deps.engineUserKey,

@@ -124,6 +124,10 @@ function factsAt(event: Event, item: WorkItemFact): EventFacts {
     workItem: () => fact,
     // Variables are not replayed: they hold what the live engine counted, not the history's.
     vars: async () => emptyVars(),
+    // Nor linked items: their history is not kept, so conditions on them need live data.
+    related: async () => undefined,
+    parent: async () => undefined,
+    linkedKnown: false,
   };
 }
 

@@ -13,6 +13,7 @@ import { evaluateDirect } from '../match/evaluate-direct.ts';
 import { varKey, type VarScope, type VarsFact } from '../match/vars-fact.ts';
 import type { VarChange } from '../store/ports.ts';
 import { changedValue, checkVarUpdate, incrementBy } from '../store/var-change.ts';
+import { DEFAULT_APPROVAL_TIMEOUT } from '../executor/program/approve-step.ts';
 import { createOperators } from '../match/operators.ts';
 import type { NormalizedWorkItem } from '../match/work-item.ts';
 import { idempotencyKey } from '../plan/idempotency.ts';
@@ -85,6 +86,9 @@ function explain(
     case 'for_each':
       return explainLoop(step, path, facts, scope, out);
     case 'lookup':
+      return rendered(out, () => renderParams(step.params, context));
+    case 'approve':
+      out.parksUntil = facts.now + safeDuration(step.params.timeout ?? DEFAULT_APPROVAL_TIMEOUT);
       return rendered(out, () => renderParams(step.params, context));
     case 'set':
     case 'increment':

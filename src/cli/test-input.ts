@@ -3,6 +3,7 @@
  * raw Feishu webhook body or an already canonical event) and, optionally, a normalized work
  * item (from a raw Open API WorkItemInfo, a `workItem.query` answer, or an already normalized one).
  */
+import type { LinkedProvider } from '../match/facts.ts';
 import { AutopilotError } from '../errors.ts';
 import type { Event, EventSource } from '../events/event.ts';
 import { commandCatalogOf, readChatMessage } from '../ingest/chat/command-catalog.ts';
@@ -198,4 +199,32 @@ export function toVars(body: unknown): VarsFact {
     vars[scope as VarScope] = { ...values };
   }
   return vars;
+}
+
+/**
+ * The linked work items a `--work-item` file may carry beside the item: `related` (relation
+ * rule → list of work items) and `parent` (a work item), each in any shape `toWorkItem` takes.
+ * Without either key, conditions on them say they need live data.
+ */
+export function toLinked(body: unknown): LinkedProvider | undefined {
+  const root = record(body);
+  if (!root || (root.related === undefined && root.parent === undefined)) return undefined;
+  const related: Record<string, unknown[]> = Object.create(null);
+  const given = record(root.related) ?? {};
+  for (const [rule, items] of Object.entries(given)) {
+    if (!Array.isArray(items))
+      throw new AutopilotError('AP_INPUT_FILE', `related.${rule} must be a list of work items`);
+    related[rule] = items.map((item) => withoutRawFields(toWorkItem(item)));
+  }
+  const parent =
+    root.parent === undefined || root.parent === null ? undefined : withoutRawFields(toWorkItem(root.parent));
+  return {
+    related: async (rules) => Object.fromEntries(rules.map((rule) => [rule, related[rule] ?? []])),
+    parent: async () => parent,
+  };
+}
+
+function withoutRawFields(item: NormalizedWorkItem): Omit<NormalizedWorkItem, 'raw_fields'> {
+  const { raw_fields: _raw, ...rest } = item;
+  return rest;
 }

@@ -1,4 +1,5 @@
-import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
+import express from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../executor/executor.ts';
@@ -7,7 +8,7 @@ import { chatRoutes } from '../ingest/chat/chat-routes.ts';
 import { commandCatalogOf } from '../ingest/chat/command-catalog.ts';
 import { extractWebhookToken, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
 import { errorHandler, notFound } from '../ingest/http/http-errors.ts';
-import { webhookRoutes } from '../ingest/http/webhook-routes.ts';
+import { webhookIntake } from '../ingest/http/webhook-routes.ts';
 import type { RunBreaker } from '../loop/run-breaker.ts';
 import type { RuleIndex } from '../match/rule-index.ts';
 import type { ApiCaller } from '../openapi/types.ts';
@@ -58,30 +59,33 @@ export interface AppDeps {
   now: () => number;
 }
 
-/** The HTTP surface: webhook intake, health and metrics, and the admin API when a token is set. */
-export function buildApp(deps: AppDeps): Express {
+/**
+ * The HTTP surface: webhook intake, health and metrics, and the admin API when a token is set.
+ * Deliveries to `/webhooks/*` take the intake's hot path before express; everything else (and
+ * any unusual spelling of those paths) goes through the express app.
+ */
+export function buildApp(deps: AppDeps): RequestListener {
   const { config, stores, metrics, now } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(
-    webhookRoutes({
-      eventLog: stores.events,
-      now,
-      bodyLimitBytes: config.intake.bodyLimitBytes,
-      timestampToleranceMs: config.intake.timestampToleranceMs,
-      feishuTokens: () => deps.webhookTokens,
-      webhookSecrets: (name) =>
-        Object.hasOwn(config.webhooks, name) ? config.webhooks[name]?.secrets : undefined,
-      normalizeFeishu: (body, receivedAt) => normalizeFeishuWebhook(body, { receivedAt }),
-      extractFeishuToken: (body, headers) => extractWebhookToken(body, headers),
-      onStored: (event, inserted) => {
-        deps.onEventStored(event, inserted);
-        if (inserted) deps.onWebhookStored?.(event);
-      },
-      onRejected: (route, code) => metrics.rejected.inc({ route, code }),
-    }),
-  );
+  const intake = webhookIntake({
+    eventLog: stores.events,
+    now,
+    bodyLimitBytes: config.intake.bodyLimitBytes,
+    timestampToleranceMs: config.intake.timestampToleranceMs,
+    feishuTokens: () => deps.webhookTokens,
+    webhookSecrets: (name) =>
+      Object.hasOwn(config.webhooks, name) ? config.webhooks[name]?.secrets : undefined,
+    normalizeFeishu: (body, receivedAt) => normalizeFeishuWebhook(body, { receivedAt }),
+    extractFeishuToken: (body, headers) => extractWebhookToken(body, headers),
+    onStored: (event, inserted) => {
+      deps.onEventStored(event, inserted);
+      if (inserted) deps.onWebhookStored?.(event);
+    },
+    onRejected: (route, code) => metrics.rejected.inc({ route, code }),
+  });
+  app.use(intake.router);
   app.use(
     chatRoutes({
       eventLog: stores.events,
@@ -150,7 +154,9 @@ export function buildApp(deps: AppDeps): Express {
   }
   app.use(notFound);
   app.use(errorHandler(deps.log));
-  return app;
+  return (req, res) => {
+    if (!intake.serve(req, res)) app(req, res);
+  };
 }
 
 function dashboardData(deps: AppDeps): DataDeps {

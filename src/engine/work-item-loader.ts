@@ -10,6 +10,7 @@ import {
 import { projectCalls } from '../openapi/project-calls.ts';
 import type { ApiCall } from '../plan/run.ts';
 import { createBatchedQuery } from './batched-query.ts';
+import { readParent, readRelated, type LinkedItem } from './linked-items.ts';
 
 /** Performs one read (through the limiter) and returns the envelope's `data`; throws when it fails. */
 export type ReadData = (call: ApiCall) => Promise<unknown>;
@@ -28,6 +29,15 @@ export interface WorkItemLoader {
     event: Pick<Event, 'projectKey' | 'workItem'>,
     options?: { subtasks?: boolean },
   ): Promise<LoadedWorkItem | undefined>;
+  /**
+   * The event's related work items by space relation rule, and its parent (src/engine/
+   * linked-items.ts), through the same read and batches; fakes may leave them out.
+   */
+  related?(
+    event: Pick<Event, 'projectKey' | 'workItem'>,
+    relationRules: readonly string[],
+  ): Promise<Record<string, LinkedItem[]>>;
+  parent?(event: Pick<Event, 'projectKey' | 'workItem'>): Promise<LinkedItem | undefined>;
   /** The field definitions of a work item type (cached like the loads' own); fakes may leave it out. */
   fieldMeta?(projectKey: string, typeKey: string): Promise<readonly FieldMeta[]>;
   /** (space, type) pairs whose field definitions are cached, for `autopilot_memory_entries`. */
@@ -67,9 +77,23 @@ export function createWorkItemLoader(
     return meta;
   }
 
+  const linkedReads = { read, queryOne, fieldMeta };
+  const refOf = (event: Pick<Event, 'projectKey' | 'workItem'>) =>
+    event.projectKey && event.workItem
+      ? { projectKey: event.projectKey, typeKey: event.workItem.typeKey, id: event.workItem.id }
+      : undefined;
+
   return {
     fieldMeta,
     cachedTypes: () => fieldCache.size,
+    async related(event, relationRules) {
+      const ref = refOf(event);
+      return ref && relationRules.length > 0 ? readRelated(linkedReads, ref, relationRules) : {};
+    },
+    async parent(event) {
+      const ref = refOf(event);
+      return ref && readParent(linkedReads, ref);
+    },
     async load(event, options = {}) {
       if (!event.projectKey || !event.workItem) return undefined;
       const { id, typeKey } = event.workItem;

@@ -40,6 +40,8 @@ export interface LeafContext {
    * name the delivery used needs it.
    */
   fieldNamesKnown?: boolean;
+  /** False when linked work items (`related`, `parent`) cannot be read (offline, without them). */
+  linkedKnown?: boolean;
 }
 
 export function isLeaf(node: ConditionNode): node is ConditionLeaf {
@@ -56,7 +58,10 @@ export function leafTrace(
   const needsLive =
     (leaf.fact === 'work_item' && !ctx.workItemLive && actual === undefined) ||
     (leaf.fact === 'origin' && ctx.originKnown === false) ||
-    (leaf.fact === 'change' && leaf.path === 'field' && ctx.fieldNamesKnown === false && !result);
+    (leaf.fact === 'change' && leaf.path === 'field' && ctx.fieldNamesKnown === false && !result) ||
+    ((leaf.fact === 'related' || leaf.fact === 'parent') &&
+      ctx.linkedKnown === false &&
+      actual === undefined);
   const trace: ConditionTrace = {
     fact: leaf.fact,
     operator: leaf.operator,
@@ -109,7 +114,7 @@ export function conclude(
   if (verdict !== 'unknown') return { matched: verdict, conditions };
   const error = new AutopilotError(
     'AP_CONDITION_NEEDS_LIVE_DATA',
-    "a condition needs data the event does not carry (the work item, where the change came from, or the changed field's alias); pass the work item to evaluate it",
+    "a condition needs data the event does not carry (the work item, its related or parent work items, where the change came from, or the changed field's alias); pass the work item to evaluate it",
     { paths: conditions.filter((c) => c.outcome === 'needs_live_data').map((c) => c.path) },
   );
   return { matched: false, conditions, error };

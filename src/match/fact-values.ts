@@ -91,3 +91,15 @@ export function readsOrigin(node: ConditionNode | undefined): boolean {
   }
   return reads;
 }
+
+/** Which linked work items conditions read: the relation rules of `related.<rule>…`, and `parent`. */
+export function linkedRead(node: ConditionNode | undefined): { related: string[]; parent: boolean } {
+  if (node === undefined) return { related: [], parent: false };
+  const refs = leaves(node).flatMap((leaf) => [leaf, ...(isFactRef(leaf.value) ? [leaf.value] : [])]);
+  const related = new Set<string>();
+  for (const ref of refs) {
+    const rule = ref.fact === 'related' ? ref.path?.split('.')[0] : undefined;
+    if (rule) related.add(rule);
+  }
+  return { related: [...related], parent: refs.some((ref) => ref.fact === 'parent') };
+}

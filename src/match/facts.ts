@@ -22,6 +22,14 @@ export interface EventFacts {
   fieldNamesKnown?: boolean;
   /** Memoized: the first call starts the load, every later call gets the same promise. */
   workItem(): Promise<WorkItemFact>;
+  /**
+   * Linked work items (src/engine/linked-items.ts), read at most once per event and relation
+   * rule; undefined without a loader (offline: conditions on them need live data).
+   */
+  related(relationRules: readonly string[]): Promise<Record<string, unknown> | undefined>;
+  parent(): Promise<unknown>;
+  /** Whether `related` and `parent` come from a loader (live) rather than being unknown. */
+  linkedKnown: boolean;
   /** The `vars` fact of one rule: only the variables it names, read when its conditions run. */
   vars: VarsProvider;
 }
@@ -42,9 +50,12 @@ export function buildEventFacts(
   now: number,
   loadWorkItem?: WorkItemProvider,
   loadVars?: VarsProvider,
-  known: { change?: Event['change']; fieldNamesKnown?: boolean } = {},
+  known: { change?: Event['change']; fieldNamesKnown?: boolean; linked?: LinkedProvider } = {},
 ): EventFacts {
   let loaded: Promise<WorkItemFact> | undefined;
+  let parent: Promise<unknown> | undefined;
+  const related = new Map<string, Promise<unknown>>();
+  const linked = known.linked;
   return {
     event,
     change: known.change ?? event.change,
@@ -54,7 +65,30 @@ export function buildEventFacts(
     now,
     workItem: () => (loaded ??= loadFact(event, now, loadWorkItem)),
     vars: async (ruleId, wanted) => (loadVars && wanted.length > 0 ? loadVars(ruleId, wanted) : emptyVars()),
+    linkedKnown: linked !== undefined,
+    parent: () => (parent ??= linked ? linked.parent() : Promise.resolve(undefined)),
+    async related(rules) {
+      if (!linked) return undefined;
+      const missing = rules.filter((rule) => !related.has(rule));
+      if (missing.length > 0) {
+        const reading = linked.related(missing);
+        for (const rule of missing)
+          related.set(
+            rule,
+            reading.then((byRule) => byRule[rule] ?? []),
+          );
+      }
+      const fact: Record<string, unknown> = Object.create(null);
+      for (const rule of rules) fact[rule] = await related.get(rule);
+      return fact;
+    },
   };
+}
+
+/** Reads the event's linked work items (the engine's loader; a file's in `autopilot test`). */
+export interface LinkedProvider {
+  related(relationRules: readonly string[]): Promise<Record<string, unknown>>;
+  parent(): Promise<unknown>;
 }
 
 async function loadFact(

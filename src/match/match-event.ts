@@ -16,6 +16,7 @@ import type { ConditionEvaluation, ConditionTrace } from './condition-trace.ts';
 import { evaluateDirect } from './evaluate-direct.ts';
 import { evaluateWithEngine } from './evaluate-engine.ts';
 import type { EventFacts } from './facts.ts';
+import { linkedRead } from './fact-values.ts';
 import { createOperators } from './operators.ts';
 import { candidateRules, type RuleIndex } from './rule-index.ts';
 import { varsMentioned } from './vars-fact.ts';
@@ -97,6 +98,18 @@ interface Conditional {
 
 type Evaluations = Map<string, ConditionEvaluation>;
 
+/** The linked work items any of the rules' conditions read: one read for all of them. */
+function linkedWanted(entries: readonly Conditional[]): { related: string[]; parent: boolean } {
+  const related = new Set<string>();
+  let parent = false;
+  for (const { when } of entries) {
+    const reads = linkedRead(when);
+    for (const rule of reads.related) related.add(rule);
+    parent ||= reads.parent;
+  }
+  return { related: [...related], parent };
+}
+
 function constantFacts(facts: EventFacts): Record<string, unknown> {
   return {
     event: facts.event,
@@ -115,6 +128,9 @@ async function evaluateInProcess(entries: readonly Conditional[], facts: EventFa
     known.work_item = workItem.value;
     workItemLive = workItem.live;
   }
+  const wanted = linkedWanted(entries);
+  if (wanted.related.length > 0) known.related = await facts.related(wanted.related);
+  if (wanted.parent) known.parent = await facts.parent();
   const operators = createOperators({ change: facts.change, now: facts.now });
   const evaluations: Evaluations = new Map();
   for (const { id, when, vars } of entries) {
@@ -125,6 +141,7 @@ async function evaluateInProcess(entries: readonly Conditional[], facts: EventFa
         workItemLive,
         originKnown: facts.origin !== undefined,
         fieldNamesKnown: facts.fieldNamesKnown,
+        linkedKnown: facts.linkedKnown,
       }),
     );
   }
@@ -144,11 +161,16 @@ async function evaluateOnEngine(entries: readonly Conditional[], facts: EventFac
       group.map(({ id, when }) => ({ id, when })),
       {
         constant: { ...constantFacts(facts), vars },
-        dynamic: { work_item: loadWorkItem },
+        dynamic: {
+          work_item: loadWorkItem,
+          related: () => facts.related(linkedWanted(group).related),
+          parent: () => facts.parent(),
+        },
         leafContext: () => ({
           workItemLive,
           originKnown: facts.origin !== undefined,
           fieldNamesKnown: facts.fieldNamesKnown,
+          linkedKnown: facts.linkedKnown,
         }),
       },
       createOperators({ change: facts.change, now: facts.now }),

@@ -1,6 +1,6 @@
 /**
  * The dotted path resolver shared by conditions and templates: `fields.priority`,
- * `roles.PM`, `current_nodes.0.id`. Only own properties are followed and the prototype
+ * `roles.PM`, `current_nodes.0.id`, `current_nodes.*.id`. Only own properties are followed and the prototype
  * segments resolve to undefined, so a rule can never reach into Object.prototype.
  */
 
@@ -24,9 +24,18 @@ export function resolvePath(root: unknown, path: string): unknown {
   return resolveSegments(root, splitPath(path));
 }
 
+/**
+ * `*` takes every element of a list, so `related.rule_x.*.state` is the list of their states
+ * (elements without the rest of the path are left out); on anything but a list it is nothing.
+ */
 function resolveSegments(root: unknown, segments: readonly string[]): unknown {
   let current = root;
-  for (const segment of segments) {
+  for (const [at, segment] of segments.entries()) {
+    if (segment === '*') {
+      if (!Array.isArray(current)) return undefined;
+      const rest = segments.slice(at + 1);
+      return current.map((element) => resolveSegments(element, rest)).filter((v) => v !== undefined);
+    }
     if (current === null || typeof current !== 'object') return undefined;
     if (FORBIDDEN_SEGMENTS.has(segment)) return undefined;
     if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;

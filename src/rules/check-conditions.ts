@@ -51,11 +51,19 @@ function checkLeaf(
   if (unavailable) issues.push(invalid([...path, 'fact'], unavailable));
   if (typeof leaf.path === 'string') {
     try {
-      parsePath(leaf.path);
+      // `*` (every element of a list) is a whole segment of a condition's path only.
+      parsePath(leaf.path.replace(/(^|\.)\*(?=\.|$)/g, '$1_'));
     } catch (error) {
       issues.push(invalid([...path, 'path'], messageOf(error)));
     }
   }
+  if (leaf.fact === 'related' && !(typeof leaf.path === 'string' && /^[^.*]+\./.test(leaf.path)))
+    issues.push(
+      invalid(
+        [...path, leaf.path === undefined ? 'fact' : 'path'],
+        `'related' needs a path <relation rule>.<n or *>.<key>, e.g. rule_x.*.state`,
+      ),
+    );
   if (leaf.fact === 'vars') {
     const problem = varPathProblem(typeof leaf.path === 'string' ? leaf.path : '');
     if (problem) issues.push(invalid([...path, leaf.path === undefined ? 'fact' : 'path'], problem));
@@ -90,6 +98,9 @@ function factProblem(fact: unknown, context: ConditionContext): string | undefin
     return `the 'steps' fact exists only in a step's condition (when, a choose pair, recheck), not in the rule's when`;
   if ((fact === 'item' || fact === 'index') && !context.inLoop)
     return `the '${String(fact)}' fact exists only in conditions inside a for_each`;
+  // Linked items are read once, when the event is matched; a step iterates them with for_each.
+  if ((fact === 'related' || fact === 'parent') && context.atExecution)
+    return `the '${String(fact)}' fact exists only in the rule's when (in a step, use for_each: { related: ... })`;
   return undefined;
 }
 

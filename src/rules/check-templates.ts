@@ -11,7 +11,11 @@ import type { RuleIssue } from './diagnostic.ts';
 import { FACT_ROOTS, TEMPLATE_ONLY_ROOTS } from './facts.ts';
 import { secretReferenceProblem } from './secret-names.ts';
 
-const TEMPLATE_ROOTS: ReadonlySet<string> = new Set([...FACT_ROOTS, ...TEMPLATE_ONLY_ROOTS]);
+/** Linked work items are facts of a rule's `when` only (read when the event is matched). */
+const CONDITION_ONLY_ROOTS: ReadonlySet<string> = new Set(['related', 'parent']);
+const TEMPLATE_ROOTS: ReadonlySet<string> = new Set(
+  [...FACT_ROOTS, ...TEMPLATE_ONLY_ROOTS].filter((root) => !CONDITION_ONLY_ROOTS.has(root)),
+);
 
 export interface TemplateContext {
   /** Step names visible here (earlier steps of this block and the enclosing ones). */
@@ -72,6 +76,8 @@ function rootProblem(
   inner: readonly (string | number)[],
 ): string | undefined {
   const [root = '', second] = path.split('.');
+  if (CONDITION_ONLY_ROOTS.has(root))
+    return `'${root}' is a fact of the rule's when only; in templates use for_each: { related: ... } and {{item.*}}`;
   if (!TEMPLATE_ROOTS.has(root)) return `unknown root '${root}' (known: ${[...TEMPLATE_ROOTS].join(', ')})`;
   if (root === 'steps' && (second === undefined || !context.earlier.has(second))) {
     const known = context.earlier.size > 0 ? [...context.earlier].join(', ') : 'none';

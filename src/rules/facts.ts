@@ -1,6 +1,16 @@
 /** Roots a condition's `fact` or a template's `{{path}}` may start with. */
 /** `vars`: variables of `set` / `increment` steps, `vars.<work_item|rule|space>.<name>`. */
-export const FACT_ROOTS = ['event', 'work_item', 'change', 'command', 'now', 'origin', 'vars'] as const;
+export const FACT_ROOTS = [
+  'event',
+  'work_item',
+  'change',
+  'command',
+  'now',
+  'origin',
+  'vars',
+  'related',
+  'parent',
+] as const;
 
 /**
  * Extra roots only templates may use: results of earlier steps of the same run, the rule itself,

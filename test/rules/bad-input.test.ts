@@ -105,7 +105,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown fact',
     yaml('id: r', ON, 'when: { fact: thing, path: x, operator: equal, value: P0 }', DO),
     [
-      "3:15: unknown fact 'thing' (known facts: event, work_item, change, command, now, origin, vars, steps, item, index)",
+      "3:15: unknown fact 'thing' (known facts: event, work_item, change, command, now, origin, vars, related, parent, steps, item, index)",
     ],
   ],
   [

@@ -1,8 +1,9 @@
 /**
  * The facts users asked for, through the front door: the engine on the built-in simulator with
  * the shipped rules, people acting in the simulator, the rules' writes read back from it.
- * Time in state (a bug In progress for four days) and change.field by alias (a story's test
- * plan, pushed as field_test_plan, matched by the rule's test_plan).
+ * Time in state (a bug In progress for four days), change.field by alias (a story's test
+ * plan, pushed as field_test_plan, matched by the rule's test_plan), a related item's state (a
+ * platform story bound by a space relation rule) and the parent's field (a P0 parent story).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,8 @@ beforeAll(async () => {
     rules: {
       'chase-bugs-stuck-in-progress.yaml': shipped('chase-bugs-stuck-in-progress.yaml'),
       'announce-test-plan.yaml': shipped('announce-test-plan.yaml'),
+      'wait-for-platform-work.yaml': shipped('wait-for-platform-work.yaml'),
+      'guard-p0-parent.yaml': shipped('guard-p0-parent.yaml'),
     },
   });
   sim = t.engine.simulator!;
@@ -110,5 +113,62 @@ describe('change.field by alias', () => {
     const { conditions } = notMatched[0]!.detail as { conditions: unknown[] };
     expect(conditions[0]).toMatchObject({ path: 'field', actual: 'field_estimate', outcome: false });
     expect(botComments(DARK_MODE)).toHaveLength(1);
+  });
+});
+
+const SEARCH = 6437110003; // story "Search v2", in Testing, P0
+const PAYMENTS = 6437110006; // story "Payments API" in space platform, at start
+const CRASH = 6437110004; // issue "Crash on login", P0
+
+describe('related work items', () => {
+  it('completing Testing while the bound platform story is not done warns, reading the related items only for that rule', async () => {
+    // The events before this one had no candidate rule naming related items: nothing was read.
+    expect(sim.requests({ route: 'relation.workItemList' })).toHaveLength(0);
+    sim.state.bindings.push({
+      rule_id: 'rule_demo_platform',
+      work_item_id: SEARCH,
+      remote_project_key: sim.state.work_items.find((w) => w.id === PAYMENTS)!.project_key,
+      remote_work_item_type_key: 'story',
+      remote_work_item_id: PAYMENTS,
+      chat_group_merge: 0,
+    });
+    const done = await alice.call('POST', `/open_api/demo/workflow/story/${SEARCH}/node/testing/operate`, {
+      action: 'confirm',
+    });
+    expect(done.err_code).toBe(0);
+    await runsOf('wait-for-platform-work', 1);
+    expect(botComments(SEARCH).map((c) => c.content)).toEqual([
+      'Testing passed, but the linked platform work is not finished yet: release only after it is.',
+    ]);
+    expect(sim.requests({ route: 'relation.workItemList' })).toHaveLength(1);
+  });
+});
+
+describe('the parent work item', () => {
+  it('lowering a bug under a P0 parent story from P0 gets the reminder', async () => {
+    expect(sim.requests({ route: 'config.workItemRelations' })).toHaveLength(0);
+    sim.state.parent_relations = [
+      {
+        id: 'rel_bug_parent',
+        name: 'Parent story',
+        project_key: sim.state.work_items.find((w) => w.id === CRASH)!.project_key,
+        work_item_type_key: 'issue',
+        parent_project_key: sim.state.work_items.find((w) => w.id === SEARCH)!.project_key,
+        parent_type_key: 'story',
+      },
+    ];
+    sim.state.work_items.find((w) => w.id === CRASH)!.parent = {
+      relation_id: 'rel_bug_parent',
+      work_item_id: SEARCH,
+    };
+    const lowered = await alice.call('PUT', `/open_api/demo/work_item/issue/${CRASH}`, {
+      update_fields: [{ field_key: 'priority', field_value: { value: 'P2' } }],
+    });
+    expect(lowered.err_code).toBe(0);
+    await runsOf('guard-p0-parent', 1);
+    expect(botComments(CRASH).map((c) => c.content)).toEqual([
+      'The parent story is P0: lowering this bug below P0 needs the story owner to agree.',
+    ]);
+    expect(sim.requests({ route: 'config.workItemRelations' }).length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -350,6 +350,52 @@ describe('POST /webhooks/:name (Standard Webhooks)', () => {
   });
 });
 
+describe('spellings of the webhook paths (hot path and express answer alike)', () => {
+  it('stores a delivery sent with a query string, another case or a trailing slash, and dedupes across them', async () => {
+    const body = feishuBody();
+    const plain = await postJson('/webhooks/feishu?source=automation', body);
+    expect(plain).toMatchObject({ status: 202, body: { ok: true, duplicate: false } });
+    for (const path of ['/WEBHOOKS/Feishu', '/webhooks/feishu/', '/Webhooks/feishu?x=1']) {
+      const again = await postJson(path, body);
+      expect(again, path).toMatchObject({
+        status: 200,
+        body: { eventId: plain.body.eventId, duplicate: true },
+      });
+    }
+    const other = feishuBody();
+    expect(await postJson('/Webhooks/FEISHU/', other)).toMatchObject({
+      status: 202,
+      body: { duplicate: false },
+    });
+    expect(storedEventCount(dataDir(), plain.body.eventId)).toBe(1);
+  });
+
+  it('answers a generic webhook alike under an escaped name and refuses the same bad input alike', async () => {
+    const text = JSON.stringify({ release: 'v9' });
+    const headers = signed(text);
+    const plain = await post('/webhooks/deploys', text, headers);
+    expect(plain).toMatchObject({ status: 202, body: { duplicate: false } });
+    const escaped = await post('/webhooks/%64eploys', text, headers);
+    expect(escaped).toMatchObject({ status: 200, body: { eventId: plain.body.eventId, duplicate: true } });
+    for (const path of ['/webhooks/deploys', '/webhooks/deploys/']) {
+      const unsigned = await post(path, text);
+      expect(unsigned, path).toMatchObject({ status: 401, body: { error: { code: 'AP_UNAUTHORIZED' } } });
+    }
+    for (const path of ['/webhooks/nobody', '/webhooks/nob%6Fdy']) {
+      const unknown = await post(path, text, signed(text));
+      expect(unknown, path).toMatchObject({ status: 404, body: { error: { code: 'AP_NOT_FOUND' } } });
+    }
+  });
+
+  it('answers the documented JSON 404 to another method on a webhook path', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const response = await fetch(`${t.url}/webhooks/feishu`, { method });
+      expect(response.status, method).toBe(404);
+      expect(await response.json()).toMatchObject({ error: { code: 'AP_NOT_FOUND' } });
+    }
+  });
+});
+
 async function gzipOfZeros(bytes: number): Promise<Buffer> {
   const gzip = createGzip({ level: 9 });
   const out: Buffer[] = [];

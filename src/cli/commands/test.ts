@@ -28,7 +28,7 @@ import { HTTP_OPERATION, requestHeaders } from '../../outbound/http-action.ts';
 import type { CliCommand } from '../io.ts';
 import { readJsonFile } from '../read-json-file.ts';
 import { parseTestArgs, TEST_USAGE } from '../test-args.ts';
-import { looksLikeLarkDelivery, toEvent, toVars, toWorkItem } from '../test-input.ts';
+import { looksLikeLarkDelivery, toEvent, toLinked, toVars, toWorkItem } from '../test-input.ts';
 import type { ReportAction, ReportCall, ReportCandidate, ReportRun, TestReport } from '../test-report.ts';
 
 export const command: CliCommand = async (args, io) => {
@@ -41,9 +41,8 @@ export const command: CliCommand = async (args, io) => {
   const eventBody = readJsonFile(parsed.event, io.cwd, 'event');
   // A bad event is reported before the rules are read; a Lark message is read against them.
   const early = looksLikeLarkDelivery(eventBody) ? undefined : toEvent(eventBody, now);
-  const workItem = parsed.workItem
-    ? toWorkItem(readJsonFile(parsed.workItem, io.cwd, 'work item'))
-    : undefined;
+  const workItemFile = parsed.workItem ? readJsonFile(parsed.workItem, io.cwd, 'work item') : undefined;
+  const workItem = workItemFile === undefined ? undefined : toWorkItem(workItemFile);
   const vars = parsed.vars ? toVars(readJsonFile(parsed.vars, io.cwd, 'variables')) : emptyVars();
   const { rules, diagnostics } = await loadRules([parsed.rules], { cwd: io.cwd });
   if (diagnostics.length > 0) {
@@ -64,6 +63,7 @@ export const command: CliCommand = async (args, io) => {
       payloadFields(event).some(
         (f) => typeof (f as { field_alias?: unknown } | null)?.field_alias === 'string',
       ),
+    linked: toLinked(workItemFile),
   });
   const results = await matchEvent(event, buildRuleIndex(rules), facts);
   const byId = new Map(rules.map((r) => [r.id, r]));

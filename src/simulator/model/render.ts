@@ -11,6 +11,7 @@ import { inProgress } from './workflow.ts';
 export interface Expand {
   need_workflow?: boolean;
   need_user_detail?: boolean;
+  need_parent_workitem?: boolean;
 }
 
 function iso(ms: number): string {
@@ -127,6 +128,18 @@ export function renderWorkItem(tenant: Tenant, item: WorkItem, fields?: string[]
     info.workflow_infos = renderWorkflow(tenant, item, {});
   }
   if (expand.need_user_detail) info.user_details = userDetails(tenant, [item.created_by, item.updated_by]);
+  if (expand.need_parent_workitem) {
+    // [sdk] v2 WorkItemInfo.parent_work_item; relation_uuid names the work item relation.
+    info.parent_work_item = item.parent
+      ? [
+          {
+            relation_uuid: item.parent.relation_id,
+            parent_work_item_id: item.parent.work_item_id,
+            parent_node_key: '',
+          },
+        ]
+      : [];
+  }
   return info;
 }
 

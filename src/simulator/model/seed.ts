@@ -165,6 +165,7 @@ const ARRAY_KEYS = [
   'relation_rules',
   'bindings',
   'op_records',
+  'parent_relations',
 ] as const;
 
 /**
@@ -190,7 +191,10 @@ export function loadSeedFile(path: string, now: number): TenantData {
     if ((ARRAY_KEYS as readonly string[]).includes(key)) {
       if (!Array.isArray(value))
         throw new AutopilotError('AP_CONFIG_INVALID', `seed file ${path}: ${key} must be a list`);
-      merged[key] = [...(base[key as (typeof ARRAY_KEYS)[number]] as unknown[]), ...value];
+      merged[key] = [
+        ...((base[key as (typeof ARRAY_KEYS)[number]] as unknown[] | undefined) ?? []),
+        ...value,
+      ];
     } else if (key in base) {
       merged[key] = value;
     } else {

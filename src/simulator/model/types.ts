@@ -143,6 +143,21 @@ export interface WorkItem {
   created_at: number;
   updated_by: string;
   updated_at: number;
+  /** The parent work item (a parent-child work item relation), served with `expand.need_parent_workitem`. */
+  parent?: { relation_id: string; work_item_id: number };
+}
+
+/**
+ * A parent-child work item relation (`GET work_item/relation`, `relation_type` 1): items of
+ * `work_item_type_key` have a parent of `parent_type_key` in `parent_project_key`.
+ */
+export interface ParentRelation {
+  id: string;
+  name: string;
+  project_key: string;
+  work_item_type_key: string;
+  parent_project_key: string;
+  parent_type_key: string;
 }
 
 export interface Subtask {
@@ -260,6 +275,8 @@ export interface TenantData {
   comments: Comment[];
   relation_rules: RelationRule[];
   bindings: RelationBinding[];
+  /** Parent-child relations; absent in older snapshots and seeds (none). */
+  parent_relations?: ParentRelation[];
   op_records: OpRecord[];
   counters: { work_item: number; subtask: number; comment: string; op_record: number };
 }

@@ -165,7 +165,25 @@ function workItemRelations(ctx: Ctx) {
         },
       ],
     }));
-  return { data };
+  const parents = (ctx.tenant.data.parent_relations ?? [])
+    .filter((r) => r.project_key === space.project_key)
+    .map((r) => ({
+      id: r.id,
+      name: r.name,
+      disabled: false,
+      relation_type: 1,
+      work_item_type_key: r.work_item_type_key,
+      work_item_type_name: r.work_item_type_key,
+      relation_details: [
+        {
+          project_key: r.parent_project_key,
+          project_name: ctx.tenant.findSpace(r.parent_project_key)?.name ?? '',
+          work_item_type_key: r.parent_type_key,
+          work_item_type_name: r.parent_type_key,
+        },
+      ],
+    }));
+  return { data: [...data, ...parents] };
 }
 
 const PK = '/open_api/:project_key';
