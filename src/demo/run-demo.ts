@@ -14,6 +14,7 @@ import { createLogger } from '../log/logger.ts';
 import { OpenApiClient } from '../openapi/client.ts';
 import type { ApiCall } from '../plan/run.ts';
 import { USERS } from '../simulator/model/seed-config.ts';
+import { runApprovalPhase } from './approval-phase.ts';
 import { renderReport, summarize } from './report.ts';
 import { SCENARIO } from './scenario.ts';
 import { demoClock, TRIGGER_SCENARIO, type TriggerContext } from './triggers-scenario.ts';
@@ -78,7 +79,10 @@ export async function runDemo(out: NodeJS.WritableStream, rulesDir = 'rules'): P
     const summary = await summarize(engine, stepEvents, redelivery, USERS.bot);
     out.write(`\n${renderReport(summary)}\n`);
     if (logLines.length > 0) out.write(`\nengine warnings:\n${logLines.join('')}`);
-    return summary.ok ? 0 : 1;
+    out.write('\n→ an approval that survives a kill -9 (the engine in a process of its own)\n');
+    const approval = await runApprovalPhase();
+    out.write(`${approval.lines.join('\n')}\n\n${approval.ok ? 'approval OK' : 'approval FAILED'}\n`);
+    return summary.ok && approval.ok ? 0 : 1;
   } finally {
     await Promise.all([...clients.values()].map((c) => c.close()));
     await engine.stop();

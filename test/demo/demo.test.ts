@@ -21,6 +21,11 @@ describe('npm run demo', () => {
     );
     expect(output).toContain('redelivered webhook answered 200, stored once');
     expect(output).toMatch(/demo OK/);
+    // The approval survives a kill -9 of the engine, and its decided card names people, not markers.
+    expect(output).toContain('✓ the engine is killed with SIGKILL while the run waits, and started again');
+    expect(output).toContain('✓ alice approves on the card: the restarted engine resumes the run once');
+    expect(output).toContain('"Approved by alice at …", raised by alice, no buttons left');
+    expect(output).toContain('approval OK');
     expect(code).toBe(0);
-  }, 60_000);
+  }, 240_000);
 });

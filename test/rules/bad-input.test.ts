@@ -117,7 +117,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     'an unknown action',
     yaml('id: r', ON, 'do:', '  - coment: { text: hi }'),
     [
-      /^4:5: unknown action 'coment' \(known actions: comment, transition, .*, http, api; control steps: for_each, choose, wait, wait_until, lookup, set, increment\)$/,
+      /^4:5: unknown action 'coment' \(known actions: comment, transition, .*, http, api; control steps: for_each, choose, wait, wait_until, lookup, set, increment, approve\)$/,
     ],
   ],
   [
