@@ -15,11 +15,14 @@ export interface EventProcessorOptions {
   batch?: number;
   /** Work items matched in parallel within a batch (their reads are batched together). @defaultValue 32 */
   parallel?: number;
-  /**
-   * Lease on claimed events; a crashed processor's events, and events whose processing failed,
-   * come back after it. @defaultValue 30000
-   */
+  /** Lease on claimed events; a crashed processor's events come back after it. @defaultValue 30000 */
   leaseMs?: number;
+  /**
+   * An event whose processing failed (a read its match needed did not succeed) comes back after
+   * this, doubled for each failure in a row here, and never later than a lease: a blip of the API
+   * delays its work item by a second, not by a whole lease. @defaultValue 1000
+   */
+  retryDelayMs?: number;
   /**
    * Claims an event may take without a verdict (its processing failed by its own fault, or stopped
    * the process) before it is dead-lettered. Failures of the API or a store do not count.
@@ -47,7 +50,8 @@ export interface EventProcessor {
  * Claims stored events in arrival order and processes them. Events of one work item are handled
  * one after another in order; different work items in parallel. When an event fails (a read the
  * match needed did not succeed), the rest of its work item's events wait with it, so their runs
- * are still enqueued in event order when its lease runs out and it is claimed again.
+ * are still enqueued in event order when it is claimed again (after a short backoff, see
+ * `retryDelayMs`).
  */
 export function createEventProcessor(options: EventProcessorOptions): EventProcessor {
   const owner = options.owner ?? `processor-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -55,7 +59,9 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   const parallel = options.parallel ?? 32;
   const leaseMs = options.leaseMs ?? 30_000;
   const maxClaims = options.maxClaims ?? 5;
+  const retryDelayMs = options.retryDelayMs ?? 1000;
   const pollMs = options.pollMs ?? 250;
+  const failuresInARow = new FailureCounts();
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -64,6 +70,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
 
   /** A dead-lettered event leaves its work item's line: the events after it go on. */
   async function deadLetter(stored: StoredEvent, error: RunError): Promise<void> {
+    failuresInARow.forget(stored.event.id);
     await options.events.deadLetter(stored.event.id, error, options.now());
     await options.onDeadLettered?.(stored, error);
   }
@@ -78,6 +85,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
           continue;
         }
         const runs = await options.process(stored);
+        failuresInARow.forget(stored.event.id);
         if (runs.length > 0) options.onRuns?.(runs);
       } catch (error) {
         options.onError?.(error, stored.event.id);
@@ -92,8 +100,8 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
 
   /**
    * Records the failure. At the limit, an event at fault is dead-lettered now (true: the rest of
-   * its work item may go on); otherwise it waits for its lease, and the rest of its work item
-   * waits with it, their claims taken back (they were not tried).
+   * its work item may go on); otherwise it waits for its retry, and the rest of its work item
+   * waits with it until then, their claims taken back (they were not tried).
    */
   async function failed(stored: StoredEvent, rest: StoredEvent[], error: unknown): Promise<boolean> {
     const fault = faultOf(error);
@@ -102,8 +110,11 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       await deadLetter(stored, poisonError(stored.claims ?? 1, fault.error));
       return true;
     }
-    await options.events.recordFailure(stored.event.id, fault, now);
-    for (const waiting of rest) await options.events.recordFailure(waiting.event.id, { counted: false }, now);
+    const failures = failuresInARow.add(stored.event.id);
+    const retryAt = now + Math.min(leaseMs, retryDelayMs * 2 ** Math.min(failures - 1, 30));
+    await options.events.recordFailure(stored.event.id, { ...fault, retryAt }, now);
+    for (const waiting of rest)
+      await options.events.recordFailure(waiting.event.id, { counted: false, retryAt }, now);
     return false;
   }
 
@@ -169,4 +180,27 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       });
     },
   };
+}
+
+/**
+ * Failures in a row of the events this processor tried, for the retry's backoff. An outage is not
+ * counted against an event's claims, so the store cannot tell how long one has been failing.
+ * Bounded: past the cap the oldest entry goes (that event's backoff starts again, nothing else).
+ */
+class FailureCounts {
+  static readonly CAP = 10_000;
+  readonly #counts = new Map<string, number>();
+
+  add(eventId: string): number {
+    const count = (this.#counts.get(eventId) ?? 0) + 1;
+    this.#counts.delete(eventId);
+    this.#counts.set(eventId, count);
+    if (this.#counts.size > FailureCounts.CAP)
+      this.#counts.delete(this.#counts.keys().next().value as string);
+    return count;
+  }
+
+  forget(eventId: string): void {
+    this.#counts.delete(eventId);
+  }
 }

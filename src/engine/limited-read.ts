@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isAutopilotError } from '../errors.ts';
 import { catalogueRateLimit } from '../executor/executor.ts';
 import type { RateLimiter } from '../executor/rate-limiter.ts';
 import { outcomeError } from '../openapi/outcome-error.ts';
@@ -31,7 +32,16 @@ export function createLimitedRead(options: LimitedReadOptions): ReadData {
     let tokenDropped = false;
     const holder = `read-${randomUUID()}`;
     for (let attempt = 1; ; attempt++) {
-      const limiterKey = `${await api.tokenKey()} ${key}`;
+      let limiterKey: string;
+      try {
+        limiterKey = `${await api.tokenKey()} ${key}`;
+      } catch (error) {
+        // The plugin token could not be fetched for now: a blip retried like the read's own, not
+        // an event failed at once (it would wait for its retry, and its work item with it).
+        if (!failedForNow(error) || attempt >= attempts) throw error;
+        await wait(backoff(attempt));
+        continue;
+      }
       const reservation = await limiter.reserve(limiterKey, cls, now(), holder);
       if (!reservation.ok) {
         await wait(Math.max(1, reservation.retryAt - now()));
@@ -54,7 +64,15 @@ export function createLimitedRead(options: LimitedReadOptions): ReadData {
       }
       const retryable = outcome.class === 'transient' || outcome.class === 'rate_limited';
       if (!retryable || attempt >= attempts) throw outcomeError(`read ${call.operation} failed`, outcome);
-      await wait(Math.min(2_000, 100 * 2 ** attempt));
+      await wait(backoff(attempt));
     }
   };
+}
+
+function backoff(attempt: number): number {
+  return Math.min(2_000, 100 * 2 ** attempt);
+}
+
+function failedForNow(error: unknown): boolean {
+  return isAutopilotError(error, 'AP_API_TRANSIENT') || isAutopilotError(error, 'AP_API_RATE_LIMITED');
 }

@@ -36,6 +36,12 @@ export interface EventFailure {
    * behind another of its work item: the claim is taken back, so an outage never dead-letters it.
    */
   counted: boolean;
+  /**
+   * When the event may be claimed again, if sooner than its lease runs out: the processor that
+   * saw the failure knows it is not crashed, so the event need not wait a whole lease.
+   * @defaultValue the end of its lease
+   */
+  retryAt?: number;
 }
 
 export interface EventLog {
@@ -56,8 +62,9 @@ export interface EventLog {
    */
   claimUnprocessed(owner: string, limit: number, leaseMs: number, now: number): Promise<StoredEvent[]>;
   /**
-   * Records a claimed event's failed processing; the lease stays, so the event is claimed again
-   * once it runs out. `AP_NOT_FOUND` for an event that is not unprocessed.
+   * Records a claimed event's failed processing; the lease stays, shortened to `retryAt` when
+   * that is sooner, so the event is claimed again once it runs out. `AP_NOT_FOUND` for an event
+   * that is not unprocessed.
    */
   recordFailure(eventId: string, failure: EventFailure, now: number): Promise<void>;
   /**

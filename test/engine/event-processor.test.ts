@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 /** Starts a processor whose processing of each event is `process`; records what it sees. */
-function start(process: (stored: StoredEvent) => Promise<void>) {
+function start(process: (stored: StoredEvent) => Promise<void>, retryDelayMs?: number) {
   const seen: string[] = [];
   const dead: Array<{ id: string; claims: number | undefined; error: RunError }> = [];
   processor = createEventProcessor({
@@ -39,6 +39,7 @@ function start(process: (stored: StoredEvent) => Promise<void>) {
     now,
     leaseMs: LEASE,
     maxClaims: MAX_CLAIMS,
+    ...(retryDelayMs === undefined ? {} : { retryDelayMs }),
     pollMs: 5,
     process: async (stored) => {
       seen.push(stored.event.id);
@@ -114,6 +115,38 @@ describe('poison events', () => {
     await expect.poll(() => seen.length).toBe(1);
     for (let round = 2; round <= 2 * MAX_CLAIMS + 1; round++) await nextRound(seen);
     await expect.poll(async () => (await stores.events.get('patient'))?.processedAt).toBeDefined();
+    expect(dead).toEqual([]);
+  });
+});
+
+describe('retries', () => {
+  it('tries a failed event again after a backoff doubling up to the lease, not a whole lease, its work item waiting with it', async () => {
+    const RETRY = 100;
+    await stores.events.append(buildEvent({ id: 'blip' }), T0);
+    await stores.events.append(buildEvent({ id: 'behind' }), T0); // same work item
+    const delays = [RETRY, 2 * RETRY, 4 * RETRY, 8 * RETRY, LEASE];
+    let failures = 0;
+    const { seen, dead } = start(async (stored) => {
+      if (stored.event.id === 'blip' && failures < delays.length) {
+        failures++;
+        throw new AutopilotError('AP_API_TRANSIENT', 'read workItem.query failed: 50006');
+      }
+    }, RETRY);
+    for (const [round, delay] of delays.entries()) {
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(round + 1);
+      // The event behind it gets its claim back last: then both failures are recorded.
+      await expect
+        .poll(async () => (await stores.events.get('behind'))?.claims ?? 0, { timeout: 10_000 })
+        .toBe(0);
+      const failedAt = clock;
+      expect(await stores.events.claimUnprocessed('probe', 10, LEASE, failedAt + delay - 1)).toEqual([]);
+      clock = failedAt + delay;
+      processor!.notify();
+    }
+    await expect
+      .poll(async () => (await stores.events.get('behind'))?.processedAt, { timeout: 10_000 })
+      .toBeDefined();
+    expect(seen).toEqual([...Array(delays.length + 1).fill('blip'), 'behind']);
     expect(dead).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import { legacyEventIds } from '../../events/event-ids.ts';
 import type { Event } from '../../events/event.ts';
 import type { EventFailure, EventLog, EventPage, EventPageQuery, RunError, StoredEvent } from '../ports.ts';
 import { errorJson, notUnprocessed, withFailures } from '../event-failures.ts';
-import { requireCount, requireId } from '../input-checks.ts';
+import { requireCount, requireId, requireTime } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, toNumber, transaction, type Db } from './postgres.ts';
 import { guarded } from './store-error.ts';
@@ -119,12 +119,15 @@ export class PostgresEventLog implements EventLog {
   }
 
   async recordFailure(eventId: string, failure: EventFailure, _now: number): Promise<void> {
+    if (failure.retryAt !== undefined) requireTime('retryAt', failure.retryAt);
     const { rowCount } = await query(
       this.#db,
       `UPDATE events SET last_error = coalesce($2, last_error),
-         claims = CASE WHEN $3 THEN claims ELSE greatest(claims - 1, 0) END
+         claims = CASE WHEN $3 THEN claims ELSE greatest(claims - 1, 0) END,
+         lease_until = CASE WHEN $4::bigint IS NOT NULL AND (lease_until IS NULL OR $4::bigint < lease_until)
+           THEN $4::bigint ELSE lease_until END
        WHERE id = $1 AND ${UNPROCESSED}`,
-      [eventId, errorJson(failure.error), failure.counted],
+      [eventId, errorJson(failure.error), failure.counted, failure.retryAt ?? null],
     );
     if (rowCount === 0) throw notUnprocessed(eventId);
   }

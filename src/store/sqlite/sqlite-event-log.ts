@@ -7,7 +7,7 @@ import type { EventFailure, EventLog, EventPage, EventPageQuery, RunError, Store
 import type { SqliteDb } from './database.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
 import { errorJson, notUnprocessed, withFailures } from '../event-failures.ts';
-import { requireCount, requireId } from '../input-checks.ts';
+import { requireCount, requireId, requireTime } from '../input-checks.ts';
 
 interface EventRow {
   [column: string]: unknown;
@@ -90,12 +90,20 @@ export class SqliteEventLog implements EventLog {
   }
 
   async recordFailure(eventId: string, failure: EventFailure, _now: number): Promise<void> {
+    if (failure.retryAt !== undefined) requireTime('retryAt', failure.retryAt);
     this.#db.write(() => {
       const { changes } = this.#db.run(
         `UPDATE events SET last_error_json = coalesce(:error, last_error_json),
-           claims = CASE WHEN :counted THEN claims ELSE max(claims - 1, 0) END
+           claims = CASE WHEN :counted THEN claims ELSE max(claims - 1, 0) END,
+           lease_until = CASE WHEN :retryAt IS NOT NULL AND (lease_until IS NULL OR :retryAt < lease_until)
+             THEN :retryAt ELSE lease_until END
          WHERE id = :id AND ${UNPROCESSED}`,
-        { id: eventId, error: errorJson(failure.error), counted: failure.counted ? 1 : 0 },
+        {
+          id: eventId,
+          error: errorJson(failure.error),
+          counted: failure.counted ? 1 : 0,
+          retryAt: failure.retryAt ?? null,
+        },
       );
       if (changes === 0) throw notUnprocessed(eventId);
     });

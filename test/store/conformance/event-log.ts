@@ -202,6 +202,21 @@ export function describeEventLogConformance(name: string, factory: StoreFactory)
       expect((await events.get('e1'))?.claims).toBeUndefined();
     });
 
+    it('makes a failed event claimable again at its retry time when that is sooner than its lease', async () => {
+      await events.append(buildEvent({ id: 'e1' }), T0);
+      await events.claimUnprocessed('p', 10, LEASE, T0);
+      const outage = { code: 'AP_API_TRANSIENT', message: 'read failed: 502' };
+      await events.recordFailure('e1', { error: outage, counted: false, retryAt: T0 + 10 }, T0 + 1);
+      expect(await claimIds('p', 10, T0 + 9)).toEqual([]);
+      expect(await claimIds('p', 10, T0 + 10)).toEqual(['e1']);
+      // A retry later than the lease never holds the event longer.
+      await events.recordFailure('e1', { counted: false, retryAt: T0 + 10 + 2 * LEASE }, T0 + 11);
+      expect(await claimIds('p', 10, T0 + 10 + LEASE)).toEqual(['e1']);
+      expect((await rejectionOf(events.recordFailure('e1', { counted: false, retryAt: -1 }, T0))).code).toBe(
+        'AP_STORE_BAD_INPUT',
+      );
+    });
+
     it('dead-letters a poison event: never claimed again, not pending, listed with its error, then requeued or dropped', async () => {
       for (const id of ['poison', 'fine', 'other']) await events.append(buildEvent({ id }), T0);
       await events.claimUnprocessed('p', 10, LEASE, T0);
