@@ -180,4 +180,21 @@ describe('approve', () => {
       .toBe('succeeded');
     expect(commentsOn(id)).toEqual(['timed_out']);
   });
+
+  it('approvers that render to no user key dead-letter the run with AP_APPROVAL_APPROVERS, and no card is sent', async () => {
+    const text = rule().replace(`approvers: ['${BOB}', '${ALICE}']`, "approvers: ['{{work_item.name}}']");
+    t = await startTriggerEngine({
+      rules: { 'ship-it.yaml': text },
+      env: { LARK_VERIFICATION_TOKEN: VERIFICATION_TOKEN },
+    });
+    const sim = t.engine.simulator!;
+    const alice = simUser(sim);
+    await alice.createIssue('Release 7');
+    await alice.close();
+    await settle();
+    expect(sim.larkMessages()).toEqual([]);
+    const [dead] = await engineOf().stores.runs.list({ ruleId: 'ship-it', state: 'dead' });
+    expect(dead?.lastError).toMatchObject({ code: 'AP_APPROVAL_APPROVERS' });
+    expect(dead?.lastError?.message).toContain('"Release 7"');
+  });
 });

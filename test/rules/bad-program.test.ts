@@ -131,7 +131,7 @@ const CASES: [string, string, string[]][] = [
     ),
     [
       "5:19: the 'item' fact exists only in conditions inside a for_each",
-      "6:14: unknown action 'coment' (known actions: comment, transition, complete_node, rollback_node, update_fields, assign, bind, unbind, create_work_item, create_subtask, complete_subtask, abort, restore, reply, message, update_card, http, api; control steps: for_each, choose, wait, wait_until, lookup, set, increment)",
+      "6:14: unknown action 'coment' (known actions: comment, transition, complete_node, rollback_node, update_fields, assign, bind, unbind, create_work_item, create_subtask, complete_subtask, abort, restore, reply, message, update_card, http, api; control steps: for_each, choose, wait, wait_until, lookup, set, increment, approve)",
     ],
   ],
 ];

@@ -181,10 +181,23 @@ function stateFrom(rendered: Record<string, unknown>, now: number): ApprovalStat
     approvers: [...new Set(approvers as string[])],
     title: String(rendered.title),
     ...(typeof rendered.color === 'string' ? { color: rendered.color } : {}),
-    timeZone: typeof rendered.timezone === 'string' ? rendered.timezone : 'UTC',
+    timeZone: timeZoneOf(rendered.timezone),
     messages: [],
     card,
   };
+}
+
+/** A zone the decided card can be shown in, checked before anything is sent. */
+function timeZoneOf(value: unknown): string {
+  if (value === undefined) return 'UTC';
+  try {
+    decisionTime(0, String(value));
+    return String(value);
+  } catch {
+    throw new AutopilotError('AP_RULE_INVALID', `approve: unknown time zone ${JSON.stringify(value)}`, {
+      timezone: value,
+    });
+  }
 }
 
 function cardParams(state: ApprovalState, run: string, step: string): Record<string, unknown> {
