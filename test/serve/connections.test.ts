@@ -37,6 +37,20 @@ describe('connection timeouts', () => {
     expect(await slow.closed).toMatch(/^HTTP\/1\.1 408 /);
     expect(await t.engine.stores.events.pendingCount()).toBe(0);
   });
+});
+
+describe('idle connections', () => {
+  let t: TestEngine;
+  beforeAll(async () => {
+    // Header and request timeouts far beyond the test: a busy machine that stalls the engine
+    // between accepting the request and reading it must not turn its answer into a 408.
+    t = await startTestEngine({
+      configYaml: 'server: { headersTimeoutMs: 600000, requestTimeoutMs: 600000, idleTimeoutMs: 100 }\n',
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('closes a kept-alive connection left idle after its answer', async () => {
     const client = await probe(t.url);
