@@ -44,6 +44,8 @@ export interface EventProcessor {
   stop(): Promise<void>;
   /** Resolves when no stored event is left unprocessed. */
   idle(): Promise<void>;
+  /** Events whose failures in a row are remembered for the retry's backoff (bounded). */
+  retrying(): number;
 }
 
 /**
@@ -179,6 +181,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
         wake?.();
       });
     },
+    retrying: () => failuresInARow.size,
   };
 }
 
@@ -202,5 +205,9 @@ class FailureCounts {
 
   forget(eventId: string): void {
     this.#counts.delete(eventId);
+  }
+
+  get size(): number {
+    return this.#counts.size;
   }
 }

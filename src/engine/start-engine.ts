@@ -244,6 +244,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     field_meta_types: workItems.cachedTypes?.() ?? 0,
     people: people.cachedIds?.() ?? 0,
     template_parse: templateParseCache.stats().entries,
+    event_retries: processor.retrying(),
   }));
   const pipeline = {
     rules: () => driftWatch.current(),

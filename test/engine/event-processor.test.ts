@@ -138,6 +138,7 @@ describe('retries', () => {
       await expect
         .poll(async () => (await stores.events.get('behind'))?.claims ?? 0, { timeout: 10_000 })
         .toBe(0);
+      expect(processor!.retrying()).toBe(1); // the failures in a row of 'blip'
       const failedAt = clock;
       expect(await stores.events.claimUnprocessed('probe', 10, LEASE, failedAt + delay - 1)).toEqual([]);
       clock = failedAt + delay;
@@ -148,5 +149,6 @@ describe('retries', () => {
       .toBeDefined();
     expect(seen).toEqual([...Array(delays.length + 1).fill('blip'), 'behind']);
     expect(dead).toEqual([]);
+    expect(processor!.retrying()).toBe(0); // forgotten at its verdict
   });
 });
