@@ -167,7 +167,9 @@ ${details}
 
 - **crashes**: webhooks arrive at a steady rate while the engine is killed with SIGKILL at
   random moments (0.5–2.5 s after it became healthy) and restarted on the same data. Deliveries
-  that fail during the outage are sent again, as Feishu Project retries. One event in a few is on
+  that fail during the outage are sent again, as Feishu Project retries (so are the ones a
+  restarted engine answers 408 because it could not read them within \`server.headersTimeoutMs\`
+  while catching up; any other status fails the scenario). One event in a few is on
   an issue and gets a comment carrying its id. *Lost*: an event answered 2xx that the engine does
   not have as processed, or whose comment never appeared. *Applied twice*: an event with more than
   one comment. Every run must end \`succeeded\`.

@@ -47,7 +47,7 @@ export async function runCrashes(options: CrashOptions): Promise<Row> {
     const { stats } = load;
     row.load = `${options.rate} events/s, ${stats.sent} events, ${stats.deliveries} deliveries`;
     row.notes.push(
-      `${stats.failedDeliveries} deliveries refused or cut by a kill (sent again, as Feishu retries)`,
+      `${stats.failedDeliveries} deliveries refused or cut by a kill (sent again, as Feishu retries)${stats.timedOut > 0 ? `, ${stats.timedOut} of them answered 408 by the restarted engine's header timeout` : ''}`,
       `restart to healthy: median ${median(restarts)} ms`,
     );
     expectThat(row, stats.badStatuses.size === 0, `unexpected statuses ${[...stats.badStatuses]}`);

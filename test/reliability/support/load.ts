@@ -21,7 +21,13 @@ export interface LoadStats {
   failedDeliveries: number;
   /** uuids answered 2xx at least once. */
   accepted: Set<string>;
-  /** Non-2xx, non-network statuses seen (should be none). */
+  /**
+   * Deliveries answered 408 by the engine's request timeouts (`server.headersTimeoutMs`): an
+   * engine catching up after a restart under the full load did not read them in time and said
+   * so; the sender sends them again, as it does after a cut connection.
+   */
+  timedOut: number;
+  /** Non-2xx, non-network statuses seen other than 408 (should be none). */
   badStatuses: Map<number, number>;
 }
 
@@ -37,6 +43,7 @@ export function startLoad(options: LoadOptions): Load {
     deliveries: 0,
     failedDeliveries: 0,
     accepted: new Set(),
+    timedOut: 0,
     badStatuses: new Map(),
   };
   const retry: Array<{ uuid: string; body: unknown; at: number }> = [];
@@ -50,7 +57,8 @@ export function startLoad(options: LoadOptions): Load {
       if (status >= 200 && status < 300) stats.accepted.add(uuid);
       else {
         stats.failedDeliveries += 1;
-        if (status !== 0) stats.badStatuses.set(status, (stats.badStatuses.get(status) ?? 0) + 1);
+        if (status === 408) stats.timedOut += 1;
+        else if (status !== 0) stats.badStatuses.set(status, (stats.badStatuses.get(status) ?? 0) + 1);
         // Like a webhook sender's backoff: no storm against an engine that is restarting.
         retry.push({ uuid, body, at: Date.now() + 500 });
       }
