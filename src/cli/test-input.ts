@@ -12,7 +12,7 @@ import { readLarkDelivery } from '../ingest/chat/lark-delivery.ts';
 import { looksLikeFeishuWebhook, normalizeFeishuWebhook } from '../ingest/feishu/index.ts';
 import type { Rule } from '../rules/rule.ts';
 import { emptyVars, VAR_SCOPES, type VarScope, type VarsFact } from '../match/vars-fact.ts';
-import { idString, normalizeWorkItem, type NormalizedWorkItem } from '../match/work-item.ts';
+import { emptyWorkItem, idString, normalizeWorkItem, type NormalizedWorkItem } from '../match/work-item.ts';
 
 const SOURCES: readonly EventSource[] = [
   'feishu',
@@ -162,17 +162,7 @@ function normalizedWithDefaults(item: Record<string, unknown>): NormalizedWorkIt
   const id = idString(item.id);
   if (id === '') throw new AutopilotError('AP_INPUT_FILE', 'the work item has no id');
   return {
-    name: '',
-    project: '',
-    state: undefined,
-    current_nodes: [],
-    fields: {},
-    roles: {},
-    created_at: undefined,
-    updated_at: undefined,
-    created_by: undefined,
-    updated_by: undefined,
-    raw_fields: [],
+    ...emptyWorkItem({ id, type: item.type as string }),
     ...(item as Partial<NormalizedWorkItem>),
     id,
     type: item.type as string,

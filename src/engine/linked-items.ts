@@ -12,7 +12,13 @@
  */
 import { buildApiCall } from '../openapi/catalogue.ts';
 import { projectCalls } from '../openapi/project-calls.ts';
-import { idString, normalizeWorkItem, type FieldMeta, type NormalizedWorkItem } from '../match/work-item.ts';
+import {
+  emptyWorkItem,
+  idString,
+  normalizeWorkItem,
+  type FieldMeta,
+  type NormalizedWorkItem,
+} from '../match/work-item.ts';
 import type { ReadData } from './work-item-loader.ts';
 
 export interface ItemRef {
@@ -128,18 +134,11 @@ async function readOne(reads: LinkedReads, ref: ItemRef): Promise<LinkedItem | u
 
 /** An item the API listed as related but did not return (no permission): what the listing said. */
 function bare(ref: ItemRef, name: unknown): LinkedItem {
-  return {
+  const { raw_fields: _raw, ...item } = emptyWorkItem({
     id: ref.id,
     name: typeof name === 'string' ? name : '',
     type: ref.typeKey,
     project: ref.projectKey,
-    state: undefined,
-    current_nodes: [],
-    fields: {},
-    roles: {},
-    created_at: undefined,
-    updated_at: undefined,
-    created_by: undefined,
-    updated_by: undefined,
-  };
+  });
+  return item;
 }

@@ -77,6 +77,26 @@ export type WorkItemProvider = () => Promise<NormalizedWorkItem | undefined>;
 
 type Raw = Record<string, unknown>;
 
+/** A work item known only by what names it: every field absent, no roles, no nodes. */
+export function emptyWorkItem(
+  known: Pick<NormalizedWorkItem, 'id' | 'type'> & Partial<Pick<NormalizedWorkItem, 'name' | 'project'>>,
+): NormalizedWorkItem {
+  return {
+    name: '',
+    project: '',
+    state: undefined,
+    current_nodes: [],
+    fields: {},
+    roles: {},
+    created_at: undefined,
+    updated_at: undefined,
+    created_by: undefined,
+    updated_by: undefined,
+    raw_fields: [],
+    ...known,
+  };
+}
+
 export function normalizeWorkItem(raw: unknown, fieldMeta: readonly FieldMeta[] = []): NormalizedWorkItem {
   const item = asRecord(raw);
   const rawFields = Array.isArray(item.fields) ? (item.fields as unknown[]) : [];
