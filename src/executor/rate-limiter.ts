@@ -1,20 +1,23 @@
 /**
- * Client-side rate limiting per (token, operation), one cell per limit of the operation's class
- * (15/s; 15/s + 450/min; 10/s; 1/s). Pure: time is passed in, nothing sleeps. A caller that is
- * refused learns when to come back and reschedules its run.
+ * Client-side rate limiting per (token, operation), one window per limit of the operation's
+ * class (15/s; 15/s + 450/min; 10/s; 1/s). Pure: time is passed in, nothing sleeps. A caller
+ * that is refused learns when to come back and reschedules its run.
  *
- * A cell of `limit` per `period` is `limit` lanes ("lineages"), each used at most once per
- * `period + marginMs`. Any sliding window of `period` then holds at most `limit` admissions,
- * and `marginMs` absorbs jitter between our clock and the server's. Unlike evenly spaced
- * slots, a caller that comes back a little late costs only its lineage that delay once per
- * period, instead of shifting every later slot.
+ * A window of `limit` per `period` holds the requests admitted and not answered yet (in flight)
+ * plus those answered within `period + marginMs`; a request is admitted while that count is
+ * below `limit`. A slot counts from the API's answer (`complete`), which the server saw before
+ * it, so a request delayed between admission and leaving the process cannot crowd the next
+ * period; `marginMs` only covers clock granularity.
  *
- * A refused caller that names itself (`holder`) books the lineage that frees first; the
- * lineage waits for it (up to `holdMs` past the slot), so refused callers come back one by one
- * instead of all at once. Callers refused while every lineage is booked are spread over the
- * following period.
+ * Refused callers that name themselves (`holder`) wait in a line, as in the cluster profile's
+ * Redis limiter (redis-rate-limiter.ts): each is told when the slot at its place in the line
+ * frees, one period later per round past the limit, so a burst of a thousand runs is
+ * rescheduled once each instead of coming back every period to find the slots taken. A
+ * newcomer waits behind a holder whose time has come, for `graceMs`; holders whose time has
+ * come take the free slots in the order they ask, so one that never comes back leaves a slot
+ * idle for `graceMs` at most. Holders are dropped from the line `holdMs` after their time.
  *
- * A reservation costs O(limit) (at most 450 for the catalogue's classes).
+ * A reservation costs O(limit + line length).
  */
 import type { RateLimit } from '../openapi/operation.ts';
 
@@ -89,18 +92,25 @@ export interface LocalRateLimiter extends RateLimiter {
 
 export interface LocalLimiterOptions {
   /**
-   * Extra spacing per lineage beyond the period. With `complete` called, a lineage counts
-   * from the answer, so this only covers clock granularity; without it, it must also cover
-   * every delay between admission and the server receiving the request.
+   * How long a slot stays taken beyond its period. With `complete` called, a slot counts from
+   * the answer, so this only covers clock granularity; without it, it must also cover every
+   * delay between admission and the server receiving the request.
    * @defaultValue 5
    */
   marginMs?: number;
   /**
-   * How long past its slot a booking is kept for a holder that has not come back, and how long
-   * an admitted holder's lineage waits for `complete` before counting from the admission.
+   * How long past its time a refused holder keeps its place in the line, and how long an
+   * admitted holder's slot waits for `complete` before counting from then.
    * @defaultValue 2000
    */
   holdMs?: number;
+  /**
+   * How long a free slot is kept for the holder told to come back at its time, before a later
+   * holder or a newcomer may take it. Longer keeps the line's order under a slow event loop;
+   * shorter leaves less idle when a holder never comes back.
+   * @defaultValue 100
+   */
+  graceMs?: number;
   /**
    * Smallest gap between two admissions on a key, as a fraction of `1000 / qps`. Bursts queue
    * up in connection pools and reach the server spread out, which would eat the margin;
@@ -118,205 +128,196 @@ export function limitWindows(cls: RateLimitClass): Array<{ limit: number; period
   return windows;
 }
 
-interface Lineage {
-  /** Earliest time of its next admission. */
-  free: number;
-  /** Booked for this holder at `slot`. */
+/** A request that left a slot taken: from `at` for one period plus the margin. */
+interface Counted {
+  at: number;
+  /** Set while its answer may still move `at` forward (admitted with a holder, answer overdue). */
   holder?: string;
-  slot?: number;
-  /** Admitted for this holder at `since`, answer not seen yet. */
-  inFlight?: string;
-  since?: number;
-  /** `free` before that admission, to give the slot back when the request is not sent. */
-  previousFree?: number;
-}
-
-interface Cell {
-  lineages: Lineage[];
-  spacing: number;
 }
 
 interface KeyState {
-  cells: Map<number, Cell>;
+  /** Answered (or overdue) requests by window period, sorted by `at`. */
+  logs: Map<number, Counted[]>;
+  /** Admitted with a holder, answer not seen yet: holder → admission time. */
+  inFlight: Map<string, number>;
+  /** Refused holders → the time each was told to come back. */
+  line: Map<string, number>;
   /** Set by a 10429: nothing is admitted before. */
   blockedUntil: number;
-  /** Callers refused while every lineage was booked, for spreading their return. */
-  overflow: number;
-  /** Earliest time of the next admission or booking, by the smoothing gap. */
-  gapFree: number;
+  /** The latest admission, for the smoothing gap. */
+  last: number;
+  /** Recent time from admission to answer (a moving average), to tell when flights land. */
+  latencyMs: number;
 }
 
 function newState(): KeyState {
-  return { cells: new Map(), blockedUntil: -Infinity, overflow: 0, gapFree: -Infinity };
+  return {
+    logs: new Map(),
+    inFlight: new Map(),
+    line: new Map(),
+    blockedUntil: -Infinity,
+    last: -Infinity,
+    latencyMs: 0,
+  };
 }
 
-function unbook(l: Lineage): void {
-  delete l.holder;
-  delete l.slot;
-}
-
-function land(l: Lineage): void {
-  delete l.inFlight;
-  delete l.since;
-  delete l.previousFree;
+/** Inserts keeping `log` sorted by `at` (answers arrive nearly in order: found from the end). */
+function insertCounted(log: Counted[], entry: Counted): void {
+  let i = log.length;
+  while (i > 0 && (log[i - 1] as Counted).at > entry.at) i--;
+  log.splice(i, 0, entry);
 }
 
 export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRateLimiter {
   const marginMs = options.marginMs ?? 5;
   const holdMs = options.holdMs ?? 2000;
+  const graceMs = options.graceMs ?? 100;
   const smoothing = options.smoothing ?? 0.5;
   if (!(smoothing >= 0 && smoothing <= 1))
     throw new RangeError(`smoothing must be in [0, 1], got ${smoothing}`);
   if (!(marginMs >= 0)) throw new RangeError(`marginMs must be ≥ 0, got ${marginMs}`);
   if (!(holdMs >= 0)) throw new RangeError(`holdMs must be ≥ 0, got ${holdMs}`);
+  if (!(graceMs >= 0)) throw new RangeError(`graceMs must be ≥ 0, got ${graceMs}`);
   const keys = new Map<string, KeyState>();
   const sweepEveryMs = options.sweepEveryMs ?? 60_000;
   let lastSweep = -Infinity;
 
+  /** Forgets what no longer counts at `now`: old answers, overdue flights, stale line places. */
+  const settle = (state: KeyState, now: number) => {
+    for (const [holder, since] of state.inFlight) {
+      if (since + holdMs >= now) continue;
+      // No answer seen: it may still reach the server, so it counts from now; a late answer
+      // still moves it forward.
+      state.inFlight.delete(holder);
+      for (const log of state.logs.values()) insertCounted(log, { at: now, holder });
+    }
+    for (const [periodMs, log] of state.logs) {
+      let expired = 0;
+      while (expired < log.length && (log[expired] as Counted).at <= now - periodMs - marginMs) expired++;
+      if (expired > 0) log.splice(0, expired);
+    }
+    for (const [holder, told] of state.line) if (told + holdMs < now) state.line.delete(holder);
+  };
+
   /**
-   * Deletes the keys a fresh state would treat the same: nothing blocked, booked or in flight,
-   * every lineage free by now. Keys carry the token (`<token> <operation>`), so without this
+   * Deletes the keys a fresh state would treat the same: nothing blocked, waiting or in flight,
+   * no answer still counting. Keys carry the token (`<token> <operation>`), so without this
    * each token rotation left a full set behind.
    */
   const sweep = (now: number) => {
     if (now - lastSweep < sweepEveryMs) return;
     lastSweep = now;
     for (const [key, state] of keys) {
-      if (state.blockedUntil > now || state.gapFree > now) continue;
-      const idle = [...state.cells.values()].every((cell) =>
-        cell.lineages.every((l) => l.holder === undefined && l.inFlight === undefined && l.free <= now),
-      );
+      if (state.blockedUntil > now || state.last + 1000 > now) continue;
+      settle(state, now);
+      const idle =
+        state.inFlight.size === 0 &&
+        state.line.size === 0 &&
+        [...state.logs.values()].every((log) => log.length === 0);
       if (idle) keys.delete(key);
     }
   };
 
-  const cellsOf = (key: string, cls: RateLimitClass): { state: KeyState; cells: Cell[] } => {
+  const stateOf = (key: string): KeyState => {
     let state = keys.get(key);
     if (!state) {
       state = newState();
       keys.set(key, state);
     }
-    const cells = limitWindows(cls).map((w) => {
-      let cell = state.cells.get(w.periodMs);
-      if (!cell || cell.lineages.length !== w.limit) {
-        cell = {
-          lineages: Array.from({ length: w.limit }, () => ({ free: -Infinity })),
-          spacing: w.periodMs + marginMs,
-        };
-        state.cells.set(w.periodMs, cell);
-      }
-      return cell;
-    });
-    return { state, cells };
-  };
-
-  const release = (cell: Cell, now: number) => {
-    for (const l of cell.lineages) {
-      if (l.holder !== undefined && (l.slot as number) + holdMs < now) unbook(l);
-      if (l.inFlight !== undefined && (l.since as number) + holdMs < now) {
-        // No answer seen: it may still reach the server, so count from now.
-        l.free = Math.max(l.free, now + cell.spacing);
-        land(l);
-      }
-    }
-  };
-
-  /** The lineage neither booked nor in flight that frees first, if any. */
-  const firstFree = (cell: Cell): Lineage | undefined => {
-    let best: Lineage | undefined;
-    for (const l of cell.lineages) {
-      if (l.holder === undefined && l.inFlight === undefined && (!best || l.free < best.free)) best = l;
-    }
-    return best;
-  };
-
-  const admit = (cells: Cell[], lineages: Lineage[], now: number, holder: string | undefined) => {
-    lineages.forEach((l, i) => {
-      unbook(l);
-      const previous = l.free;
-      l.free = now + (cells[i] as Cell).spacing;
-      if (holder !== undefined) {
-        l.inFlight = holder;
-        l.since = now;
-        l.previousFree = previous;
-      }
-    });
+    return state;
   };
 
   return {
     reserve(key, cls, now, holder) {
       sweep(now);
-      const { state, cells } = cellsOf(key, cls);
+      const state = stateOf(key);
       if (now < state.blockedUntil) return { ok: false, retryAt: Math.ceil(state.blockedUntil) };
-      for (const cell of cells) release(cell, now);
+      settle(state, now);
+      const windows = limitWindows(cls).map((w) => {
+        let log = state.logs.get(w.periodMs);
+        if (!log) state.logs.set(w.periodMs, (log = []));
+        return { ...w, log, cycle: w.periodMs + marginMs };
+      });
 
-      if (holder !== undefined) {
-        const mine = cells.map((c) => c.lineages.find((l) => l.holder === holder));
-        if (mine.every((l) => l !== undefined)) {
-          const slot = Math.max(...mine.map((l) => l.slot as number));
-          if (now < slot) return { ok: false, retryAt: Math.ceil(slot) };
-          admit(cells, mine, now, holder);
-          return { ok: true };
-        }
-        for (const l of mine) if (l) unbook(l);
-      }
+      /**
+       * When the k-th slot (from 0) is free in every window: first those free now, then the
+       * answered ones as they leave the window, then those in flight (a window after they are
+       * expected to land, by the recent answer times); past the limit, one window later per round.
+       */
+      const landings = [...state.inFlight.values()].map((since) => Math.max(now, since + state.latencyMs));
+      const slotAt = (k: number) =>
+        Math.max(
+          ...windows.map(({ limit, log, cycle }) => {
+            const rounds = Math.floor(k / limit);
+            const place = k % limit;
+            const freeNow = Math.max(0, limit - log.length - landings.length);
+            let at: number;
+            if (place < freeNow) at = now;
+            else if (place - freeNow < log.length) at = (log[place - freeNow] as Counted).at + cycle;
+            else at = (landings[place - freeNow - log.length] ?? now) + cycle;
+            return at + rounds * cycle;
+          }),
+        );
 
+      const told = holder === undefined ? undefined : state.line.get(holder);
+      if (told !== undefined && told > now) return { ok: false, retryAt: Math.ceil(told) };
+      // Holders ahead: told before this one (a newcomer is behind everyone). A newcomer waits
+      // while one of them is due (told within the grace before now, or within the smoothing
+      // gap after it); holders whose time has come take the free slots in the order they ask.
       const gap = (1000 / cls.qps) * smoothing;
-      const picks = cells.map(firstFree);
-      if (picks.every((l) => l !== undefined)) {
-        const at = Math.max(state.gapFree, ...picks.map((l) => l.free));
-        if (at <= now) {
-          admit(cells, picks, now, holder);
-          state.gapFree = now + gap;
-          return { ok: true };
-        }
-        if (holder === undefined) return { ok: false, retryAt: Math.ceil(at) };
-        for (const l of picks) {
-          l.holder = holder;
-          l.slot = at;
-        }
-        state.gapFree = at + gap;
-        return { ok: false, retryAt: Math.ceil(at) };
+      let waiting = false;
+      let ahead = 0;
+      let lastAhead = -Infinity;
+      for (const [other, otherTold] of state.line) {
+        if (other === holder || (told !== undefined && otherTold >= told)) continue;
+        // Past the grace a holder has lost its slot: it is told anew when it comes back.
+        if (otherTold + graceMs < now) continue;
+        ahead++;
+        lastAhead = Math.max(lastAhead, otherTold);
+        if (otherTold <= now || otherTold < now + gap) waiting = true;
       }
-      // Every lineage of some cell is booked: come back around when those bookings are used,
-      // spread over the period so the returns do not collide.
-      const retryAt = Math.max(
-        ...cells.map((cell) => {
-          const slots = cell.lineages.map((l) => l.slot ?? (l.inFlight !== undefined ? now : l.free));
-          const step = cell.spacing / cell.lineages.length;
-          return Math.min(...slots) + cell.spacing + (state.overflow % cell.lineages.length) * step;
-        }),
-      );
-      state.overflow++;
-      return { ok: false, retryAt: Math.ceil(Math.max(retryAt, now + 1)) };
+      const admitAt = Math.max(state.last + gap, slotAt(0));
+      if (admitAt <= now && !(told === undefined && waiting)) {
+        if (holder !== undefined) {
+          state.line.delete(holder);
+          state.inFlight.set(holder, now);
+        } else for (const w of windows) insertCounted(w.log, { at: now });
+        // A holder late for its time spaces the next one from its time, not from now: each
+        // one's lateness would otherwise push back everyone told after it.
+        state.last = told === undefined ? now : Math.min(now, Math.max(told, state.last + gap));
+        return { ok: true };
+      }
+      const retryAt = Math.max(admitAt, slotAt(ahead), lastAhead + gap, now + 1);
+      if (holder !== undefined) state.line.set(holder, retryAt);
+      return { ok: false, retryAt: Math.ceil(retryAt) };
     },
     block(key, until) {
-      const state = keys.get(key) ?? newState();
-      keys.set(key, state);
+      const state = stateOf(key);
       state.blockedUntil = Math.max(state.blockedUntil, until);
-      for (const cell of state.cells.values()) for (const l of cell.lineages) unbook(l);
+      // The places were told for slots before the block: everyone asks again after it.
+      state.line.clear();
     },
     cancel(key, holder) {
-      const state = keys.get(key);
-      if (!state) return;
-      for (const cell of state.cells.values()) {
-        for (const l of cell.lineages) {
-          if (l.inFlight !== holder) continue;
-          l.free = l.previousFree ?? l.free;
-          land(l);
-        }
-      }
+      // Not sent after all (another limit of the call refused it): its slot is free again.
+      keys.get(key)?.inFlight.delete(holder);
     },
     keyCount: () => keys.size,
     complete(key, holder, at) {
       const state = keys.get(key);
       if (!state) return;
-      for (const cell of state.cells.values()) {
-        for (const l of cell.lineages) {
-          if (l.inFlight !== holder) continue;
-          l.free = Math.max(l.free, at + cell.spacing);
-          land(l);
-        }
+      const since = state.inFlight.get(holder);
+      if (since !== undefined) {
+        state.inFlight.delete(holder);
+        state.latencyMs += (Math.max(0, at - since) - state.latencyMs) / 8;
+        for (const log of state.logs.values()) insertCounted(log, { at });
+        return;
+      }
+      // Answered after its hold: it was counted from then; the answer moves it forward.
+      for (const log of state.logs.values()) {
+        const index = log.findIndex((entry) => entry.holder === holder);
+        if (index < 0) continue;
+        const [entry] = log.splice(index, 1) as [Counted];
+        insertCounted(log, { at: Math.max(entry.at, at) });
       }
     },
   };

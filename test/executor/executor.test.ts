@@ -192,10 +192,12 @@ describe('executor', () => {
     });
   });
 
-  it('waits for a slot due in a moment in the worker, once, and sends a run with a longer wait back to the queue', async () => {
+  it('waits for slots due in a moment in the worker up to its budget, and sends a run with a longer wait back to the queue', async () => {
     const slept: number[] = [];
     const answers = new Map<string, number[]>([
-      ['soon', [40, 40, 0]], // refused twice for 40 ms: slept once, then back to the queue
+      // Refused for 40 ms, 40 ms, 200 ms: the first two slept (80 of 250 ms), the third would
+      // pass the budget: back to the queue.
+      ['soon', [40, 40, 200, 0]],
       ['later', [60_000]],
     ]);
     // A clock that ticks once per reading: the wait slept is what the limiter asked for less the
@@ -223,9 +225,12 @@ describe('executor', () => {
     await expect
       .poll(async () => (await h.stores.runs.get('soon'))?.state, { timeout: 10_000 })
       .toBe('succeeded');
-    expect(slept).toHaveLength(1);
-    expect(slept[0]).toBeGreaterThan(0);
-    expect(slept[0]).toBeLessThanOrEqual(40);
+    expect(slept).toHaveLength(2);
+    for (const ms of slept) {
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThanOrEqual(40);
+    }
+    expect((await h.stores.runs.get('soon'))!.attempt).toBeLessThanOrEqual(1);
     const later = await h.stores.runs.get('later');
     expect(later).toMatchObject({ state: 'queued' });
     expect(later!.runAt - later!.updatedAt).toBeGreaterThan(50_000);
@@ -435,7 +440,8 @@ describe('executor', () => {
 
   it('reschedules a run the limiter refuses instead of holding a worker slot', async () => {
     const limiter = createLocalLimiter();
-    limiter.block('plugin-token-key comment.create', Date.now() + 300);
+    // Longer than the one-period wait the executor sleeps in place (executor.waitInPlaceMs).
+    limiter.block('plugin-token-key comment.create', Date.now() + 1500);
     h = await startHarness({ concurrency: 1, limiter });
     const blocked = buildRun({ lane: 'space:1' });
     const other = buildRun({ lane: 'space:2', actions: [buildAction({ index: 0, calls: [nodeCall] })] });
