@@ -197,6 +197,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     people: people.cachedIds?.() ?? 0,
     template_parse: templateParseCache.stats().entries,
     event_retries: processor.retrying(),
+    run_retries: executor.retrying(),
   }));
   const processor = createEngineProcessing({
     config,
