@@ -13,7 +13,8 @@ import {
   SqliteRunQueue,
   WAKE_DUE_PARKED_SQL,
 } from '../../src/store/sqlite/sqlite-run-queue.ts';
-import { buildRun } from './conformance/harness.ts';
+import { CLAIM_EVENTS_SQL, SqliteEventLog } from '../../src/store/sqlite/sqlite-event-log.ts';
+import { buildEvent, buildRun } from './conformance/harness.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 let connection: DatabaseSync | undefined;
@@ -56,5 +57,35 @@ describe('SQLite claim query plans', () => {
     }
     connection.exec('ANALYZE');
     expectIndexedPlans(connection);
+  });
+});
+
+describe('SQLite event claim query plan', () => {
+  function expectEventClaimPlan(db: DatabaseSync): void {
+    const plan = planOf(db, CLAIM_EVENTS_SQL);
+    expect(plan[0]).toMatch(/^(SCAN|SEARCH) e USING INDEX events_unprocessed\b/);
+    expect(plan).toContain('SEARCH w USING INDEX events_work_item_unprocessed (work_item=? AND seq<?)');
+    for (const line of plan) expect(line).not.toMatch(/TEMP B-TREE|^SCAN (e|w|events)$/);
+  }
+
+  it("finds a work item's earlier leased events by its index, on a fresh schema", () => {
+    connection = new DatabaseSync(':memory:');
+    migrate(connection);
+    expectEventClaimPlan(connection);
+  });
+
+  it('still does with 3,000 events over 30 work items, most processed, statistics gathered', async () => {
+    connection = new DatabaseSync(':memory:');
+    migrate(connection);
+    const log = new SqliteEventLog(new SqliteDb(connection), 72 * 3_600_000, () => T0);
+    for (let i = 0; i < 3000; i++) {
+      await log.append(
+        buildEvent({ id: `e${i}`, workItem: { id: String(6437110000 + (i % 30)), typeKey: 'story' } }),
+        T0,
+      );
+      if (i < 2500) await log.markProcessed(`e${i}`, T0);
+    }
+    connection.exec('ANALYZE');
+    expectEventClaimPlan(connection);
   });
 });

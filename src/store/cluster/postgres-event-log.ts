@@ -40,6 +40,18 @@ export interface PostgresEventLogOptions {
   clock: () => number;
 }
 
+interface EventRowInput {
+  id: string;
+  body: string;
+  /** `<project key>:<work item id>`, as the SQLite store's generated column (migrations.ts). */
+  workItem: string | null;
+}
+
+/** The work item an event's claim is ordered by, or null for events without one. */
+function workItemKey(event: Event): string | null {
+  return event.projectKey && event.workItem?.id ? `${event.projectKey}:${event.workItem.id}` : null;
+}
+
 export class PostgresEventLog implements EventLog {
   readonly #db: Db;
   readonly #redis: Redis;
@@ -61,24 +73,23 @@ export class PostgresEventLog implements EventLog {
     const alias = changeAlias(event);
     const ids = alias === undefined ? [event.id] : [event.id, alias];
     for (const id of ids) if (await this.#seenRecently(id, now)) return { inserted: false };
+    const row = { id: event.id, body, workItem: workItemKey(event) };
     const inserted =
-      alias === undefined
-        ? await this.#insert(event.id, body, now)
-        : await this.#insertWithAlias(event.id, alias, body, now);
+      alias === undefined ? await this.#insert(row, now) : await this.#insertWithAlias(row, alias, now);
     if (inserted) for (const id of ids) await this.#remember(id, now);
     return { inserted };
   }
 
   /** An id it had before namespacing (stored by an older version) makes it a duplicate too. */
-  async #insert(id: string, body: string, now: number, db: Db | PoolClient = this.#db): Promise<boolean> {
+  async #insert(row: EventRowInput, now: number, db: Db | PoolClient = this.#db): Promise<boolean> {
     const { rowCount } = await query(
       db,
       `WITH fresh AS (
          INSERT INTO event_ids (id, received_at)
          SELECT $1, $3 WHERE NOT EXISTS (SELECT 1 FROM event_ids WHERE id = ANY($4::text[]))
          ON CONFLICT (id) DO NOTHING RETURNING id)
-       INSERT INTO events (id, body, received_at) SELECT id, $2, $3 FROM fresh`,
-      [id, body, now, legacyEventIds(id)],
+       INSERT INTO events (id, body, received_at, work_item) SELECT id, $2, $3, $5 FROM fresh`,
+      [row.id, row.body, now, legacyEventIds(row.id), row.workItem],
     );
     return rowCount === 1;
   }
@@ -87,7 +98,7 @@ export class PostgresEventLog implements EventLog {
    * The change id is claimed first, in the same transaction: a concurrent append of the same
    * change under its other id waits on the key and then finds it taken.
    */
-  async #insertWithAlias(id: string, alias: string, body: string, now: number): Promise<boolean> {
+  async #insertWithAlias(row: EventRowInput, alias: string, now: number): Promise<boolean> {
     return transaction(this.#db, async (client) => {
       const claimed = await query(
         client,
@@ -95,7 +106,7 @@ export class PostgresEventLog implements EventLog {
         [alias, now],
       );
       if (claimed.rowCount === 0) return false;
-      if (await this.#insert(id, body, now, client)) return true;
+      if (await this.#insert(row, now, client)) return true;
       await query(client, 'DELETE FROM event_ids WHERE id = $1', [alias]);
       return false;
     });
@@ -109,8 +120,11 @@ export class PostgresEventLog implements EventLog {
       this.#db,
       `UPDATE events SET lease_owner = $1, lease_until = $2, claims = claims + 1
        WHERE seq IN (
-         SELECT seq FROM events
+         SELECT seq FROM events AS e
          WHERE ${UNPROCESSED} AND (lease_until IS NULL OR lease_until <= $3)
+           AND (e.work_item IS NULL OR NOT EXISTS (SELECT 1 FROM events AS w
+             WHERE w.work_item = e.work_item AND w.seq < e.seq AND w.processed_at IS NULL
+               AND w.dead_at IS NULL AND w.lease_until > $3))
          ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED)
        RETURNING ${COLUMNS}`,
       [owner, now + leaseMs, now, limit],

@@ -131,6 +131,19 @@ CREATE INDEX events_unprocessed ON events (seq) WHERE processed_at IS NULL AND d
 CREATE INDEX events_dead ON events (seq) WHERE dead_at IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: "a work item's events claimed in order",
+    sql: `
+-- An event waits while an earlier one of its work item is leased (in processing on any engine, or
+-- waiting for its retry). The engine writes the work item on append (a body with a NUL escape is
+-- no jsonb, so it is not read back from the body here); events stored before have none and are
+-- not held.
+ALTER TABLE events ADD COLUMN work_item text;
+CREATE INDEX events_work_item_unprocessed ON events (work_item, seq)
+  WHERE processed_at IS NULL AND dead_at IS NULL;
+`,
+  },
 ];
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -199,11 +199,22 @@ CREATE INDEX events_unprocessed ON events (seq) WHERE processed_at IS NULL AND d
 CREATE INDEX events_dead ON events (seq) WHERE dead_at IS NOT NULL;
 `;
 
+// A work item's events are claimed in order: an event waits while an earlier one of its work
+// item is leased (in processing, or waiting for its retry). The work item is read from the body
+// (a virtual column: nothing to write on append), indexed among the unprocessed events only.
+const WORK_ITEM_ORDER = `
+ALTER TABLE events ADD COLUMN work_item TEXT
+  GENERATED ALWAYS AS (json_extract(body, '$.projectKey') || ':' || json_extract(body, '$.workItem.id')) VIRTUAL;
+CREATE INDEX events_work_item_unprocessed ON events (work_item, seq)
+  WHERE processed_at IS NULL AND dead_at IS NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'run parking and step progress', sql: RUN_PARKING },
   { version: 3, name: 'dashboard summaries', sql: DASHBOARD_SUMMARIES },
   { version: 4, name: 'event and run claims, event dead letters', sql: POISON_CLAIMS },
+  { version: 5, name: "a work item's events claimed in order", sql: WORK_ITEM_ORDER },
 ];
 
 /** Applies the missing migrations; returns the version the database is at afterwards. */

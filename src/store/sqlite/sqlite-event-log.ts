@@ -21,6 +21,19 @@ interface EventRow {
 
 const COLUMNS = 'body, received_at, processed_at, claims, last_error_json, dead_at';
 const UNPROCESSED = 'processed_at IS NULL AND dead_at IS NULL';
+/**
+ * The claim: unprocessed events not leased, oldest first, each only when no earlier event of its
+ * work item is leased (in processing, or waiting for its retry), so a work item's events are
+ * matched in the order they were stored, across retries too. Exported for its query plan test
+ * (test/store/sqlite-query-plans.test.ts): the unprocessed index and, per candidate, a search of
+ * events_work_item_unprocessed, never a scan of the table.
+ */
+export const CLAIM_EVENTS_SQL = `SELECT seq, ${COLUMNS} FROM events AS e
+  WHERE ${UNPROCESSED} AND (lease_until IS NULL OR lease_until <= :now)
+    AND (e.work_item IS NULL OR NOT EXISTS (SELECT 1 FROM events AS w
+      WHERE w.work_item = e.work_item AND w.seq < e.seq AND w.processed_at IS NULL
+        AND w.dead_at IS NULL AND w.lease_until > :now))
+  ORDER BY seq LIMIT :limit`;
 
 export class SqliteEventLog implements EventLog {
   readonly #db: SqliteDb;
@@ -72,12 +85,7 @@ export class SqliteEventLog implements EventLog {
     requireCount('limit', limit);
     requireCount('leaseMs', leaseMs);
     return this.#db.write(() => {
-      const rows = this.#db.all<EventRow & { seq: number }>(
-        `SELECT seq, ${COLUMNS} FROM events
-         WHERE ${UNPROCESSED} AND (lease_until IS NULL OR lease_until <= :now)
-         ORDER BY seq LIMIT :limit`,
-        { now, limit },
-      );
+      const rows = this.#db.all<EventRow & { seq: number }>(CLAIM_EVENTS_SQL, { now, limit });
       for (const row of rows) {
         this.#db.run(
           'UPDATE events SET lease_owner = :owner, lease_until = :until, claims = claims + 1 WHERE seq = :seq',

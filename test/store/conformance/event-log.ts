@@ -115,7 +115,11 @@ export function describeEventLogConformance(name: string, factory: StoreFactory)
     });
 
     it('claims unprocessed events in arrival order, leased so no one else gets them', async () => {
-      for (const id of ['e1', 'e2', 'e3']) await events.append(buildEvent({ id }), T0);
+      for (const [i, id] of ['e1', 'e2', 'e3'].entries())
+        await events.append(
+          buildEvent({ id, workItem: { id: String(6437110000 + i), typeKey: 'story' } }),
+          T0,
+        );
       expect(await claimIds('p1', 2, T0)).toEqual(['e1', 'e2']);
       expect(await claimIds('p2', 10, T0 + 1)).toEqual(['e3']);
       expect(await claimIds('p2', 10, T0 + LEASE - 1)).toEqual([]);
@@ -200,6 +204,28 @@ export function describeEventLogConformance(name: string, factory: StoreFactory)
       expect((await events.get('e1'))?.lastError).toEqual(outage); // no new error: the last one stays
       await events.markProcessed('e1', T0 + 2 * LEASE + 3);
       expect((await events.get('e1'))?.claims).toBeUndefined();
+    });
+
+    it("keeps a work item's events in order: a later one waits while an earlier one is leased", async () => {
+      const item = (id: string) => ({ id, typeKey: 'story' });
+      await events.append(buildEvent({ id: 'x1', workItem: item('6437110001') }), T0);
+      await events.append(buildEvent({ id: 'y1', workItem: item('6437110002') }), T0);
+      expect(await claimIds('p1', 10, T0)).toEqual(['x1', 'y1']);
+      await events.append(buildEvent({ id: 'x2', workItem: item('6437110001') }), T0 + 1);
+      await events.append(buildEvent({ id: 'y2', workItem: item('6437110002') }), T0 + 1);
+      await events.append(buildEvent({ id: 'n1', workItem: undefined }), T0 + 1);
+      await events.markProcessed('y1', T0 + 2);
+      // x1 waits for its retry: x2 waits behind it; y2 and the event without a work item go on.
+      const outage = { code: 'AP_API_TRANSIENT', message: 'read failed: 502' };
+      await events.recordFailure('x1', { error: outage, counted: false, retryAt: T0 + 10 }, T0 + 2);
+      expect(await claimIds('p2', 10, T0 + 3)).toEqual(['y2', 'n1']);
+      // At its retry x1 comes back first, and x2 with it (one processor takes them in order).
+      expect(await claimIds('p2', 10, T0 + 10)).toEqual(['x1', 'x2']);
+      // A dead-lettered event holds nothing up.
+      await events.append(buildEvent({ id: 'x3', workItem: item('6437110001') }), T0 + 11);
+      await events.deadLetter('x1', { code: 'AP_POISON', message: 'poison' }, T0 + 12);
+      await events.markProcessed('x2', T0 + 12);
+      expect(await claimIds('p3', 10, T0 + 13)).toEqual(['x3']);
     });
 
     it('makes a failed event claimable again at its retry time when that is sooner than its lease', async () => {
