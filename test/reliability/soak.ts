@@ -44,15 +44,17 @@ export async function runSoak(options: SoakOptions): Promise<Row> {
             : (WORK_ITEMS[i % 2] as (typeof WORK_ITEMS)[number]),
         ),
     });
-    const samples: Array<{ minute: number; rssMiB: number; heapMiB: number; lagP99Ms: number }> = [];
+    const samples: Sample[] = [];
     const started = Date.now();
     while (Date.now() - started < options.minutes * 60_000) {
       await new Promise((done) => setTimeout(done, SAMPLE_MS));
       const metrics = await (await fetch(`${engine.url}/metrics`)).text();
       samples.push({
         minute: (Date.now() - started) / 60_000,
-        rssMiB: rssMiB(engine.pid),
+        ...residentMiB(engine.pid),
         heapMiB: gauge(metrics, 'autopilot_heap_after_gc_bytes') / 2 ** 20,
+        externalMiB: gauge(metrics, 'nodejs_external_memory_bytes') / 2 ** 20,
+        newSpaceMiB: gauge(metrics, 'nodejs_heap_space_size_total_bytes{space="new"}') / 2 ** 20,
         lagP99Ms: gauge(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000,
       });
     }
@@ -62,7 +64,10 @@ export async function runSoak(options: SoakOptions): Promise<Row> {
       return open.length === 0;
     }, 300_000);
     const warm = samples.filter((s) => s.minute >= options.minutes * 0.2);
-    const slope = slopePerHour(warm.map((s) => [s.minute, s.rssMiB]));
+    const slopeOf = (part: (s: Sample) => number) => slopePerHour(warm.map((s) => [s.minute, part(s)]));
+    const slope = slopeOf((s) => s.rssMiB);
+    const range = (part: (s: Sample) => number, digits = 0) =>
+      `${samples[0] ? part(samples[0]).toFixed(digits) : '?'} → ${samples.at(-1) ? part(samples.at(-1) as Sample).toFixed(digits) : '?'} MiB (${slopeOf(part).toFixed(1)} MiB/h)`;
     // 0 until the engine's first major collection.
     const heaps = warm.filter((s) => Number.isFinite(s.heapMiB) && s.heapMiB > 0);
     const heapSlope = slopePerHour(heaps.map((s) => [s.minute, s.heapMiB]));
@@ -71,6 +76,8 @@ export async function runSoak(options: SoakOptions): Promise<Row> {
     row.lost = load.stats.sent - load.stats.accepted.size;
     row.notes.push(
       `RSS ${samples[0]?.rssMiB.toFixed(0)} → ${samples.at(-1)?.rssMiB.toFixed(0)} MiB; slope after warm-up ${slope.toFixed(1)} MiB/h`,
+      `RSS parts (/proc/<pid>/status; slopes after warm-up): anonymous ${range((s) => s.anonMiB)}, file-backed ${range((s) => s.fileMiB)}, shared memory ${range((s) => s.shmemMiB, 1)}`,
+      `V8 young generation (new space) ${range((s) => s.newSpaceMiB)}, largest ${Math.max(...samples.map((s) => s.newSpaceMiB)).toFixed(0)} MiB; external memory (Buffers, ArrayBuffers, native handles) ${range((s) => s.externalMiB, 1)}`,
       `V8 heap after the last major GC ${heaps[0]?.heapMiB.toFixed(1)} → ${heaps.at(-1)?.heapMiB.toFixed(1)} MiB; slope after warm-up ${heapSlope.toFixed(1)} MiB/h (the goal: ≤ ${HEAP_SLOPE_GOAL_MIB_H})`,
       `event-loop delay p99 (per 10 s window): median ${pick(lags, 0.5).toFixed(1)} ms, worst ${pick(lags, 1).toFixed(1)} ms`,
     );
@@ -87,14 +94,41 @@ export async function runSoak(options: SoakOptions): Promise<Row> {
   return row;
 }
 
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+interface Resident {
+  rssMiB: number;
+  /** Anonymous memory: the heap, malloc arenas, native buffers, SQLite's page cache. */
+  anonMiB: number;
+  /** File-backed pages mapped in (code, mmapped files): the kernel can drop them. */
+  fileMiB: number;
+  /** Shared memory (SQLite's WAL index, the -shm file). */
+  shmemMiB: number;
 }
 
-/** A gauge's value in a /metrics text, NaN when it is absent. */
+interface Sample extends Resident {
+  minute: number;
+  heapMiB: number;
+  externalMiB: number;
+  /** V8's young generation as sized now (it grows in steps under load, up to twice the max semi-space). */
+  newSpaceMiB: number;
+  lagP99Ms: number;
+}
+
+function residentMiB(pid: number): Resident {
+  // /proc/<pid>/status splits VmRSS into RssAnon + RssFile + RssShmem (smaps_rollup does not).
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return {
+    rssMiB: kib('VmRSS') / 1024,
+    anonMiB: kib('RssAnon') / 1024,
+    fileMiB: kib('RssFile') / 1024,
+    shmemMiB: kib('RssShmem') / 1024,
+  };
+}
+
+/** A gauge's value (`name` with its labels, if any) in a /metrics text, NaN when it is absent. */
 function gauge(metrics: string, name: string): number {
-  const match = new RegExp(`^${name}\\s+([\\d.e+-]+)`, 'm').exec(metrics);
+  const literal = name.replace(/[{}.*+?^$()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`^${literal}\\s+([\\d.e+-]+)`, 'm').exec(metrics);
   return match ? Number(match[1]) : NaN;
 }
 
