@@ -1,8 +1,10 @@
 /**
  * Soak (long mode): a steady webhook load for a long while; the engine's resident memory is
- * sampled from /proc, its V8 heap after the last major collection and its event-loop delay p99
- * from /metrics, and both memory slopes after a warm-up are reported in MiB per hour. The heap
- * after GC is what the engine holds (the goal: at most 10 MiB/h); RSS also follows V8's heap sizing.
+ * sampled from /proc (split into anonymous, file-backed and shared memory), and from /metrics
+ * its V8 heap after the last major collection, the young generation's size, external memory
+ * and the event-loop delay p99; the memory slopes after a warm-up are reported in MiB per hour.
+ * The goal for both RSS and the heap after GC: at most 10 MiB/h. RSS follows V8's heap sizing,
+ * which the engine's Node flags bound (src/ops/serve-node-flags.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createdWebhook, WORK_ITEMS } from './support/feishu-webhook.ts';
@@ -24,8 +26,8 @@ do:
 `;
 const ISSUES = 200;
 const SAMPLE_MS = 10_000;
-/** What the engine may keep growing by per hour under a steady load (issue #16.1). */
-const HEAP_SLOPE_GOAL_MIB_H = 10;
+/** What the engine may keep growing by per hour under a steady load, resident and heap (issue #16.1). */
+const SLOPE_GOAL_MIB_H = 10;
 
 export async function runSoak(options: SoakOptions): Promise<Row> {
   const row = newRow('soak', `${options.rate} events/s for ${options.minutes} min`, '—');
@@ -75,18 +77,25 @@ export async function runSoak(options: SoakOptions): Promise<Row> {
     row.load = `${options.rate} events/s for ${options.minutes} min, ${load.stats.sent} events`;
     row.lost = load.stats.sent - load.stats.accepted.size;
     row.notes.push(
-      `RSS ${samples[0]?.rssMiB.toFixed(0)} → ${samples.at(-1)?.rssMiB.toFixed(0)} MiB; slope after warm-up ${slope.toFixed(1)} MiB/h`,
+      `RSS ${samples[0]?.rssMiB.toFixed(0)} → ${samples.at(-1)?.rssMiB.toFixed(0)} MiB; slope after warm-up ${slope.toFixed(1)} MiB/h (the goal: ≤ ${SLOPE_GOAL_MIB_H})`,
       `RSS parts (/proc/<pid>/status; slopes after warm-up): anonymous ${range((s) => s.anonMiB)}, file-backed ${range((s) => s.fileMiB)}, shared memory ${range((s) => s.shmemMiB, 1)}`,
       `V8 young generation (new space) ${range((s) => s.newSpaceMiB)}, largest ${Math.max(...samples.map((s) => s.newSpaceMiB)).toFixed(0)} MiB; external memory (Buffers, ArrayBuffers, native handles) ${range((s) => s.externalMiB, 1)}`,
-      `V8 heap after the last major GC ${heaps[0]?.heapMiB.toFixed(1)} → ${heaps.at(-1)?.heapMiB.toFixed(1)} MiB; slope after warm-up ${heapSlope.toFixed(1)} MiB/h (the goal: ≤ ${HEAP_SLOPE_GOAL_MIB_H})`,
+      `V8 heap after the last major GC ${heaps[0]?.heapMiB.toFixed(1)} → ${heaps.at(-1)?.heapMiB.toFixed(1)} MiB; slope after warm-up ${heapSlope.toFixed(1)} MiB/h (the goal: ≤ ${SLOPE_GOAL_MIB_H})`,
       `event-loop delay p99 (per 10 s window): median ${pick(lags, 0.5).toFixed(1)} ms, worst ${pick(lags, 1).toFixed(1)} ms`,
     );
     expectThat(row, drained, 'queue not drained 300 s after the soak');
     expectThat(row, row.lost === 0, `${row.lost} events never accepted`);
+    // File-backed pages (the node binary, libraries) are counted too: in this soak they stay flat,
+    // and SQLite reads its file through its own page cache (anonymous), not by mapping it.
     expectThat(
       row,
-      heaps.length >= 2 && heapSlope <= HEAP_SLOPE_GOAL_MIB_H,
-      `the heap after GC grew ${heapSlope.toFixed(1)} MiB/h after warm-up (goal ≤ ${HEAP_SLOPE_GOAL_MIB_H})`,
+      warm.length >= 2 && slope <= SLOPE_GOAL_MIB_H,
+      `RSS grew ${slope.toFixed(1)} MiB/h after warm-up (goal ≤ ${SLOPE_GOAL_MIB_H})`,
+    );
+    expectThat(
+      row,
+      heaps.length >= 2 && heapSlope <= SLOPE_GOAL_MIB_H,
+      `the heap after GC grew ${heapSlope.toFixed(1)} MiB/h after warm-up (goal ≤ ${SLOPE_GOAL_MIB_H})`,
     );
   } finally {
     await world.close();
