@@ -50,7 +50,7 @@ export const SCENARIO: ScenarioStep[] = [
   },
   {
     title: 'alice adds the test plan, bob checks off the last open sub-task of "Checkout redesign"',
-    expect: ['complete-node-when-subtasks-done'],
+    expect: ['complete-node-when-subtasks-done', 'ask-qa-sign-off'],
     run: async ({ sim, as, call, ids }) => {
       const story = findItem(sim, 'Checkout redesign');
       ids.checkout = story;

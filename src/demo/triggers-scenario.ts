@@ -106,6 +106,27 @@ export const TRIGGER_SCENARIO: ScenarioStep<TriggerContext>[] = [
       await engine.triggers.runner.runDue();
     },
   },
+  {
+    title: 'carol clicks "Passed" on the QA card of "Checkout redesign": its Testing node completes',
+    expect: ['qa-sign-off'],
+    run: async ({ engine, sim, ids }) => {
+      const story = ids.checkout ?? findItem(sim, 'Checkout redesign');
+      const card = sim
+        .larkMessages()
+        .find((m) => m.receive_id === DEMO_CHATS.team && JSON.stringify(m.content).includes('Ready for QA'));
+      if (!card) throw new Error('no QA card in the team chat');
+      const click = await sim.clickCard({
+        message_id: card.message_id,
+        button: 'qa-sign-off',
+        user: USERS.carol,
+      });
+      if (click.status !== 200) throw new Error(`card callback answered ${click.status}`);
+      await engine.idle();
+      const item = sim.state.work_items.find((w) => String(w.id) === story);
+      const testing = item?.nodes.find((n) => n.state_key === 'testing');
+      if (testing?.status !== 3) throw new Error('the Testing node of "Checkout redesign" is not completed');
+    },
+  },
 ];
 
 function chatMessage(text: string) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Run } from '../plan/run.ts';
 import type { EventLog, RunError, StoredEvent } from '../store/ports.ts';
+import { backoffDelay, FailureCounts } from './failure-counts.ts';
 import { faultOf, poisonError } from './poison.ts';
 
 export interface EventProcessorOptions {
@@ -113,7 +114,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       return true;
     }
     const failures = failuresInARow.add(stored.event.id);
-    const retryAt = now + Math.min(leaseMs, retryDelayMs * 2 ** Math.min(failures - 1, 30));
+    const retryAt = now + backoffDelay(failures, retryDelayMs, leaseMs);
     await options.events.recordFailure(stored.event.id, { ...fault, retryAt }, now);
     for (const waiting of rest)
       await options.events.recordFailure(waiting.event.id, { counted: false, retryAt }, now);
@@ -183,31 +184,4 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     },
     retrying: () => failuresInARow.size,
   };
-}
-
-/**
- * Failures in a row of the events this processor tried, for the retry's backoff. An outage is not
- * counted against an event's claims, so the store cannot tell how long one has been failing.
- * Bounded: past the cap the oldest entry goes (that event's backoff starts again, nothing else).
- */
-class FailureCounts {
-  static readonly CAP = 10_000;
-  readonly #counts = new Map<string, number>();
-
-  add(eventId: string): number {
-    const count = (this.#counts.get(eventId) ?? 0) + 1;
-    this.#counts.delete(eventId);
-    this.#counts.set(eventId, count);
-    if (this.#counts.size > FailureCounts.CAP)
-      this.#counts.delete(this.#counts.keys().next().value as string);
-    return count;
-  }
-
-  forget(eventId: string): void {
-    this.#counts.delete(eventId);
-  }
-
-  get size(): number {
-    return this.#counts.size;
-  }
 }

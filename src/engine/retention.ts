@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Counter } from 'prom-client';
 import { MAX_DIGEST_MS } from '../actions/digest.ts';
-import { DIGEST_PREFIX, VAR_OP_PREFIX, type Stores } from '../store/ports.ts';
+import { APPROVAL_PREFIX } from '../approvals/approval-record.ts';
+import { DIGEST_PREFIX, VAR_OP_PREFIX, type PurgeKeep, type Stores } from '../store/ports.ts';
 
 const HOUR = 3_600_000;
 
@@ -20,7 +21,7 @@ export interface PurgeCounts {
  * kept an hour. A webhook change is compared with the next poll of its item: kept as long as
  * events are.
  */
-const STATE_PREFIXES = (config: Readonly<Config>): Array<[string, number]> => [
+const STATE_PREFIXES = (config: Readonly<Config>): Array<[string, number, PurgeKeep?]> => [
   ['causation:', HOUR],
   ['webhook-change:', config.retention.eventsMs],
   // An op record only stops a step retried after a crash from counting twice: it is needed until
@@ -31,6 +32,10 @@ const STATE_PREFIXES = (config: Readonly<Config>): Array<[string, number]> => [
   // closed list must outlive its flush run (kept as long as finished runs are): an item that comes
   // late finds the window closed and goes to the next one instead of a list nobody sends.
   [DIGEST_PREFIX, config.retention.eventsMs + MAX_DIGEST_MS],
+  // A decided approval answers late clicks ("already approved by …") and a retried processing of
+  // the deciding click: kept as long as finished runs are after its decision. An open one is the
+  // parked run's, however long its timeout: never purged.
+  [APPROVAL_PREFIX, config.retention.eventsMs, { field: 'status', equals: 'open' }],
 ];
 
 export interface Retention {
@@ -60,8 +65,8 @@ export function startRetention(deps: {
       audit: await stores.audit.purge(now() - config.retention.auditMs),
       state: 0,
     };
-    for (const [prefix, keepMs] of STATE_PREFIXES(config)) {
-      counts.state += await stores.state.purgePrefix(prefix, now() - keepMs);
+    for (const [prefix, keepMs, keep] of STATE_PREFIXES(config)) {
+      counts.state += await stores.state.purgePrefix(prefix, now() - keepMs, keep);
     }
     for (const [store, n] of Object.entries(counts)) deps.purged?.inc({ store }, n);
     if (Object.values(counts).some((n) => n > 0)) log.info(counts, 'retention purge');

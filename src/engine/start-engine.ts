@@ -2,18 +2,11 @@
  * The composition root of `autopilot serve`: stores, Open API client (or the built-in
  * simulator), rules, the event processor, the executor and the HTTP surface, wired once.
  */
-import { mkdirSync } from 'node:fs';
-import type { RequestListener, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { usesSimulator } from '../config/load-config.ts';
 import { createExecutor, type Executor } from '../executor/executor.ts';
-import { createLocalLimiter } from '../executor/rate-limiter.ts';
-import { createRedisRateLimiter } from '../executor/redis-rate-limiter.ts';
 import type { LeaderElector } from '../leader/leader-elector.ts';
-import { createOriginLookup } from '../loop/origin-lookup.ts';
 import { RunBreaker } from '../loop/run-breaker.ts';
 import { buildRuleIndex, type RuleIndex } from '../match/rule-index.ts';
 import { createDriftWatch, type DriftWatch } from '../meta/drift-watch.ts';
@@ -26,38 +19,26 @@ import { createOutbound, type Outbound } from '../outbound/outbound-setup.ts';
 import { countingAudit, createMetrics, registerMemoryGauge, type Metrics } from '../ops/metrics.ts';
 import { templateParseCache } from '../templates/render.ts';
 import { startTracing } from '../ops/tracing.ts';
-import { resolveLarkPeople } from '../people/resolve-lark-people.ts';
-import {
-  handleApprovalClick,
-  isApprovalClick,
-  type ApprovalClickDeps,
-} from '../approvals/approval-clicks.ts';
 import { createPeopleDirectory, type PeopleDirectory } from '../people/people-directory.ts';
 import { withPeople } from '../people/resolve-people.ts';
-import { processEvent } from '../pipeline.ts';
-import { loadRules, formatDiagnostic } from '../rules/load-rules.ts';
-import { unsetSecrets } from '../rules/check-secrets.ts';
-import type { Rule } from '../rules/rule.ts';
-import { observeHttp } from '../server/http-observer.ts';
-import { listenHttp } from '../server/http-server.ts';
-import { metricsListener } from '../server/metrics-route.ts';
-import { RuleRegistry } from '../server/rule-registry.ts';
+import type { RuleRegistry } from '../server/rule-registry.ts';
 import type { RunningSimulator } from '../simulator/server.ts';
-import type { ClusterStores } from '../store/cluster/open-cluster-stores.ts';
 import type { Stores } from '../store/ports.ts';
 import { startReconciler } from '../reconcile/start-reconciler.ts';
 import type { Reconciler } from '../reconcile/reconciler.ts';
 import type { Event } from '../events/event.ts';
 import { createTriggers, type Triggers } from '../triggers/start-triggers.ts';
 import { triggerRulesOf } from '../triggers/trigger-runner.ts';
-import { createLimiterUsage } from '../dashboard/limiter-usage.ts';
 import { createLiveFeed, liveAudit } from '../dashboard/live-feed.ts';
 import { createReplan } from '../dashboard/replan.ts';
 import { buildApp } from './build-app.ts';
-import { createEventProcessor, type EventProcessor } from './event-processor.ts';
-import { eventDeadLetteredRecord } from './match-records.ts';
-import { leaseOwnerGone, newLeaseOwner } from './lease-owners.ts';
-import { countingLimiter } from './counting-limiter.ts';
+import { startEngineRules } from './engine-rules.ts';
+import { createEngineLimiter } from './engine-limiter.ts';
+import { listenEngine } from './engine-listeners.ts';
+import { openEngineStores, startBuiltInSimulator } from './engine-stores.ts';
+import { createEngineProcessing } from './engine-processing.ts';
+import type { EventProcessor } from './event-processor.ts';
+import { newLeaseOwner } from './lease-owners.ts';
 import { createLimitedRead } from './limited-read.ts';
 import { loggingAudit } from './logging-audit.ts';
 import { createActionResolver } from './resolve-action.ts';
@@ -108,8 +89,8 @@ export interface RunningEngine {
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
   const { config, log } = options;
   const now = options.now ?? Date.now;
-  const stores = await openStores(config, now, log);
-  const simulator = usesSimulator(config) ? await startBuiltInSimulator() : undefined;
+  const stores = await openEngineStores(config, now, log);
+  const simulator = usesSimulator(config) ? await startBuiltInSimulator(config) : undefined;
   const feishu = simulator ? { ...simulator.credentials, baseUrl: simulator.baseUrl } : config.feishu;
   const api = new OpenApiClient({
     baseUrl: feishu.baseUrl ?? 'https://project.feishu.cn',
@@ -144,46 +125,17 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     ),
     live,
   );
-  const rules = new RuleRegistry<RuleIndex>({
-    dir: config.rulesDir,
-    load: async (dir) => {
-      const { rules, diagnostics } = await loadRules([dir]);
-      logUnsetSecrets(rules, config, log);
-      return { rules, diagnostics };
-    },
-    buildIndex: buildRuleIndex,
-    now,
-    onReload: (outcome) => {
-      metrics.ruleReloads.inc({ result: outcome.ok ? 'ok' : 'refused' });
-      // A new set is checked against the space at once, not at the next interval.
-      if (outcome.ok) late.drift?.requestRefresh();
-      metrics.rulesLoaded.set(rules.lastOutcome?.rules ?? 0);
-      if (outcome.ok) log.info({ rules: outcome.rules }, 'rules loaded');
-      else
-        log.error(
-          { diagnostics: outcome.diagnostics.map(formatDiagnostic) },
-          'rules refused; the previous set keeps running',
-        );
-    },
-  });
-  // Made below, once the reader and the elector exist; the first reloads come before it.
+  // The drift watch is made below, once the reader and the elector exist; the first reloads come
+  // before it. A new set is checked against the space at once, not at the next interval.
   const late: { drift?: DriftWatch<RuleIndex> } = {};
-  const first = await rules.reload();
-  if (!first.ok) log.warn('starting with no rules: fix the diagnostics above and the set reloads by itself');
-  rules.watch();
-
-  // The cluster profile shares one limiter through the stores' Redis: 15/s holds across processes.
-  const redis = (stores as Partial<ClusterStores>).redis;
-  const limiterUsage = createLimiterUsage();
-  const localLimiter = redis ? undefined : createLocalLimiter();
-  const limiter = countingLimiter(
-    localLimiter ?? createRedisRateLimiter(redis as NonNullable<typeof redis>),
-    (key) => {
-      metrics.limiterWaits.inc({ operation: key });
-      limiterUsage.waited(key);
-    },
-    (key, at) => limiterUsage.granted(key, at),
-  );
+  const rules = await startEngineRules({
+    config,
+    log,
+    metrics,
+    now,
+    onAccepted: () => late.drift?.requestRefresh(),
+  });
+  const { limiter, local: localLimiter, usage: limiterUsage } = createEngineLimiter(stores, metrics);
   const read = createLimitedRead({ api, limiter, now });
   const workItems = createWorkItemLoader(read, now);
   const people = createPeopleDirectory({ now });
@@ -245,48 +197,23 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     people: people.cachedIds?.() ?? 0,
     template_parse: templateParseCache.stats().entries,
     event_retries: processor.retrying(),
+    run_retries: executor.retrying(),
   }));
-  const pipeline = {
-    rules: () => driftWatch.current(),
-    events: stores.events,
-    runs: stores.runs,
+  const processor = createEngineProcessing({
+    config,
+    stores,
     audit,
-    state: stores.state,
+    read,
+    people,
+    tracing,
+    rules: () => driftWatch.current(),
     workItems,
     breaker,
-    engineUserKey,
-    maxDepth: config.loop.maxDepth,
-    maxAutomationCycles: config.loop.maxAutomationCycles,
-    lookupOrigin: createOriginLookup(read, { userKey: engineUserKey, pluginId: feishu.pluginId }),
-    now,
-  };
-  const approvals: ApprovalClickDeps = {
-    state: stores.state,
-    runs: stores.runs,
-    audit,
-    events: stores.events,
-    people,
-    read,
+    engine: { userKey: engineUserKey, pluginId: feishu.pluginId },
     ...(outbound.replier ? { replier: outbound.replier } : {}),
-    onResumed: () => executor.notify(),
-    now,
-  };
-  const processor = createEventProcessor({
-    events: stores.events,
-    process: (stored) =>
-      tracing.matched(stored.event, async () => {
-        const event = await resolveLarkPeople(stored.event, people, read);
-        if (!isApprovalClick(event)) return processEvent(event, pipeline);
-        await handleApprovalClick(event, approvals);
-        return [];
-      }),
-    now,
     onRuns: () => executor.notify(),
-    leaseMs: config.events.leaseMs,
-    owner: newLeaseOwner('processor'),
-    maxClaims: config.events.maxClaims,
-    onDeadLettered: (stored, error) => audit.record([eventDeadLetteredRecord(stored, error, now())]),
-    onError: (error, eventId) => log.warn({ err: error, eventId }, 'event not processed; it will be retried'),
+    log,
+    now,
   });
   /** Every source's newly stored (or redelivered) event: counted, traced, and the processor woken. */
   function eventStored(event: Event, inserted: boolean): void {
@@ -359,28 +286,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     }),
     now,
   });
-  const observed = { duration: metrics.httpDuration, log };
-  const listen = (handler: RequestListener, host: string, port: number) =>
-    listenHttp(handler, {
-      host,
-      port,
-      limits: config.server,
-      onDropped: () => metrics.connectionsDropped.inc(),
-    });
-  const server = await listen(observeHttp(app, observed), config.host, config.port);
-  const url = urlOf(server, config.host);
-  const metricsServer =
-    config.metrics.port === undefined
-      ? undefined
-      : await listen(
-          observeHttp(metricsListener(metrics.registry, config.metrics.token), observed),
-          config.metrics.host ?? config.host,
-          config.metrics.port,
-        ).catch((error: unknown) => {
-          server.close();
-          throw error;
-        });
-  const metricsUrl = metricsServer ? urlOf(metricsServer, config.metrics.host ?? config.host) : url;
+  const listeners = await listenEngine(app, { config, metrics, log });
+  const { url, metricsUrl } = listeners;
   if (simulator) {
     simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: webhookTokens[0] as string });
   }
@@ -423,8 +330,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       await triggers.stop();
       await reconciler.stop();
       live.close();
-      await new Promise<void>((done) => server.close(() => done()));
-      await new Promise<void>((done) => (metricsServer ? metricsServer.close(() => done()) : done()));
+      await listeners.close();
       await processor.stop();
       const report = await executor.stop(config.executor.shutdownDeadlineMs);
       log.info(report, 'executor stopped');
@@ -437,46 +343,4 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       await tracing.shutdown();
     },
   };
-
-  async function startBuiltInSimulator(): Promise<RunningSimulator> {
-    const { startSimulator } = await import('../simulator/server.ts');
-    mkdirSync(config.dataDir, { recursive: true });
-    return startSimulator({ snapshotFile: join(config.dataDir, 'simulator.json') });
-  }
-}
-
-/**
- * A rule naming a secret this engine lacks still loads (the others must not stop for it), but
- * says so at every load: its http and api steps would end in the dead-letter queue.
- */
-function logUnsetSecrets(rules: readonly Rule[], config: Readonly<Config>, log: Logger): void {
-  const unset = unsetSecrets(rules, new Set(Object.keys(config.secrets)));
-  if (unset.length === 0) return;
-  log.warn(
-    { code: 'AP_SECRET_UNKNOWN', diagnostics: unset.map(formatDiagnostic) },
-    'rules name secrets that are not set: their steps are dead-lettered (AP_SECRET_UNKNOWN) until they are',
-  );
-}
-
-async function openStores(config: Readonly<Config>, now: () => number, log: Logger): Promise<Stores> {
-  if (config.profile === 'cluster') {
-    const { openClusterStores } = await import('../store/cluster/open-cluster-stores.ts');
-    return openClusterStores({
-      redisUrl: config.cluster.redisUrl as string,
-      databaseUrl: config.cluster.databaseUrl as string,
-      now,
-    });
-  }
-  const { openSqliteStores } = await import('../store/sqlite/open-sqlite-stores.ts');
-  mkdirSync(config.dataDir, { recursive: true });
-  const stores = await openSqliteStores({ path: resolve(config.dataDir, 'autopilot.db'), now });
-  // Before this process claims anything: what a killed process held goes on now, not after its lease.
-  const taken = stores.takeBackGoneLeases(leaseOwnerGone, now());
-  if (taken.owners.length > 0) log.info(taken, 'took back the leases of stopped processes');
-  return stores;
-}
-
-function urlOf(server: Server, host: string): string {
-  const { port } = server.address() as AddressInfo;
-  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }

@@ -17,6 +17,7 @@ import {
   type RuleGetter,
 } from './ports.ts';
 import type { AttemptDeps } from './attempt.ts';
+import { FailureCounts } from '../engine/failure-counts.ts';
 import { processRun, type RunDeps } from './process-run.ts';
 import { createLocalLimiter, type RateLimitClass, type RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_RETRY, type RetrySettings } from './retry-policy.ts';
@@ -49,6 +50,11 @@ export interface ExecutorOptions {
    * by its own fault, or stopped the process, every time). @defaultValue 5
    */
   maxClaims?: number;
+  /**
+   * A run whose processing threw comes back after this, doubled for each failure in a row here,
+   * and never later than `leaseMs`. @defaultValue 1000
+   */
+  retryDelayMs?: number;
   /** How often to look for due runs when nothing woke the loop. @defaultValue 250 */
   pollMs?: number;
   /**
@@ -93,6 +99,8 @@ export interface Executor {
   notify(): void;
   /** Resolves once the queue holds no queued or running run and nothing is in flight. */
   idle(): Promise<void>;
+  /** Runs whose failures in a row set their retry's backoff (bounded), for `autopilot_memory_entries`. */
+  retrying(): number;
 }
 
 export function catalogueRateLimit(operation: string): { key: string; cls: RateLimitClass } {
@@ -125,6 +133,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   let released = 0;
   let finished = 0;
 
+  const failures = new FailureCounts();
   const deps: RunDeps = {
     runs: options.runs,
     audit,
@@ -145,6 +154,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
     owner,
     leaseMs: options.leaseMs ?? 30_000,
     maxClaims: options.maxClaims ?? 5,
+    failures,
+    retryDelayMs: options.retryDelayMs ?? 1000,
     stopping: () => stopping,
     track: (abort) => {
       aborts.add(abort);
@@ -255,5 +266,6 @@ export function createExecutor(options: ExecutorOptions): Executor {
         wake();
       });
     },
+    retrying: () => failures.size,
   };
 }

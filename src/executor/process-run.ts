@@ -5,6 +5,7 @@
  * stops the rest; shutdown gives the lease back between steps.
  */
 import type { AuditWriter } from '../audit/audit-writer.ts';
+import { backoffDelay, type FailureCounts } from '../engine/failure-counts.ts';
 import { faultOf, poisonError } from '../engine/poison.ts';
 import { isAutopilotError } from '../errors.ts';
 import type { ActionResult, RunError, RunQueue, RunRecord, RunWake } from '../store/ports.ts';
@@ -35,6 +36,10 @@ export interface RunDeps extends ActionDeps {
   /** Register the abort of the action in flight, for shutdown's deadline. */
   track: (abort: () => void) => () => void;
   onError: (error: unknown, record: RunRecord) => void;
+  /** Failures in a row of the runs this executor tried, for the retry's backoff. */
+  failures: FailureCounts;
+  /** Wait before a run whose processing threw is tried again, doubled each time in a row, at most `leaseMs`. */
+  retryDelayMs: number;
 }
 
 export type RunOutcome =
@@ -49,6 +54,7 @@ export async function processRun(deps: RunDeps, record: RunRecord): Promise<Ende
   );
   const untrack = deps.track(() => lease.abort());
   const claims = record.claims ?? 1;
+  let threw = false;
   try {
     // Claimed maxClaims times before and never got further: each time it stopped its process.
     if (claims > deps.maxClaims) return await poisoned(deps, record, claims - 1, undefined);
@@ -76,9 +82,13 @@ export async function processRun(deps: RunDeps, record: RunRecord): Promise<Ende
   } catch (error) {
     if (error instanceof ActionAborted) return await release(deps, record);
     if (lease.lost || isAutopilotError(error, 'AP_LEASE_LOST')) return { outcome: 'lease_lost' };
+    // Kept from extending the lease again: afterThrow sets when the run comes back.
+    lease.stop();
+    threw = true;
     await afterThrow(deps, record, claims, error);
     throw error;
   } finally {
+    if (!threw) deps.failures.forget(run.id);
     untrack();
     lease.stop();
   }
@@ -159,19 +169,25 @@ async function endEarly(
 }
 
 /**
- * A run whose processing threw. By its own fault: the claim stays counted, and the last one allowed
- * dead-letters it with the error (otherwise it comes back when the lease runs out). Not by its own
- * fault (a store or the API failed): the claim is taken back and the run comes back after a lease's
- * time, so an outage never dead-letters it. The error goes on to the caller's log either way.
+ * A run whose processing threw comes back after `retryDelayMs`, doubled for each failure in a row,
+ * at most a lease's time: a blip of a store delays it by a second, not by a minute. By its own
+ * fault: the claim stays counted (its lease is only shortened), and the last one allowed
+ * dead-letters it with the error. Not by its own fault (a store or the API failed): the claim is
+ * taken back, so an outage never dead-letters it. The error goes on to the caller's log either way.
  */
 async function afterThrow(deps: RunDeps, record: RunRecord, claims: number, error: unknown): Promise<void> {
   const fault = faultOf(error);
+  const { id } = record.run;
+  const now = deps.now();
+  const delay = backoffDelay(deps.failures.add(id), deps.retryDelayMs, deps.leaseMs);
   try {
     if (!fault.counted) {
-      const now = deps.now();
-      await deps.runs.reschedule(record.run.id, deps.owner, now + deps.leaseMs, now);
+      await deps.runs.reschedule(id, deps.owner, now + delay, now);
     } else if (claims >= deps.maxClaims) {
+      deps.failures.forget(id);
       await poisoned(deps, record, claims, fault.error);
+    } else {
+      await deps.runs.extendLease(id, deps.owner, delay, now);
     }
   } catch (secondary) {
     // The store refused this too: the lease runs out and the run comes back as before.

@@ -183,9 +183,11 @@ export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRate
   let lastSweep = -Infinity;
 
   /** Forgets what no longer counts at `now`: old answers, overdue flights, stale line places. */
-  const settle = (state: KeyState, now: number) => {
+  const settle = (state: KeyState, now: number, asking?: string) => {
     for (const [holder, since] of state.inFlight) {
-      if (since + holdMs >= now) continue;
+      // A holder asking again while in flight (a second worker on the same run) keeps its first
+      // request counted too.
+      if (since + holdMs >= now && holder !== asking) continue;
       // No answer seen: it may still reach the server, so it counts from now; a late answer
       // still moves it forward.
       state.inFlight.delete(holder);
@@ -232,7 +234,7 @@ export function createLocalLimiter(options: LocalLimiterOptions = {}): LocalRate
       sweep(now);
       const state = stateOf(key);
       if (now < state.blockedUntil) return { ok: false, retryAt: Math.ceil(state.blockedUntil) };
-      settle(state, now);
+      settle(state, now, holder);
       const windows = limitWindows(cls).map((w) => {
         let log = state.logs.get(w.periodMs);
         if (!log) state.logs.set(w.periodMs, (log = []));

@@ -185,7 +185,7 @@ export function createMetrics(probe?: QueueProbe, build: BuildLabels = { profile
 export function registerMemoryGauge(registry: Registry, sizes: () => Record<string, number>): void {
   new Gauge({
     name: 'autopilot_memory_entries',
-    help: 'Entries held in memory per structure (limiter_keys, breaker_pairs, field_meta_types, people, template_parse, event_retries)',
+    help: 'Entries held in memory per structure (limiter_keys, breaker_pairs, field_meta_types, people, template_parse, event_retries, run_retries)',
     labelNames: ['structure'],
     registers: [registry],
     collect() {

@@ -59,3 +59,18 @@ export function checkReplan(current: Run, plan: Run): void {
     }
   }
 }
+
+/** A purge's `keep`: a plain top-level field name (it becomes a JSON path) and a text. */
+export function checkedKeep(keep: { field: unknown; equals: unknown }): { field: string; equals: string } {
+  const { field, equals } = keep;
+  if (typeof field !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
+    throw new AutopilotError(
+      'AP_STORE_BAD_INPUT',
+      `keep.field must be a plain field name, got ${describe(field)}`,
+    );
+  }
+  if (typeof equals !== 'string') {
+    throw new AutopilotError('AP_STORE_BAD_INPUT', `keep.equals must be a string, got ${describe(equals)}`);
+  }
+  return { field, equals };
+}

@@ -363,6 +363,12 @@ export interface AuditStore {
 
 // ---------------------------------------------------------------- small state (pollers, schedules)
 
+/** Records a prefix purge leaves in place: those whose top-level `field` is the text `equals`. */
+export interface PurgeKeep {
+  field: string;
+  equals: string;
+}
+
 /** Values are JSON (bigints survive as bigints); `undefined` cannot be stored. */
 export interface StateStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
@@ -373,8 +379,10 @@ export interface StateStore {
   /**
    * Deletes the keys starting with `prefix` last set before `olderThan`; returns how many. For
    * per-work-item records that are only useful for a while (`causation:`, `webhook-change:`).
+   * With `keep`, records whose top-level `field` is the text `equals` stay whatever their age
+   * (an approval still open).
    */
-  purgePrefix(prefix: string, olderThan: number): Promise<number>;
+  purgePrefix(prefix: string, olderThan: number, keep?: PurgeKeep): Promise<number>;
   /**
    * Applies `change` to the variable at `key` atomically across processes, and at most once per
    * `opId` (the step's idempotency key): the op is recorded under `var-op:<opId>` in the same

@@ -135,4 +135,42 @@ describe('poison runs', () => {
     expect(failures).toBeLessThan(0);
     expect(h.errors.filter((e) => (e as { code?: string }).code === 'AP_STORE')).toHaveLength(5 * MAX_CLAIMS);
   });
+
+  it('tries a run whose processing threw again after the backoff, not after its lease', async () => {
+    // A lease of a minute: before, each of the 3 claims waited it out (3 minutes to the dead letter).
+    h = await startHarness({ leaseMs: 60_000, retryDelayMs: 10, maxClaims: MAX_CLAIMS });
+    const run = brokenRun();
+    await h.stores.runs.enqueue([run], Date.now());
+    h.executor.start();
+
+    const dead = await deadRun(h, run.id);
+    expect(dead.lastError?.code).toBe('AP_POISON');
+    expect(h.errors.filter((e) => e instanceof TypeError)).toHaveLength(MAX_CLAIMS);
+    expect(h.executor.retrying()).toBe(0);
+  });
+
+  it('tries a run again after the backoff when the store failed, the claim not counted', async () => {
+    let failures = 2 * MAX_CLAIMS;
+    const flaky = (real: RunQueue): RunQueue =>
+      new Proxy(real, {
+        get(target, property) {
+          if (property === 'checkpoint' && failures-- > 0) {
+            return () => Promise.reject(new AutopilotError('AP_STORE', 'database is locked'));
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+        },
+      });
+    h = await startHarness({ leaseMs: 60_000, retryDelayMs: 10, maxClaims: MAX_CLAIMS }, flaky);
+    h.api.on('comment.create', { class: 'ok', data: {} });
+    const run = buildRun();
+    await h.stores.runs.enqueue([run], Date.now());
+    h.executor.start();
+
+    await expect
+      .poll(async () => (await h.stores.runs.get(run.id))?.state, { timeout: 20_000, interval: 20 })
+      .toBe('succeeded');
+    expect(h.errors.filter((e) => (e as { code?: string }).code === 'AP_STORE')).toHaveLength(2 * MAX_CLAIMS);
+    expect(h.executor.retrying()).toBe(0);
+  });
 });

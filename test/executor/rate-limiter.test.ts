@@ -207,6 +207,15 @@ describe('rate limiter', () => {
     expect(Math.floor(499 / 50) / seconds).toBeGreaterThan(0.85);
   });
 
+  it('keeps counting a request in flight when its holder asks again (a second worker on the run)', () => {
+    const limiter = createLocalLimiter({ marginMs: 0, smoothing: 0 });
+    const cls = { qps: 2 };
+    expect(limiter.reserve('k', cls, 0, 'a').ok).toBe(true);
+    expect(limiter.reserve('k', cls, 10, 'a').ok).toBe(true);
+    // Both of a's requests count: the first from when a asked again (it may still reach the server).
+    expect(limiter.reserve('k', cls, 20, 'b')).toEqual({ ok: false, retryAt: 1010 });
+  });
+
   it('uses the rate times period / (period + margin + latency) under constant demand with late comebacks', () => {
     const limiter = createLocalLimiter({ marginMs: 15 });
     let count = 0;

@@ -81,3 +81,14 @@ it('keeps variables for good and purges the records of applied ops after retenti
   expect(await state.get('var-op:op-kept')).toBeUndefined();
   expect(await state.get('var:work_item:demo:6437110004:reopened')).toBe(1);
 });
+
+it('purges a decided approval after retention.eventsMs and never an open one', async () => {
+  const state = t.engine.stores.state;
+  await state.set('approval:run-open:0', { status: 'open', approvers: ['7400000000000000002'], until: 0 });
+  await state.set('approval:run-decided:0', { status: 'decided', decision: 'approved', at: 0 });
+  t.clock.advance(8 * DAY);
+  await t.engine.retention.purgeNow();
+  expect(await state.get('approval:run-decided:0')).toBeUndefined();
+  // However long its timeout, an open approval is the parked run's until someone decides.
+  expect(await state.get('approval:run-open:0')).toMatchObject({ status: 'open' });
+});

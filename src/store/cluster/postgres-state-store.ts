@@ -1,8 +1,8 @@
 /** StateStore on PostgreSQL: JSON values by key; compare-and-set compares values, not their text. */
 import { isDeepStrictEqual } from 'node:util';
-import { VAR_OP_PREFIX, type StateStore, type VarChange, type VarUpdate } from '../ports.ts';
+import { VAR_OP_PREFIX, type PurgeKeep, type StateStore, type VarChange, type VarUpdate } from '../ports.ts';
 import { appliedChange, checkVarUpdate } from '../var-change.ts';
-import { requireId } from '../input-checks.ts';
+import { checkedKeep, requireId } from '../input-checks.ts';
 import { decodeJson, encodeJson } from '../sqlite/json-codec.ts';
 import { query, transaction, type Db } from './postgres.ts';
 
@@ -94,12 +94,15 @@ export class PostgresStateStore implements StateStore {
     });
   }
 
-  async purgePrefix(prefix: string, olderThan: number): Promise<number> {
+  async purgePrefix(prefix: string, olderThan: number, keep?: PurgeKeep): Promise<number> {
     requireId('state key prefix', prefix);
+    const kept = keep ? checkedKeep(keep) : undefined;
     const { rowCount } = await query(
       this.#db,
-      'DELETE FROM state WHERE left(key, length($1)) = $1 AND updated_at < $2',
-      [prefix, olderThan],
+      kept
+        ? 'DELETE FROM state WHERE left(key, length($1)) = $1 AND updated_at < $2 AND (value::jsonb ->> $3) IS DISTINCT FROM $4'
+        : 'DELETE FROM state WHERE left(key, length($1)) = $1 AND updated_at < $2',
+      kept ? [prefix, olderThan, kept.field, kept.equals] : [prefix, olderThan],
     );
     return rowCount ?? 0;
   }

@@ -1,10 +1,10 @@
 /** StateStore on SQLite: JSON values by key; compare-and-set compares values, not their text. */
 import { isDeepStrictEqual } from 'node:util';
-import { VAR_OP_PREFIX, type StateStore, type VarChange, type VarUpdate } from '../ports.ts';
+import { VAR_OP_PREFIX, type PurgeKeep, type StateStore, type VarChange, type VarUpdate } from '../ports.ts';
 import { appliedChange, checkVarUpdate } from '../var-change.ts';
 import type { SqliteDb } from './database.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
-import { requireId } from '../input-checks.ts';
+import { checkedKeep, requireId } from '../input-checks.ts';
 
 export class SqliteStateStore implements StateStore {
   readonly #db: SqliteDb;
@@ -41,13 +41,15 @@ export class SqliteStateStore implements StateStore {
     this.#db.write(() => this.#db.run('DELETE FROM state WHERE key = :key', { key }));
   }
 
-  async purgePrefix(prefix: string, olderThan: number): Promise<number> {
+  async purgePrefix(prefix: string, olderThan: number, keep?: PurgeKeep): Promise<number> {
     requireId('state key prefix', prefix);
+    const kept = keep ? checkedKeep(keep) : undefined;
+    const unlessKept = kept ? " AND json_extract(value, '$.' || :field) IS NOT :equals" : '';
     return this.#db.write(
       () =>
         this.#db.run(
-          'DELETE FROM state WHERE substr(key, 1, length(:prefix)) = :prefix AND updated_at < :olderThan',
-          { prefix, olderThan },
+          `DELETE FROM state WHERE substr(key, 1, length(:prefix)) = :prefix AND updated_at < :olderThan${unlessKept}`,
+          { prefix, olderThan, ...(kept ?? {}) },
         ).changes,
     );
   }

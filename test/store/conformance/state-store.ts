@@ -83,6 +83,28 @@ export function describeStateStoreConformance(name: string, factory: StoreFactor
       }
     });
 
+    it('keeps the records a prefix purge is told to keep, whatever their age', async () => {
+      const clock = testClock(T0);
+      const timed = await factory({ now: clock.now });
+      try {
+        const store = timed.stores.state;
+        await store.set('approval:run-1:0', { status: 'open', approvers: ['1'] });
+        await store.set('approval:run-2:0', { status: 'decided', decision: 'approved' });
+        await store.set('approval:run-3:0', { approvers: ['1'] });
+        clock.set(T0 + 10);
+        const keep = { field: 'status', equals: 'open' };
+        expect(await store.purgePrefix('approval:', T0 + 5, keep)).toBe(2);
+        expect(await store.get('approval:run-1:0')).toEqual({ status: 'open', approvers: ['1'] });
+        expect(await store.get('approval:run-2:0')).toBeUndefined();
+        expect(await store.get('approval:run-3:0')).toBeUndefined();
+        await expect(
+          store.purgePrefix('approval:', T0 + 5, { field: "status') OR 1=1 --", equals: 'open' }),
+        ).rejects.toThrow(/keep.field must be a plain field name/);
+      } finally {
+        await timed.cleanup();
+      }
+    });
+
     it('sets and increments variables, an absent one from 0, each op applied once', async () => {
       expect(await state.updateVar('var:rule:r1:n', { kind: 'increment', by: 1 }, 'op-1')).toEqual({
         value: 1,
