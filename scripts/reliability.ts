@@ -213,7 +213,11 @@ ${details}
   error, the runs behind them must succeed, the run in flight at every kill must be dead-lettered
   by the next process without being run, its comment applied at most once; that process must log
   one \`run dead-lettered\` line and count \`autopilot_poison_total{kind="run"}\` 1.
-- **soak** (long mode): a steady load; resident memory from /proc and the event-loop delay p99
-  from /metrics every 10 s; the memory slope is fitted after the first fifth of the run.
+- **soak** (long mode): a steady load; every 10 s, resident memory from \`/proc/<pid>/status\`
+  split into anonymous, file-backed and shared memory, and from /metrics the V8 heap after the
+  last major GC, the young generation's size, external memory and the event-loop delay p99; the
+  slopes are fitted after the first fifth of the run. The engine runs with the Node flags of the
+  Dockerfile and \`npm start\` (\`--max-semi-space-size=16\`, src/ops/serve-node-flags.ts): without
+  them V8's young generation grows 32 → 128 MiB in steps under this load and RSS follows it.
 `;
 }

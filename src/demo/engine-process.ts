@@ -1,5 +1,6 @@
 /**
- * The real engine, as an operator runs it: `node src/cli/main.ts serve` in its own process,
+ * The real engine, as an operator runs it: `node --max-semi-space-size=16 src/cli/main.ts serve`
+ * (SERVE_NODE_FLAGS, as the Dockerfile and `npm start` run it) in its own process,
  * configured only by environment variables, on a fixed port so it can be killed and restarted
  * in place. Its stdout and stderr are kept whole, to search for leaked secrets. Used by the
  * reliability suite and by the demo's approval that survives a kill -9.
@@ -8,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { SERVE_NODE_FLAGS } from '../ops/serve-node-flags.ts';
 
 const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
@@ -32,7 +34,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startEngineProcess(env: Record<string, string>, port: number): Promise<EngineProcess> {
-  const child: ChildProcess = spawn(process.execPath, [MAIN, 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...SERVE_NODE_FLAGS, MAIN, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
