@@ -4,7 +4,7 @@
  * cycle that breaks a command when its module is the first one loaded (autopilot test once
  * died so: "Cannot access 'forEachStep' before initialization").
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -93,5 +93,16 @@ describe('the CLI in a process of its own', () => {
       await new Promise((resolve) => holder.close(resolve));
       rmSync(data, { recursive: true, force: true });
     }
+  }, 60_000);
+
+  it('autopilot schema into a reader that stops early ends quietly', async () => {
+    const child = spawn(process.execPath, [MAIN, 'schema'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Closed before the command writes, so that its first write meets a closed pipe.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   }, 60_000);
 });
