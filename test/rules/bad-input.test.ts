@@ -324,6 +324,11 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     ["2:22: poll interval '1s' is shorter than the minimum 10s"],
   ],
   [
+    'a wait_until that is no time',
+    yaml('id: r', ON, 'do: [{ wait_until: tomorrow }]'),
+    ["3:20: wait_until: 'tomorrow' is neither a template nor epoch ms nor an ISO-8601 time"],
+  ],
+  [
     'a card_action rule on the approval buttons',
     yaml('id: r', 'on: { card_action: autopilot.approval }', DO),
     ["2:20: 'autopilot.approval' is the engine's own action (approval cards' buttons): name another"],
