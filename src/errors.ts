@@ -167,6 +167,11 @@ export const ERROR_CATALOGUE = {
     owner: 'client',
   },
   AP_CONFIG_INVALID: { title: 'Configuration is invalid', retryable: false, owner: 'operator' },
+  AP_LISTEN: {
+    title: 'The engine cannot listen on its address: the port is in use or not permitted',
+    retryable: true,
+    owner: 'operator',
+  },
   AP_CLI_USAGE: { title: 'Command-line arguments are wrong', retryable: false, owner: 'client' },
   AP_ENGINE_UNREACHABLE: {
     title: "autopilot run could not reach the engine's admin API (not running, wrong --url, not the engine)",

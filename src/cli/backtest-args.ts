@@ -34,8 +34,8 @@ export interface BacktestArgs {
   config?: string;
 }
 
-function usage(message: string): AutopilotError {
-  return new AutopilotError('AP_CLI_USAGE', `${message}\n\n${BACKTEST_USAGE}`);
+function usage(message: string, usageText = BACKTEST_USAGE): AutopilotError {
+  return new AutopilotError('AP_CLI_USAGE', `${message}\n\n${usageText}`);
 }
 
 export function parseBacktestArgs(args: string[]): BacktestArgs | 'help' {
@@ -79,20 +79,21 @@ export function parseBacktestArgs(args: string[]): BacktestArgs | 'help' {
   return parsed;
 }
 
-export function sinceOf(text: string): number {
+/** `--since` as ms; a bad one is AP_CLI_USAGE followed by the usage of the command that took it. */
+export function sinceOf(text: string, usageText = BACKTEST_USAGE): number {
   try {
     const ms = parseDuration(text);
-    if (ms <= 0) throw usage(`--since must be longer than 0, got '${text}'`);
+    if (ms <= 0) throw usage(`--since must be longer than 0, got '${text}'`, usageText);
     return ms;
   } catch (error) {
-    if (isAutopilotError(error, 'AP_RULE_INVALID')) throw usage(`--since: ${error.message}`);
+    if (isAutopilotError(error, 'AP_RULE_INVALID')) throw usage(`--since: ${error.message}`, usageText);
     throw error;
   }
 }
 
-export function timeOf(text: string, flag: string): number {
+export function timeOf(text: string, flag: string, usageText = BACKTEST_USAGE): number {
   const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms)) throw usage(`${flag} '${text}' is not an ISO 8601 time or epoch ms`);
+  if (!Number.isFinite(ms)) throw usage(`${flag} '${text}' is not an ISO 8601 time or epoch ms`, usageText);
   return ms;
 }
 

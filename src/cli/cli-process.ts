@@ -6,6 +6,13 @@
  */
 import { runCli } from './run-cli.ts';
 
+// A reader that stops early (`autopilot schema | head`) closes the pipe: the rest of the output is
+// not wanted, which is no crash to print a stack for.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -21,6 +21,7 @@ import type { ApiCall, PlannedAction, Run } from '../plan/run.ts';
 import { parseDuration } from '../rules/duration.ts';
 import type { ActionSpec, ConditionNode } from '../rules/rule.ts';
 import { renderParams, renderTemplate } from '../templates/render.ts';
+import { isOfflineUserKey } from './test-input.ts';
 import type { ReportCall, ReportStep, StepExplanation } from './test-report.ts';
 
 export interface OfflineFacts {
@@ -309,6 +310,9 @@ function deferral(error: unknown): string {
     if (root === 'work_item') return `reads {{${path}}}: the live work item, when the step runs`;
     return `reads {{${path}}}, known when the step runs`;
   }
+  // `name` / `mention` of a mentioned person: the key is only known once the run looks it up.
+  if (isAutopilotError(error, 'AP_TEMPLATE_INVALID') && isOfflineUserKey(error.details?.value))
+    return `reads ${error.details.value}, looked up (user/query) when the run is processed`;
   if (isAutopilotError(error)) return `${error.code}: ${error.message}`;
   throw error;
 }

@@ -78,9 +78,18 @@ function larkCommandEvent(body: unknown, receivedAt: number, rules: readonly Rul
   const event = chatCommandEvent(message, reading, catalog, receivedAt);
   const command = event.command;
   for (const [arg, person] of Object.entries(command?.mentions ?? {}))
-    if (command)
-      command.args[arg] = `<user key of @${person.name ?? person.union_id ?? person.open_id ?? arg}>`;
+    if (command) command.args[arg] = offlineUserKey(person.name ?? person.union_id ?? person.open_id ?? arg);
   return event;
+}
+
+/** Offline, a mentioned person's argument stands for the user key the engine looks up. */
+function offlineUserKey(name: string): string {
+  return `<user key of @${name}>`;
+}
+
+/** Whether a value is the stand-in `offlineUserKey` gives. */
+export function isOfflineUserKey(value: unknown): value is string {
+  return typeof value === 'string' && /^<user key of @.+>$/.test(value);
 }
 
 function invalidLarkEvent(problem: string): AutopilotError {

@@ -34,7 +34,7 @@ import { createReplan } from '../dashboard/replan.ts';
 import { buildApp } from './build-app.ts';
 import { startEngineRules } from './engine-rules.ts';
 import { createEngineLimiter } from './engine-limiter.ts';
-import { listenEngine } from './engine-listeners.ts';
+import { listenEngine, type EngineListeners } from './engine-listeners.ts';
 import { openEngineStores, startBuiltInSimulator } from './engine-stores.ts';
 import { createEngineProcessing } from './engine-processing.ts';
 import type { EventProcessor } from './event-processor.ts';
@@ -286,7 +286,34 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     }),
     now,
   });
-  const listeners = await listenEngine(app, { config, metrics, log });
+  /** Stops what was started, in order; `served` is absent when the listeners never opened. */
+  async function stopAll(served?: {
+    listeners: EngineListeners;
+    retention: ReturnType<typeof startRetention>;
+  }): Promise<void> {
+    rules.close();
+    await driftWatch.stop();
+    served?.retention.stop();
+    await triggers.stop();
+    await reconciler.stop();
+    live.close();
+    await served?.listeners.close();
+    await processor.stop();
+    const report = await executor.stop(config.executor.shutdownDeadlineMs);
+    log.info(report, 'executor stopped');
+    await outbound.idle();
+    await outbound.close();
+    await ownHttp?.close();
+    await api.close();
+    await simulator?.close();
+    await stores.close();
+    await tracing.shutdown();
+  }
+  // A port in use must end the process with its error, not leave the simulator and timers running.
+  const listeners = await listenEngine(app, { config, metrics, log }).catch(async (error: unknown) => {
+    await stopAll();
+    throw error;
+  });
   const { url, metricsUrl } = listeners;
   if (simulator) {
     simulator.registerWebhook({ url: `${url}/webhooks/feishu`, token: webhookTokens[0] as string });
@@ -323,24 +350,6 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         if ((await stores.events.pendingCount()) === 0) return;
       }
     },
-    async stop() {
-      rules.close();
-      await driftWatch.stop();
-      retention.stop();
-      await triggers.stop();
-      await reconciler.stop();
-      live.close();
-      await listeners.close();
-      await processor.stop();
-      const report = await executor.stop(config.executor.shutdownDeadlineMs);
-      log.info(report, 'executor stopped');
-      await outbound.idle();
-      await outbound.close();
-      await ownHttp?.close();
-      await api.close();
-      await simulator?.close();
-      await stores.close();
-      await tracing.shutdown();
-    },
+    stop: () => stopAll({ listeners, retention }),
   };
 }

@@ -60,7 +60,9 @@ async function readBody(body: Dispatcher.ResponseData['body']): Promise<{ bytes:
       size += buffer.length;
       if (size > MAX_BODY_BYTES) {
         body.destroy();
-        return { bytes: Buffer.alloc(0), error: { code: 'AP_BODY_TOO_LARGE' } };
+        // undici's name for this condition, beside the other network error names (UND_ERR_SOCKET, …)
+        // the answer keeps: not one of our AP_ codes, which the engine reports as an error's code.
+        return { bytes: Buffer.alloc(0), error: { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' } };
       }
       chunks.push(buffer);
     }

@@ -5,6 +5,7 @@
 import { durationIssue, invalid } from './check-support.ts';
 import type { RuleIssue } from './diagnostic.ts';
 import { parseDuration } from './duration.ts';
+import { isTimeZone } from './time-zone.ts';
 
 const MAX_TIMEOUT_MS = parseDuration('365d');
 const USER_KEY = /^\d{1,24}$/;
@@ -16,7 +17,7 @@ export function approveIssues(params: Record<string, unknown>, at: RuleIssue['pa
     if (ms !== undefined && ms > MAX_TIMEOUT_MS)
       issues.push(invalid([...at, 'timeout'], `approve: timeout ${params.timeout} is longer than 365d`));
   }
-  if (typeof params.timezone === 'string' && !knownTimeZone(params.timezone)) {
+  if (typeof params.timezone === 'string' && !isTimeZone(params.timezone)) {
     issues.push(invalid([...at, 'timezone'], `approve: unknown time zone '${params.timezone}'`));
   }
   const approvers = Array.isArray(params.approvers) ? params.approvers : [params.approvers];
@@ -28,13 +29,4 @@ export function approveIssues(params: Record<string, unknown>, at: RuleIssue['pa
     );
   });
   return issues;
-}
-
-function knownTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -37,6 +37,12 @@ export function controlIssues(
       }
       return true;
     case 'wait_until':
+      checkTemplates(value, at, templates, issues);
+      if (typeof value === 'string' && !value.includes('{{') && !isLiteralTime(value))
+        issues.push(
+          invalid(at, `wait_until: '${value}' is neither a template nor epoch ms nor an ISO-8601 time`),
+        );
+      return true;
     case 'lookup':
       checkTemplates(value, at, templates, issues);
       return true;
@@ -112,4 +118,9 @@ export function secretsAllowedAt(type: string): ReadonlyArray<readonly string[]>
   if (type === 'http') return [['headers'], ['body']];
   if (type === 'api') return [['body']];
   return [];
+}
+
+/** What the wait step reads as a time when the value is written out (see wait-step.ts). */
+function isLiteralTime(value: string): boolean {
+  return /^\d+$/.test(value) || !Number.isNaN(Date.parse(value));
 }

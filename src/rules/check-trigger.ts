@@ -1,6 +1,8 @@
 import { CronExpressionParser } from 'cron-parser';
+import { APPROVAL_ACTION } from '../approvals/approval-record.ts';
 import { compileCommandGrammar } from './command-grammar.ts';
 import type { RuleIssue } from './diagnostic.ts';
+import { isTimeZone } from './time-zone.ts';
 import { durationIssue, invalid, messageOf, record } from './check-support.ts';
 
 export const MIN_POLL_INTERVAL_MS = 10_000;
@@ -29,6 +31,15 @@ export function checkTrigger(on: Record<string, unknown>): RuleIssue[] {
   }
   const schedule = record(on.schedule);
   if (schedule) issues.push(...checkSchedule(schedule));
+  // Approval clicks decide their approval and run no rule: a rule on that action would never fire.
+  if (on.card_action === APPROVAL_ACTION) {
+    issues.push(
+      invalid(
+        ['on', 'card_action'],
+        `'${APPROVAL_ACTION}' is the engine's own action (approval cards' buttons): name another`,
+      ),
+    );
+  }
   if (typeof on.command === 'string') {
     try {
       compileCommandGrammar(on.command);
@@ -71,13 +82,4 @@ function checkSchedule(schedule: Record<string, unknown>): RuleIssue[] {
     issues.push(invalid(['on', 'schedule', 'cron'], `invalid cron '${cron}': ${(error as Error).message}`));
   }
   return issues;
-}
-
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }

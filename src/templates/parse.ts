@@ -5,6 +5,7 @@
  */
 import { AutopilotError } from '../errors.ts';
 import { parseDuration } from '../rules/duration.ts';
+import { isTimeZone } from '../rules/time-zone.ts';
 
 export type TemplatePart =
   { kind: 'text'; text: string } | { kind: 'expr'; path: string; formatters: FormatterCall[]; raw: string };
@@ -71,6 +72,8 @@ function argumentProblem(name: FormatterName, args: readonly string[]): string |
       return `formatter 'add' takes a duration such as "2d", "1h30m" or "-1h", got '${clip(arg)}'`;
     }
   }
+  if (name === 'date' && args[1] !== undefined && !isTimeZone(args[1]))
+    return `formatter 'date' takes an IANA time zone such as "Asia/Shanghai", got '${clip(args[1])}'`;
   if (name === 'map') {
     const problem = pathProblem(arg);
     if (problem) return `formatter 'map' takes a key path: ${problem}`;

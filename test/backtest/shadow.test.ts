@@ -62,5 +62,14 @@ describe('autopilot shadow', () => {
     const missing = await shadow([]);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/AP_CLI_USAGE: one rule id is needed/);
+    for (const bad of [
+      ['--since', 'soon'],
+      ['--until', 'never'],
+    ]) {
+      const refused = await shadow(['nobody', ...bad]);
+      expect(refused.code, bad.join(' ')).toBe(2);
+      expect(refused.err).toContain('Usage: autopilot shadow');
+      expect(refused.err).not.toContain('autopilot backtest --rules');
+    }
   });
 });

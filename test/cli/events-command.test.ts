@@ -73,7 +73,10 @@ describe('autopilot events', () => {
     const none = await cli(['events', '--type', 'no.such.type', '--data', dir], '/');
     expect(none).toMatchObject({ code: 0, out: 'no events\n' });
     expect((await cli(['events', '--limit', '0', '--data', dir], '/')).code).toBe(2);
-    expect((await cli(['events', '--since', 'soon', '--data', dir], '/')).code).toBe(2);
+    const badSince = await cli(['events', '--since', 'soon', '--data', dir], '/');
+    expect(badSince.code).toBe(2);
+    expect(badSince.err).toContain('usage: autopilot events');
+    expect(badSince.err).not.toContain('autopilot backtest');
     expect((await cli(['events', '--data', join(dir, 'missing')], '/')).code).toBe(1);
   });
 });

@@ -4,8 +4,11 @@
  * cycle that breaks a command when its module is the first one loaded (autopilot test once
  * died so: "Cannot access 'forEachStep' before initialization").
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -16,11 +19,15 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
-async function autopilot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function autopilot(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env },
+      env: { ...process.env, ...env },
+      timeout: 30_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -65,4 +72,37 @@ describe('the CLI in a process of its own', () => {
     },
     60_000,
   );
+
+  it('autopilot serve on a port in use exits 1 with AP_LISTEN, and does not stay running', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    const data = mkdtempSync(join(tmpdir(), 'ap-listen-'));
+    try {
+      const { code, stderr } = await autopilot(['serve'], {
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        AUTOPILOT_DATA: data,
+      });
+      expect(stderr).toContain(
+        `autopilot serve: AP_LISTEN: cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE); choose another with PORT`,
+      );
+      expect(stderr).not.toContain('internal error');
+      expect(code).toBe(1);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('autopilot schema into a reader that stops early ends quietly', async () => {
+    const child = spawn(process.execPath, [MAIN, 'schema'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Closed before the command writes, so that its first write meets a closed pipe.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  }, 60_000);
 });

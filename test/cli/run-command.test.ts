@@ -131,6 +131,10 @@ describe('autopilot run without an engine (in process)', () => {
     [['run', 'r', '--work-item', 'demo/issue/x1'], /the id in --work-item "x1" is not a work item id/],
     [['run', 'r', '--work-item', 'demo/issue/1', '--url', 'not a url'], /--url 'not a url' is not a URL/],
     [['run', 'r', '--work-item', 'demo/issue/1', '--bogus'], /Unknown option '--bogus'/],
+    [
+      ['run', 'r', '--work-item', 'demo/issue/1', '--request-id', 'again'],
+      /--request-id 'again' is not a UUID/,
+    ],
   ])('%j exits 2 with AP_CLI_USAGE', async (argv, message) => {
     const result = await cli(argv, CWD, env);
     expect(result.code).toBe(2);

@@ -14,6 +14,7 @@ describe('rules/approve-hotfix', () => {
       params: {
         to: 'oc_5ad11d72b830411d72b836c20',
         title: 'Hotfix of bug 6437110004?',
+        text: 'Asked by <name of 7400000000000000002>',
         approvers: ['7400000000000000003'],
         on_timeout: 'reject',
       },

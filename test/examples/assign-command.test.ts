@@ -62,6 +62,10 @@ describe('autopilot test --event <raw Lark message>', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('(Lark message, source chat)');
     expect(stdout).toContain('command    assign {"id":"6437110004","person":"<user key of @Bob>"}');
+    // The reply's `name` needs Bob's key, which only the run looks up.
+    expect(stdout).toContain(
+      'deferred: reads <user key of @Bob>, looked up (user/query) when the run is processed',
+    );
   });
 
   it('refuses a message no command rule reads, and an encrypted body, with AP_EVENT_INVALID', async () => {

@@ -323,6 +323,16 @@ const CASES: [string, string, (string | RegExp)[]][] = [
     yaml('id: r', `on: { poll: { every: 1s, ${SEARCH} } }`, DO),
     ["2:22: poll interval '1s' is shorter than the minimum 10s"],
   ],
+  [
+    'a wait_until that is no time',
+    yaml('id: r', ON, 'do: [{ wait_until: tomorrow }]'),
+    ["3:20: wait_until: 'tomorrow' is neither a template nor epoch ms nor an ISO-8601 time"],
+  ],
+  [
+    'a card_action rule on the approval buttons',
+    yaml('id: r', 'on: { card_action: autopilot.approval }', DO),
+    ["2:20: 'autopilot.approval' is the engine's own action (approval cards' buttons): name another"],
+  ],
   // Templates
   [
     'an unknown template root',
@@ -349,6 +359,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
       '  - comment: { text: "{{ work_item.roles.qa | map(\'__proto__\') }}" }',
       '  - comment: { text: "{{ work_item.roles.qa | size(1) }}" }',
       '  - comment: { text: "{{ work_item.fields.points | times }}" }',
+      "  - comment: { text: \"{{ work_item.created_at | date('YYYY', 'Mars/Base') }}\" }",
     ),
     [
       "4:52: invalid template: formatter 'plus' takes a number, got 'x', at offset 29",
@@ -356,6 +367,7 @@ const CASES: [string, string, (string | RegExp)[]][] = [
       "6:47: invalid template: formatter 'map' takes a key path: '__proto__' uses the reserved name '__proto__', at offset 24",
       "7:47: invalid template: formatter 'size' takes 0 argument(s), got 1, at offset 24",
       "8:52: invalid template: formatter 'times' takes 1 argument(s), got 0, at offset 29",
+      `9:49: invalid template: formatter 'date' takes an IANA time zone such as "Asia/Shanghai", got 'Mars/Base', at offset 26`,
     ],
   ],
   [

@@ -39,7 +39,7 @@ export const command: CliCommand = async (args, io) => {
     );
   }
   const until = Date.now() + 1;
-  const since = until - sinceOf(values.since);
+  const since = until - sinceOf(values.since, USAGE);
   const events = await withStores(values.data, io, (stores) =>
     recentEvents(stores, { since, until, limit, type: values.type, source: values.source }),
   );

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../../config/config.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { AutopilotError, ERROR_CATALOGUE, isAutopilotError, type ErrorCode } from '../../errors.ts';
+import { isManualRequestId } from '../../ingest/manual/manual-run.ts';
 import { parseWorkItemRef } from '../../ingest/manual/work-item-ref.ts';
 import type { CliCommand } from '../io.ts';
 import { parseCliArgs } from '../parse-cli-args.ts';
@@ -51,6 +52,11 @@ export const command: CliCommand = async (args, io) => {
     throw new AutopilotError('AP_CLI_USAGE', USAGE);
   }
   const workItem = usageChecked(() => parseWorkItemRef(values['work-item'], '--work-item'));
+  const requestId = values['request-id'];
+  // Refused here, as a malformed --work-item is: the engine would only answer AP_BAD_REQUEST.
+  if (requestId !== undefined && !isManualRequestId(requestId)) {
+    throw new AutopilotError('AP_CLI_USAGE', `--request-id '${requestId}' is not a UUID\n${USAGE}`);
+  }
   const file = values.config === undefined ? undefined : resolve(io.cwd, values.config);
   const config = loadConfig({ env: io.env, file, requireWebhookTokens: false });
   const token = config.adminToken;
@@ -65,7 +71,7 @@ export const command: CliCommand = async (args, io) => {
     work_item: `${workItem.project}/${workItem.type}/${workItem.id}`,
     requested_by: 'cli',
     // Chosen here, so that the engine stores the run once however often this request is sent.
-    request_id: values['request-id'] ?? randomUUID(),
+    request_id: requestId ?? randomUUID(),
     ...(values.operator === undefined ? {} : { operator: values.operator }),
   };
   const answer = await post(`${base}/api/rules/${encodeURIComponent(ruleId)}/run`, token, body);

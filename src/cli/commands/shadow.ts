@@ -42,8 +42,8 @@ export const command: CliCommand = async (args, io) => {
   const [ruleId, ...extra] = positionals;
   if (!ruleId || extra.length > 0)
     throw new AutopilotError('AP_CLI_USAGE', `one rule id is needed\n\n${USAGE}`);
-  const until = values.until === undefined ? Date.now() : timeOf(values.until, '--until');
-  const since = until - sinceOf(values.since);
+  const until = values.until === undefined ? Date.now() : timeOf(values.until, '--until', USAGE);
+  const since = until - sinceOf(values.since, USAGE);
   const { replay, mode } = await withStores(values.data, io, (stores) =>
     shadowRuns(stores, ruleId, since, until),
   );

@@ -180,10 +180,13 @@ function reportAction(
     out.calls = action.calls.map((c) => reportCall(offlinePeople(c), action.idempotencyKey));
   } else if (action.render === 'execution') {
     out.deferred = executionReason(action);
-    out.explain = explainStep(action, {
-      ...known,
-      reportCall: (call, key) => reportCall(offlinePeople(call), key),
-    });
+    // Rendered params (an approval card's text, say) carry the same person markers as calls do.
+    out.explain = offlinePeople(
+      explainStep(action, {
+        ...known,
+        reportCall: (call, key) => reportCall(offlinePeople(call), key),
+      }),
+    );
   } else {
     // The planner keeps only the calls; ask the catalogue again for why there are none yet.
     const built = buildCalls({ type: action.type, params: action.params }, { event, workItem });

@@ -20,6 +20,11 @@ export interface ManualRunRequest {
 
 const FIELDS = ['work_item', 'operator', 'requested_by', 'request_id'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a manual run's `request_id` is one the engine takes (a UUID, any case). */
+export function isManualRequestId(text: string): boolean {
+  return UUID.test(text);
+}
 const MAX_LABEL = 128;
 
 /** The body of `POST /api/rules/<id>/run`; every mistake is `AP_BAD_REQUEST` (or `AP_ID_INVALID`). */
@@ -38,7 +43,7 @@ export function readManualRunRequest(body: unknown): ManualRunRequest {
   const operator = label(fields.operator, 'operator');
   if (operator !== undefined) request.operator = operator;
   if (fields.request_id !== undefined) {
-    if (typeof fields.request_id !== 'string' || !UUID.test(fields.request_id))
+    if (typeof fields.request_id !== 'string' || !isManualRequestId(fields.request_id))
       throw bad('request_id must be a UUID');
     request.requestId = fields.request_id.toLowerCase();
   }
