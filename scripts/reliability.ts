@@ -201,7 +201,8 @@ ${details}
   resume within 1 s of its due time, or within 1 s of the recovery (the restarted engine
   answering /healthz; negative: it resumed before the probe saw it) when the engine was down in
   the second after its due time; the comment may then wait for the limiter, 1 s plus 1/15 s per
-  comment written meanwhile. *Lost*: an event with no applied comment write in the simulator's
+  comment written meanwhile, counted from the recovery when the engine was killed between the
+  resumption and the write. *Lost*: an event with no applied comment write in the simulator's
   request log. *Applied twice*: an event with more than one applied write or comment.
 - **poison events and runs**: events and runs whose processing throws every time (a chat command
   and a \`for_each\` step stored in shapes this engine does not expect, as an older engine or a

@@ -138,6 +138,20 @@ function resumeBy(due: number, outages: Outage[]): { from: number; afterOutage: 
   return { from, afterOutage };
 }
 
+/**
+ * Where a resumed run's write time starts: its resumption, or the recovery from the last kill
+ * between resuming and writing. A kill there holds the write until the restarted engine takes the
+ * run back, however long the limiter had already spread the write (a run that woke with a dozen
+ * comments queued ahead of it is still waiting for its slot a second later when the kill comes).
+ */
+function writeClockFrom(resumedAt: number, written: number, outages: Outage[]): number {
+  let from = resumedAt;
+  for (const outage of outages) {
+    if (outage.killedAt < written && outage.healthyAt > from) from = outage.healthyAt;
+  }
+  return from;
+}
+
 function eventIdOf(record: RequestRecord): string | undefined {
   const content = (record.body as { content?: unknown } | undefined)?.content;
   if (typeof content !== 'string' || !content.startsWith(`${MARKER} `)) return undefined;
@@ -279,9 +293,7 @@ async function resumptionTimes(
       result.late.push(`${uuid} resumed ${lateness} ms after ${afterOutage ? 'recovery' : 'due'}`);
     const delay = written - resumedAt;
     result.writeDelays.push(delay);
-    // A kill between waking and writing holds the write until the restarted engine takes the run
-    // back: its time counts from that recovery, like a resumption's.
-    const writeFrom = resumeBy(resumedAt, outages).from;
+    const writeFrom = writeClockFrom(resumedAt, written, outages);
     const queued = allWrites.filter((t) => t > resumedAt && t < written).length;
     if (written - writeFrom > ON_TIME_MS + (queued * 1000) / 15)
       result.late.push(
