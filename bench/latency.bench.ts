@@ -139,7 +139,10 @@ await engine.idle();
 
 const firstCall = new Map<string, number>();
 for (const request of sim.requests({ route: 'comment.create' })) {
-  const match = /probe (lat-[\w-]+)\)/.exec(String((request.body as { content?: string })?.content ?? ''));
+  // The probe's text carries the event id, which is the delivery's uuid behind its source.
+  const match = /probe feishu:(lat-[\w-]+)\)/.exec(
+    String((request.body as { content?: string })?.content ?? ''),
+  );
   if (match?.[1] && !firstCall.has(match[1])) firstCall.set(match[1], request.time);
 }
 const latencies = [...sent].flatMap(([uuid, at]) => {
