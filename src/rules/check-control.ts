@@ -13,6 +13,7 @@ import { durationIssue, invalid, record } from './check-support.ts';
 import { checkTemplates } from './check-templates.ts';
 import type { RuleIssue } from './diagnostic.ts';
 import { parseDuration } from './duration.ts';
+import { parseLiteralTime } from './literal-time.ts';
 
 /** Longest `wait`: a run parked for longer than a year is a mistake in the rule. */
 const MAX_WAIT_MS = parseDuration('365d');
@@ -38,7 +39,7 @@ export function controlIssues(
       return true;
     case 'wait_until':
       checkTemplates(value, at, templates, issues);
-      if (typeof value === 'string' && !value.includes('{{') && !isLiteralTime(value))
+      if (typeof value === 'string' && !value.includes('{{') && parseLiteralTime(value) === undefined)
         issues.push(
           invalid(at, `wait_until: '${value}' is neither a template nor epoch ms nor an ISO-8601 time`),
         );
@@ -118,9 +119,4 @@ export function secretsAllowedAt(type: string): ReadonlyArray<readonly string[]>
   if (type === 'http') return [['headers'], ['body']];
   if (type === 'api') return [['body']];
   return [];
-}
-
-/** What the wait step reads as a time when the value is written out (see wait-step.ts). */
-function isLiteralTime(value: string): boolean {
-  return /^\d+$/.test(value) || !Number.isNaN(Date.parse(value));
 }

@@ -5,6 +5,7 @@
  */
 import { AutopilotError } from '../../errors.ts';
 import { parseDuration } from '../../rules/duration.ts';
+import { parseLiteralTime } from '../../rules/literal-time.ts';
 import { renderTemplate, rootsRead } from '../../templates/render.ts';
 import { attempted } from '../run-action.ts';
 import type { ProgramContext, StepEnd, StepKind, StepNode } from './context.ts';
@@ -61,11 +62,8 @@ async function dueTime(
 export function timeOf(value: unknown, template: string): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'string') {
-    if (/^\d+$/.test(value)) return Number(value);
-    const parsed = Date.parse(value);
-    if (!Number.isNaN(parsed)) return parsed;
-  }
+  const parsed = typeof value === 'string' ? parseLiteralTime(value) : undefined;
+  if (parsed !== undefined) return parsed;
   throw new AutopilotError(
     'AP_RULE_INVALID',
     `wait_until: ${template} gave ${JSON.stringify(String(value))}, which is neither epoch ms nor an ISO-8601 time`,
